@@ -1,0 +1,79 @@
+/**
+ * Typed errors. Every error names what was wrong, where (file, line, tensor) and, when there is
+ * one, what to do about it, so the CLI can print it on one line and go on with the next image.
+ */
+export type CamLocalizeErrorCode =
+  | 'E_MODEL_READ'
+  | 'E_MODEL_FORMAT'
+  | 'E_HEAD_NOT_FOUND'
+  | 'E_DEVICE'
+  | 'E_SESSION'
+  | 'E_IMAGE_READ'
+  | 'E_IMAGE_TOO_LARGE'
+  | 'E_PREPROCESS'
+  | 'E_CAM'
+  | 'E_LABELS'
+  | 'E_ANNOTATION'
+  | 'E_DATASET'
+  | 'E_NPY'
+  | 'E_USAGE';
+
+export interface CamLocalizeErrorOptions {
+  /** The file the problem is in, when there is one. */
+  file?: string;
+  /** 1-based line number inside `file`, for text formats. */
+  line?: number;
+  /** What the user can do about it. */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class CamLocalizeError extends Error {
+  readonly code: CamLocalizeErrorCode;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly hint: string | undefined;
+
+  constructor(code: CamLocalizeErrorCode, message: string, options: CamLocalizeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.file = options.file;
+    this.line = options.line;
+    this.hint = options.hint;
+  }
+
+  /** One line: `file:line: message (hint)`, as the CLI prints it. */
+  toOneLine(): string {
+    const where =
+      this.file === undefined
+        ? ''
+        : this.line === undefined
+          ? `${this.file}: `
+          : `${this.file}:${this.line}: `;
+    const hint = this.hint === undefined ? '' : ` (${this.hint})`;
+    return `${where}${this.message}${hint}`.replace(/\s*\n\s*/g, ' ');
+  }
+}
+
+/** The ONNX file cannot be read or parsed, or refers to data it must not. */
+export class ModelError extends CamLocalizeError {}
+/** The model has no head that CAM can apply to (or the named tensors do not exist). */
+export class HeadNotFoundError extends CamLocalizeError {}
+/** An execution provider is not available or failed to start. */
+export class DeviceError extends CamLocalizeError {}
+/** An image cannot be decoded, is too large, or cannot be preprocessed. */
+export class ImageError extends CamLocalizeError {}
+/** A CAM method was asked for something it cannot compute (bad target, shapes that do not fit). */
+export class CamError extends CamLocalizeError {}
+/** A labels / annotation / dataset / .npy file is malformed. */
+export class DataError extends CamLocalizeError {}
+/** Bad options from the caller. */
+export class UsageError extends CamLocalizeError {}
+
+/** A message for any thrown value, one line. */
+export function describeError(error: unknown): string {
+  if (error instanceof CamLocalizeError) return error.toOneLine();
+  if (error instanceof Error) return error.message.replace(/\s*\n\s*/g, ' ');
+  return String(error);
+}

@@ -1,0 +1,4 @@
+export * from './box.js';
+export * from './errors.js';
+export * from './geometry.js';
+export * from './scoremap.js';
