@@ -20,11 +20,11 @@ export type CamLocalizeErrorCode =
 
 export interface CamLocalizeErrorOptions {
   /** The file the problem is in, when there is one. */
-  file?: string;
+  file?: string | undefined;
   /** 1-based line number inside `file`, for text formats. */
-  line?: number;
+  line?: number | undefined;
   /** What the user can do about it. */
-  hint?: string;
+  hint?: string | undefined;
   cause?: unknown;
 }
 

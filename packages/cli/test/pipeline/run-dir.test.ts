@@ -1,0 +1,52 @@
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RunDirectory, readRecords } from '../../src/pipeline/run-dir.js';
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'cam-run-'));
+
+describe('RunDirectory', () => {
+  it('appends one JSON line per image and reloads them on resume', async () => {
+    const path = fresh();
+    const first = await RunDirectory.open(path, { a: 1 }, { resume: false });
+    first.append({ id: 'x', status: 'ok' });
+    first.append({ id: 'y', status: 'error', error: 'bad jpeg' });
+    first.close();
+    const again = await RunDirectory.open(path, { a: 1 }, { resume: true });
+    expect(again.has('x')).toBe(true);
+    expect(again.has('y')).toBe(true);
+    expect(again.has('z')).toBe(false);
+    again.append({ id: 'z', status: 'ok' });
+    again.close();
+    expect(readRecords(join(path, 'results.jsonl')).map((r) => r.id)).toEqual(['x', 'y', 'z']);
+  });
+
+  it('cuts a line torn by a kill and goes on from a clean line end', async () => {
+    const path = fresh();
+    const results = join(path, 'results.jsonl');
+    writeFileSync(join(path, 'config.json'), '{}');
+    writeFileSync(results, '{"id":"a","status":"ok"}\n{"id":"b","sta');
+    const dir = await RunDirectory.open(path, {}, { resume: true });
+    expect([...dir.records.keys()]).toEqual(['a']);
+    dir.append({ id: 'b', status: 'ok' });
+    dir.close();
+    expect(readFileSync(results, 'utf8')).toBe('{"id":"a","status":"ok"}\n{"id":"b","status":"ok"}\n');
+  });
+
+  it('refuses to overwrite a run without --resume, and to resume nothing', async () => {
+    const path = fresh();
+    (await RunDirectory.open(path, {}, { resume: false })).close();
+    appendFileSync(join(path, 'results.jsonl'), '');
+    await expect(RunDirectory.open(path, {}, { resume: false })).rejects.toThrow(/already holds a run/);
+    await expect(RunDirectory.open(fresh(), {}, { resume: true })).rejects.toThrow(
+      /holds no run to continue/,
+    );
+  });
+
+  it('names the line of a damaged results file', () => {
+    const path = join(fresh(), 'results.jsonl');
+    writeFileSync(path, '{"id":"a","status":"ok"}\nnot json\n');
+    expect(() => readRecords(path)).toThrow(/results.jsonl:2: not a JSON line/);
+  });
+});

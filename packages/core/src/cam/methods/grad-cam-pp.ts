@@ -1,0 +1,36 @@
+import { CamMethod, classWeightRow } from '../base.js';
+import type { CamContext } from '../types.js';
+
+/**
+ * Grad-CAM++: Chattopadhyay et al., "Grad-CAM++: Improved Visual Explanations for Deep
+ * Convolutional Networks", WACV 2018, with the exponential score S_c = exp(Y_c).
+ *
+ * alpha_k(i,j) = g_k^2 / (2 g_k^2 + sum_ab F_k(a,b) g_k^3),  w_k = sum_ij alpha_k(i,j) relu(g_k),
+ * where g_k = dY_c/dF_k(i,j) = W[c,k]/(h w) is constant over (i,j) on a GAP-linear head (the
+ * positive factor exp(Y_c) is dropped: it does not change the normalised map). A zero
+ * denominator gives alpha 0, as in torch-cam.
+ *
+ * @example
+ * const map = await new GradCamPlusPlus().compute(context, target);
+ */
+export class GradCamPlusPlus extends CamMethod {
+  readonly name = 'gradcampp';
+  protected channelWeights(context: CamContext, classIndex: number): Float32Array {
+    const row = classWeightRow(context, classIndex);
+    const size = context.width * context.height;
+    const weights = new Float32Array(context.channels);
+    const { features } = context;
+    for (let k = 0; k < context.channels; k++) {
+      const g = row[k]! / size;
+      if (!(g > 0)) continue; // relu(g) = 0
+      let sum = 0;
+      const offset = k * size;
+      for (let p = 0; p < size; p++) sum += features[offset + p]!;
+      const g2 = g * g;
+      const denominator = 2 * g2 + sum * g2 * g;
+      if (denominator === 0) continue;
+      weights[k] = size * (g2 / denominator) * g;
+    }
+    return weights;
+  }
+}

@@ -1,0 +1,22 @@
+import { CamMethod, classWeightRow } from '../base.js';
+import type { CamContext } from '../types.js';
+
+/**
+ * Grad-CAM: Selvaraju et al., "Grad-CAM: Visual Explanations from Deep Networks via
+ * Gradient-based Localization", ICCV 2017.
+ *
+ * alpha_k = (1/Z) sum_ij dY_c/dF_k(i,j);  M_c = sum_k alpha_k F_k.
+ * On a GAP-linear head dY_c/dF_k(i,j) = W[c,k]/(h w) everywhere, so alpha_k = W[c,k]/(h w):
+ * Grad-CAM is CAM scaled by 1/(h w), computed here in closed form without a backward pass.
+ *
+ * @example
+ * const map = await new GradCam().compute(context, target, 'relu-minmax');
+ */
+export class GradCam extends CamMethod {
+  readonly name = 'gradcam';
+  protected channelWeights(context: CamContext, classIndex: number): Float32Array {
+    const row = classWeightRow(context, classIndex);
+    const scale = 1 / (context.width * context.height);
+    return row.map((w) => w * scale);
+  }
+}

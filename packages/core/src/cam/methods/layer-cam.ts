@@ -1,0 +1,22 @@
+import { CamMethod, classWeightRow } from '../base.js';
+import type { CamContext } from '../types.js';
+
+/**
+ * Layer-CAM: Jiang et al., "LayerCAM: Exploring Hierarchical Class Activation Maps for
+ * Localization", IEEE TIP 2021.
+ *
+ * M_c(i,j) = sum_k relu(dY_c/dF_k(i,j)) F_k(i,j). The gradient is W[c,k]/(h w) at every
+ * position on a GAP-linear head, so the pixel-wise weights reduce to channel weights
+ * relu(W[c,k])/(h w): channels that argue against the class are dropped rather than subtracted.
+ *
+ * @example
+ * const map = await new LayerCam().compute(context, target);
+ */
+export class LayerCam extends CamMethod {
+  readonly name = 'layercam';
+  protected channelWeights(context: CamContext, classIndex: number): Float32Array {
+    const row = classWeightRow(context, classIndex);
+    const scale = 1 / (context.width * context.height);
+    return row.map((w) => (w > 0 ? w * scale : 0));
+  }
+}

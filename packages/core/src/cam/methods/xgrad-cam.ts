@@ -1,0 +1,30 @@
+import { CamMethod, classWeightRow } from '../base.js';
+import type { CamContext } from '../types.js';
+
+/**
+ * XGrad-CAM: Fu et al., "Axiom-based Grad-CAM: Towards Accurate Visualization and Explanation
+ * of CNNs", BMVC 2020.
+ *
+ * w_k = sum_ij (F_k(i,j) / sum_ab F_k(a,b)) dY_c/dF_k(i,j). With the constant gradient
+ * W[c,k]/(h w) of a GAP-linear head this is W[c,k]/(h w) wherever sum_ab F_k != 0 and 0 where a
+ * channel is all zero (whose term vanishes anyway).
+ *
+ * @example
+ * const map = await new XGradCam().compute(context, target);
+ */
+export class XGradCam extends CamMethod {
+  readonly name = 'xgradcam';
+  protected channelWeights(context: CamContext, classIndex: number): Float32Array {
+    const row = classWeightRow(context, classIndex);
+    const size = context.width * context.height;
+    const weights = new Float32Array(context.channels);
+    const { features } = context;
+    for (let k = 0; k < context.channels; k++) {
+      let sum = 0;
+      const offset = k * size;
+      for (let p = 0; p < size; p++) sum += features[offset + p]!;
+      if (sum !== 0) weights[k] = row[k]! / size;
+    }
+    return weights;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * What a CAM method sees of one image: the feature map, the linear head that turns its spatial
+ * average into class scores, the scores themselves and, for methods that need more forward
+ * passes (Score-CAM), a way to run the model.
+ */
+
+/** The part of a detected CAM head the methods need (structurally a `CamHead`). */
+export interface CamHeadWeights {
+  /** 'gap-linear': scores = W · GAP(F) + b. 'class-map': channel c of F is the map of class c. */
+  readonly kind: 'gap-linear' | 'class-map';
+  readonly channels: number;
+  readonly numClasses: number;
+  /** [C*K] row-major, or null for class-map heads. */
+  readonly weights: Float32Array | null;
+}
+
+/** Runs the model on a batch of preprocessed inputs and returns the class scores [n*C]. */
+export type ForwardScores = (inputs: Float32Array, count: number) => Promise<Float32Array>;
+
+export interface CamContext {
+  /** Feature map of one image, [K, height, width] row-major. */
+  readonly features: Float32Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly head: CamHeadWeights;
+  /** The image's class scores [C] (logits or probabilities, as the model gives them). */
+  readonly scores: Float32Array;
+  /** The preprocessed input tensor [3, inputHeight, inputWidth] (Score-CAM only). */
+  readonly input?: Float32Array;
+  readonly inputWidth?: number;
+  readonly inputHeight?: number;
+  /** A forward pass of the model (Score-CAM only). */
+  readonly forward?: ForwardScores;
+}
+
+/**
+ * `relu-minmax`: ReLU then min-max to [0,1] (the seed's recipe, the default).
+ * `minmax`: min-max without ReLU (wsolevaluation). `none`: raw weighted sum.
+ * A constant or non-finite map normalises to all zeros.
+ */
+export type Normalization = 'relu-minmax' | 'minmax' | 'none';
+
+export const NORMALIZATIONS: readonly Normalization[] = ['relu-minmax', 'minmax', 'none'];

@@ -1,0 +1,5 @@
+export * from './escape.js';
+export * from './html.js';
+export * from './markdown.js';
+export * from './svg.js';
+export * from './types.js';
