@@ -26,6 +26,8 @@ export interface CamContext {
   readonly head: CamHeadWeights;
   /** The image's class scores [C] (logits or probabilities, as the model gives them). */
   readonly scores: Float32Array;
+  /** True when the model's scores are already probabilities (a Softmax ends the graph). */
+  readonly probabilities?: boolean;
   /** The preprocessed input tensor [3, inputHeight, inputWidth] (Score-CAM only). */
   readonly input?: Float32Array;
   readonly inputWidth?: number;

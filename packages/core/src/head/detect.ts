@@ -1,0 +1,492 @@
+/**
+ * CAM-head detection by graph structure, never by names. From each class-score output the walk goes
+ * back through an optional final Softmax, the linear layer (Gemm, or MatMul(+Add) with a constant
+ * weight), shape-only ops (Flatten/Reshape/Squeeze/Dropout/Identity), to a global average
+ * (GlobalAveragePool, ReduceMean over H,W, or an AveragePool whose kernel covers the map).
+ * Class-map heads (SqueezeNet): Conv 1x1 to C channels (optionally Relu) -> global average.
+ */
+import { HeadNotFoundError } from '../errors.js';
+import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/model.js';
+import { inferShapes, type StaticShape } from './shapes.js';
+
+export interface CamHead {
+  readonly kind: 'gap-linear' | 'class-map';
+  /** The [N,K,h,w] feature tensor (for class-map heads: the [N,C,h,w] class maps). */
+  readonly featureTensor: string;
+  /** [N,K,h,w]; null = dynamic (batch) or unknown. */
+  readonly featureShape: readonly (number | null)[];
+  /** K: feature channels (C for class-map heads). */
+  readonly channels: number;
+  /** C: number of classes. */
+  readonly numClasses: number;
+  /** [C*K] row-major, alpha/transB folded in: score_c = sum_k W[c,k]*GAP(F)_k + bias[c]. null for class maps. */
+  readonly weights: Float32Array | null;
+  /** [C], beta folded in; null when the layer has no bias (or for class maps). */
+  readonly bias: Float32Array | null;
+  /** The graph output holding the class scores. */
+  readonly scoreTensor: string;
+  /** Op types from the feature tensor to the scores, for messages. */
+  readonly path: readonly string[];
+  /** True when the scores pass through a final Softmax (they are probabilities, not logits). */
+  readonly softmax: boolean;
+}
+
+export interface HeadOverrides {
+  /** Use this tensor as the [N,K,h,w] feature map. */
+  featureTensor?: string;
+  /** An initializer [C,K] holding the classifier weights. */
+  classifierWeights?: string;
+  /** An initializer [C] holding the classifier bias. */
+  classifierBias?: string;
+  /** Ask onnxruntime for shapes that static inference cannot work out (default true). */
+  probeShapes?: boolean;
+}
+
+const PASSTHROUGH = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropout']);
+
+const OVERRIDE_HINT =
+  'point the tool at a feature tensor and a linear classifier by name: --feature-tensor <tensor [N,K,h,w]> ' +
+  '--classifier-weights <initializer [C,K]> [--classifier-bias <initializer [C]>] ' +
+  '(detectCamHead options featureTensor / classifierWeights / classifierBias); `cam-localize inspect` lists what was found';
+
+class Fail extends Error {}
+
+interface Linear {
+  node: OnnxNode;
+  input: string;
+  weights: Float32Array;
+  bias: Float32Array | null;
+  numClasses: number;
+  channels: number;
+  ops: string[];
+}
+
+interface Pool {
+  node: OnnxNode;
+  feature: string;
+  /** AveragePool kernel, to be checked against the feature map size. */
+  kernel?: readonly number[];
+}
+
+/** A constant: an initializer or a Constant node's value. */
+function constant(model: OnnxModel, name: string | undefined): OnnxTensor | undefined {
+  if (name === undefined || name === '') return undefined;
+  const init = model.initializer(name);
+  if (init !== undefined) return init;
+  const p = model.producer(name);
+  if (p !== undefined && p.opType === 'Constant') return p.attributes.get('value')?.t;
+  return undefined;
+}
+
+function attrInt(n: OnnxNode, name: string, dflt: number): number {
+  return n.attributes.get(name)?.i ?? dflt;
+}
+function attrFloat(n: OnnxNode, name: string, dflt: number): number {
+  return n.attributes.get(name)?.f ?? dflt;
+}
+
+/** Bias of `size` classes from a constant broadcastable to [C] ([C], [1,C], scalar), times `scale`. */
+function biasVector(t: OnnxTensor, size: number, scale: number, where: string): Float32Array {
+  const v = t.floats();
+  const out = new Float32Array(size);
+  if (v.length === size) for (let i = 0; i < size; i++) out[i] = v[i]! * scale;
+  else if (v.length === 1) out.fill(v[0]! * scale);
+  else throw new Fail(`${where}: bias '${t.name}' has ${v.length} values, expected ${size} or 1`);
+  return out;
+}
+
+function parseGemm(model: OnnxModel, n: OnnxNode): Linear | undefined {
+  const b = constant(model, n.inputs[1]);
+  if (b === undefined || b.dims.length !== 2) return undefined;
+  if (attrInt(n, 'transA', 0) !== 0) {
+    throw new Fail(`${describeNode(n)} has transA=1: the pooled features must be its first operand as [N,K]`);
+  }
+  const transB = attrInt(n, 'transB', 0) !== 0;
+  const alpha = attrFloat(n, 'alpha', 1);
+  const beta = attrFloat(n, 'beta', 1);
+  const [d0, d1] = b.dims as [number, number];
+  const numClasses = transB ? d0 : d1;
+  const channels = transB ? d1 : d0;
+  const raw = b.floats();
+  const w = new Float32Array(numClasses * channels);
+  if (transB) for (let i = 0; i < w.length; i++) w[i] = raw[i]! * alpha;
+  else
+    for (let k = 0; k < channels; k++)
+      for (let c = 0; c < numClasses; c++) w[c * channels + k] = raw[k * numClasses + c]! * alpha;
+  const cT = constant(model, n.inputs[2]);
+  if (n.inputs[2] !== undefined && n.inputs[2] !== '' && cT === undefined) return undefined;
+  const bias = cT === undefined ? null : biasVector(cT, numClasses, beta, describeNode(n));
+  return { node: n, input: n.inputs[0]!, weights: w, bias, numClasses, channels, ops: ['Gemm'] };
+}
+
+function parseMatMul(model: OnnxModel, n: OnnxNode, add: OnnxNode | undefined): Linear | undefined {
+  const b = constant(model, n.inputs[1]);
+  if (b === undefined || b.dims.length !== 2) return undefined;
+  const [channels, numClasses] = b.dims as [number, number];
+  const raw = b.floats();
+  const w = new Float32Array(numClasses * channels);
+  for (let k = 0; k < channels; k++)
+    for (let c = 0; c < numClasses; c++) w[c * channels + k] = raw[k * numClasses + c]!;
+  let bias: Float32Array | null = null;
+  if (add !== undefined) {
+    const other = add.inputs[0] === n.outputs[0] ? add.inputs[1] : add.inputs[0];
+    const t = constant(model, other);
+    if (t === undefined) return undefined;
+    bias = biasVector(t, numClasses, 1, describeNode(add));
+  }
+  return {
+    node: n,
+    input: n.inputs[0]!,
+    weights: w,
+    bias,
+    numClasses,
+    channels,
+    ops: add === undefined ? ['MatMul'] : ['MatMul', 'Add'],
+  };
+}
+
+/** The linear layer producing `name`, if the producer is one. */
+function linearAt(model: OnnxModel, node: OnnxNode): Linear | undefined {
+  if (node.opType === 'Gemm') return parseGemm(model, node);
+  if (node.opType === 'MatMul') return parseMatMul(model, node, undefined);
+  if (node.opType === 'Add') {
+    for (const i of node.inputs) {
+      const p = model.producer(i);
+      if (p?.opType === 'MatMul') return parseMatMul(model, p, node);
+    }
+  }
+  return undefined;
+}
+
+function poolAt(model: OnnxModel, node: OnnxNode, rank4: (name: string) => boolean): Pool | undefined {
+  const x = node.inputs[0]!;
+  if (node.opType === 'GlobalAveragePool') return { node, feature: x };
+  if (node.opType === 'ReduceMean') {
+    let axes: readonly number[] | undefined = node.attributes.get('axes')?.ints;
+    if (axes === undefined && node.inputs[1] !== undefined && node.inputs[1] !== '') {
+      const t = constant(model, node.inputs[1]);
+      if (t === undefined) return undefined;
+      axes = t.ints();
+    }
+    if (axes === undefined) return undefined; // all axes: not a spatial average
+    const norm = [...new Set(axes.map((a) => (a < 0 ? a + 4 : a)))].sort();
+    if (norm.length === 2 && norm[0] === 2 && norm[1] === 3 && rank4(x)) return { node, feature: x };
+    return undefined;
+  }
+  if (node.opType === 'AveragePool') {
+    const kernel = node.attributes.get('kernel_shape')?.ints;
+    const pads = node.attributes.get('pads')?.ints ?? [0, 0, 0, 0];
+    const autoPad = node.attributes.get('auto_pad')?.s ?? 'NOTSET';
+    if (kernel === undefined || kernel.length !== 2 || pads.some((p) => p !== 0)) return undefined;
+    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') return undefined;
+    return { node, feature: x, kernel };
+  }
+  return undefined;
+}
+
+function skipPassthrough(model: OnnxModel, name: string, ops: string[]): [string, OnnxNode | undefined] {
+  let node = model.producer(name);
+  while (node !== undefined && PASSTHROUGH.has(node.opType)) {
+    ops.unshift(node.opType);
+    name = node.inputs[0]!;
+    node = model.producer(name);
+  }
+  return [name, node];
+}
+
+function describeNonLinear(model: OnnxModel, n: OnnxNode): string {
+  if (n.opType === 'Mul') {
+    const acts = n.inputs.map((i) => model.producer(i)?.opType);
+    if (acts.includes('HardSigmoid')) return `HardSwish (HardSigmoid * Mul) ${describeNode(n)}`;
+    if (acts.includes('Sigmoid')) return `SiLU (Sigmoid * Mul) ${describeNode(n)}`;
+  }
+  return describeNode(n);
+}
+
+/** Walks upstream along first inputs looking for a global pooling node, for messages. */
+function upstreamPool(model: OnnxModel, from: string, limit = 12): OnnxNode | undefined {
+  let node = model.producer(from);
+  for (let i = 0; i < limit && node !== undefined; i++) {
+    if (
+      node.opType === 'GlobalAveragePool' ||
+      node.opType === 'ReduceMean' ||
+      node.opType === 'AveragePool'
+    ) {
+      return node;
+    }
+    const next = node.inputs.find((x) => model.producer(x) !== undefined);
+    node = next === undefined ? undefined : model.producer(next);
+  }
+  return undefined;
+}
+
+interface Candidate {
+  kind: 'gap-linear' | 'class-map';
+  feature: string;
+  pool: Pool;
+  linear?: Linear;
+  classMapChannels?: number;
+  scoreTensor: string;
+  path: string[];
+  softmax: boolean;
+}
+
+function fromOutput(model: OnnxModel, output: string, rank4: (n: string) => boolean): Candidate {
+  const tail: string[] = [];
+  let name = output;
+  let node = model.producer(name);
+  if (node === undefined) throw new Fail(`output '${output}' is not produced by any node`);
+  let softmax = false;
+  if (node.opType === 'Softmax' || node.opType === 'LogSoftmax') {
+    softmax = true;
+    tail.unshift(node.opType);
+    name = node.inputs[0]!;
+  }
+  [name, node] = skipPassthrough(model, name, tail);
+  if (node === undefined) throw new Fail(`'${name}' before output '${output}' has no producer`);
+  const linear = linearAt(model, node);
+  if (linear !== undefined) {
+    const ops = [...linear.ops, ...tail];
+    let [x, pn] = skipPassthrough(model, linear.input, ops);
+    if (pn === undefined)
+      throw new Fail(`the input of ${describeNode(linear.node)} is not computed in the graph`);
+    const pool = poolAt(model, pn, rank4);
+    if (pool === undefined) {
+      const pooled = upstreamPool(model, x);
+      if (pooled !== undefined) {
+        throw new Fail(
+          `no linear path from the pooled feature map to the class scores '${output}': ${describeNonLinear(model, pn)} ` +
+            `sits between ${describeNode(pooled)} and ${describeNode(linear.node)} (a multi-layer, non-linear head); plain CAM does not apply`,
+        );
+      }
+      throw new Fail(
+        `${describeNode(linear.node)} feeding '${output}' is not preceded by a global average pooling ` +
+          `(found ${describeNonLinear(model, pn)})`,
+      );
+    }
+    x = pool.feature;
+    return {
+      kind: 'gap-linear',
+      feature: x,
+      pool,
+      linear,
+      scoreTensor: output,
+      path: [pn.opType, ...ops],
+      softmax,
+    };
+  }
+  const pool = poolAt(model, node, rank4);
+  if (pool !== undefined) {
+    // class-map head: [Conv 1x1 -> (Relu)] -> global average
+    const path = [node.opType, ...tail];
+    let p = model.producer(pool.feature);
+    if (p?.opType === 'Relu') {
+      path.unshift('Relu');
+      p = model.producer(p.inputs[0]!);
+    }
+    const w = p?.opType === 'Conv' ? constant(model, p.inputs[1]) : undefined;
+    if (
+      p === undefined ||
+      w === undefined ||
+      w.dims.length !== 4 ||
+      w.dims[2] !== 1 ||
+      w.dims[3] !== 1 ||
+      (p.attributes.get('group')?.i ?? 1) !== 1
+    ) {
+      throw new Fail(
+        `'${output}' is a global average of '${pool.feature}' with no linear classifier after it and no 1x1 class-map convolution before it` +
+          (p === undefined ? '' : ` (found ${describeNonLinear(model, p)})`),
+      );
+    }
+    path.unshift('Conv');
+    return {
+      kind: 'class-map',
+      feature: pool.feature,
+      pool,
+      classMapChannels: w.dims[0]!,
+      scoreTensor: output,
+      path,
+      softmax,
+    };
+  }
+  // Something non-linear right before the scores: if a linear layer and a pooling are upstream, name it.
+  const pooled = upstreamPool(model, name);
+  if (pooled !== undefined) {
+    throw new Fail(
+      `no linear path from the pooled feature map to the class scores '${output}': ${describeNonLinear(model, node)} ` +
+        `sits between ${describeNode(pooled)} and the scores; plain CAM does not apply`,
+    );
+  }
+  throw new Fail(`no global average pooling found before '${output}' (last node ${describeNode(node)})`);
+}
+
+async function probe(model: OnnxModel, tensor: string): Promise<StaticShape> {
+  const { probeTensorShape } = await import('../runtime/probe.js');
+  return probeTensorShape(model, tensor);
+}
+
+/** Detects the CAM head of a model (or builds it from explicit overrides). */
+export async function detectCamHead(model: OnnxModel, overrides: HeadOverrides = {}): Promise<CamHead> {
+  const file = model.path;
+  const err = (message: string, hint = OVERRIDE_HINT) =>
+    new HeadNotFoundError('E_HEAD_NOT_FOUND', message, { file, hint });
+  const shapes = inferShapes(model);
+  const rank4 = (n: string) => {
+    const s = shapes.get(n);
+    return s === undefined || s.length === 4;
+  };
+  const exists = (n: string) =>
+    model.producer(n) !== undefined ||
+    model.graph.inputs.some((i) => i.name === n) ||
+    model.initializer(n) !== undefined;
+  for (const [key, value] of [
+    ['featureTensor', overrides.featureTensor],
+    ['classifierWeights', overrides.classifierWeights],
+    ['classifierBias', overrides.classifierBias],
+  ] as const) {
+    if (value === undefined) continue;
+    if (
+      key === 'featureTensor'
+        ? !exists(value)
+        : model.initializer(value) === undefined && constant(model, value) === undefined
+    ) {
+      throw err(
+        key === 'featureTensor'
+          ? `${key}: no tensor named '${value}' in the graph`
+          : `${key}: no initializer named '${value}' in the graph`,
+        'run `cam-localize inspect --verbose` or open the model in Netron to see tensor names',
+      );
+    }
+  }
+
+  const probeOn = overrides.probeShapes !== false;
+  const featureShapeOf = async (name: string, needSpatial: boolean): Promise<StaticShape> => {
+    let s = shapes.get(name);
+    const complete = (x: StaticShape | undefined) =>
+      x !== undefined && x.length === 4 && x.slice(1).every((d) => d !== null);
+    if (!complete(s) && (probeOn || needSpatial)) {
+      if (!probeOn)
+        throw err(`the size of feature map '${name}' cannot be worked out without running the model`);
+      const probed = await probe(model, name);
+      const batch = s?.[0] ?? model.realInputs()[0]?.shape?.[0];
+      s = [typeof batch === 'number' ? probed[0]! : null, ...probed.slice(1)];
+    }
+    return s ?? [null, null, null, null];
+  };
+
+  const outputs = model.graph.outputs.map((o) => o.name);
+  const reasons: string[] = [];
+  let found: Candidate | undefined;
+  for (const o of outputs) {
+    try {
+      found = fromOutput(model, o, rank4);
+      break;
+    } catch (e) {
+      if (!(e instanceof Fail)) throw e;
+      reasons.push(e.message);
+    }
+  }
+
+  // Explicit overrides: trust the user, validate the shapes.
+  if (overrides.classifierWeights !== undefined) {
+    const feature = overrides.featureTensor ?? found?.feature;
+    if (feature === undefined) {
+      throw err(`classifierWeights given but no feature tensor: ${reasons.join('; ')}`);
+    }
+    const wT = constant(model, overrides.classifierWeights)!;
+    if (wT.dims.length !== 2) {
+      throw err(`classifierWeights '${wT.name}' has shape [${wT.dims.join(',')}]; a [C,K] matrix is needed`);
+    }
+    const [numClasses, channels] = wT.dims as [number, number];
+    const fs = await featureShapeOf(feature, false);
+    if (fs.length !== 4) throw err(`feature tensor '${feature}' has rank ${fs.length}; [N,K,h,w] is needed`);
+    if (fs[1] !== null && fs[1] !== channels) {
+      throw err(
+        `feature tensor '${feature}' has ${fs[1]} channels but classifierWeights '${wT.name}' is [${numClasses},${channels}]` +
+          (fs[1] === numClasses ? ' (transposed? it must be [C,K])' : ''),
+      );
+    }
+    let bias: Float32Array | null = null;
+    if (overrides.classifierBias !== undefined) {
+      const bT = constant(model, overrides.classifierBias)!;
+      if (bT.size !== numClasses) {
+        throw err(
+          `classifierBias '${bT.name}' has ${bT.size} values; the classifier has ${numClasses} classes`,
+        );
+      }
+      bias = bT.floats();
+    }
+    const scoreTensor =
+      found?.scoreTensor ??
+      model.graph.outputs.find((o) => o.shape?.length === 2 && o.shape[1] === numClasses)?.name ??
+      outputs[0]!;
+    return {
+      kind: 'gap-linear',
+      featureTensor: feature,
+      featureShape: fs,
+      channels,
+      numClasses,
+      weights: wT.floats(),
+      bias,
+      scoreTensor,
+      path: ['(given)', 'GAP', 'Linear'],
+      softmax: false,
+    };
+  }
+
+  if (found === undefined) {
+    throw err(`no CAM head found in the model: ${reasons.join('; ')}`);
+  }
+  if (overrides.classifierBias !== undefined) {
+    throw err('classifierBias given without classifierWeights', 'pass both, or neither');
+  }
+
+  const feature = overrides.featureTensor ?? found.feature;
+  const fs = await featureShapeOf(feature, found.pool.kernel !== undefined);
+  if (found.pool.kernel !== undefined) {
+    const poolShape = feature === found.feature ? fs : await featureShapeOf(found.feature, true);
+    const [kh, kw] = found.pool.kernel;
+    if (poolShape[2] !== kh || poolShape[3] !== kw) {
+      throw err(
+        `${describeNode(found.pool.node)} has kernel ${kh}x${kw} but the feature map '${found.feature}' is ` +
+          `${poolShape[2] ?? '?'}x${poolShape[3] ?? '?'}: not a global average`,
+      );
+    }
+  }
+  if (found.kind === 'class-map') {
+    const c = found.classMapChannels!;
+    if (fs[1] !== null && fs[1] !== c) {
+      throw err(`feature tensor '${feature}' has ${fs[1]} channels; the class maps have ${c}`);
+    }
+    return {
+      kind: 'class-map',
+      featureTensor: feature,
+      featureShape: fs,
+      channels: c,
+      numClasses: c,
+      weights: null,
+      bias: null,
+      scoreTensor: found.scoreTensor,
+      path: found.path,
+      softmax: found.softmax,
+    };
+  }
+  const lin = found.linear!;
+  if (fs[1] !== null && fs[1] !== lin.channels) {
+    throw err(
+      `feature tensor '${feature}' has ${fs[1]} channels but ${describeNode(lin.node)} takes ${lin.channels}`,
+    );
+  }
+  return {
+    kind: 'gap-linear',
+    featureTensor: feature,
+    featureShape: fs,
+    channels: lin.channels,
+    numClasses: lin.numClasses,
+    weights: lin.weights,
+    bias: lin.bias,
+    scoreTensor: found.scoreTensor,
+    path: found.path,
+    softmax: found.softmax,
+  };
+}

@@ -1,0 +1,249 @@
+/**
+ * Decoding and encoding images with sharp (libvips). This is the only module of the repository
+ * that touches sharp, and it loads it lazily (`await import('sharp')`) on first use, so that
+ * importing @cam-localize/core loads no native code.
+ *
+ * Decoding normalises everything to {@link RgbImage}: EXIF orientation is applied; grey, grey+alpha,
+ * palette, CMYK (through its ICC profile, or libvips' built-in CMYK profile when it has none),
+ * 16-bit and other colour spaces are converted to 8-bit sRGB; an alpha channel is flattened onto
+ * WHITE (as a browser shows a transparent PNG on a white page). Only the first frame of animated
+ * or multi-page files is read.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { ImageError, UsageError } from '../errors.js';
+import type { ScoreMap } from '../scoremap.js';
+import type { GrayImage, RgbImage } from './types.js';
+
+// The subset of sharp's API used here; typed loosely so that no type import pulls sharp in.
+type SharpModule = typeof import('sharp');
+type SharpFactory = SharpModule['default'];
+
+let sharpPromise: Promise<SharpFactory> | undefined;
+
+async function getSharp(): Promise<SharpFactory> {
+  sharpPromise ??= import('sharp').then(
+    (m) => (m as unknown as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory),
+    (error: unknown) => {
+      sharpPromise = undefined;
+      throw new ImageError('E_IMAGE_READ', `cannot load the image library sharp: ${String(error)}`, {
+        hint: 'reinstall dependencies (pnpm install) for this platform',
+        cause: error,
+      });
+    },
+  );
+  return sharpPromise;
+}
+
+/** Default pixel limit against decompression bombs: 100 megapixels. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+export interface LoadImageOptions {
+  /** Largest accepted width x height (before any resizing). Default {@link DEFAULT_MAX_PIXELS}. */
+  maxPixels?: number;
+  /** The name used in messages and kept in `RgbImage.file` (defaults to the path when given one). */
+  file?: string;
+}
+
+function tooLarge(name: string, width: number, height: number, maxPixels: number): ImageError {
+  return new ImageError(
+    'E_IMAGE_TOO_LARGE',
+    `image is ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels}`,
+    { file: name, hint: 'raise the pixel limit (maxPixels) if the image is trusted' },
+  );
+}
+
+/**
+ * Decodes an image file (a path) or its bytes to 8-bit sRGB RGB, upright.
+ * Throws ImageError: E_IMAGE_READ for unreadable, corrupt, truncated or unsupported files,
+ * E_IMAGE_TOO_LARGE when width x height exceeds `maxPixels`; both name the file.
+ */
+export async function loadImage(
+  source: string | Uint8Array,
+  options: LoadImageOptions = {},
+): Promise<RgbImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(maxPixels > 0)) {
+    throw new UsageError('E_USAGE', `maxPixels must be a positive number, got ${maxPixels}`);
+  }
+  const name = options.file ?? (typeof source === 'string' ? source : '<buffer>');
+  let bytes: Uint8Array;
+  if (typeof source === 'string') {
+    try {
+      bytes = await readFile(source);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ImageError('E_IMAGE_READ', `cannot read image file${code ? ` (${code})` : ''}`, {
+        file: name,
+        cause: error,
+      });
+    }
+  } else {
+    bytes = source;
+  }
+  const sharp = await getSharp();
+  const input = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+  let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeError(name, error);
+  }
+  if (meta.width !== undefined && meta.height !== undefined && meta.width * meta.height > maxPixels) {
+    throw tooLarge(name, meta.width, meta.height, maxPixels);
+  }
+  let out: { data: Buffer; info: { width: number; height: number; channels: number } };
+  try {
+    out = await sharp(input, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'warning' })
+      .autoOrient()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    if (error instanceof Error && /pixel limit/i.test(error.message)) {
+      throw tooLarge(name, meta.width ?? 0, meta.height ?? 0, maxPixels);
+    }
+    throw decodeError(name, error);
+  }
+  const { width, height, channels } = out.info;
+  const data = new Uint8Array(width * height * 3);
+  if (channels === 3) {
+    data.set(out.data.subarray(0, data.length));
+  } else if (channels === 1) {
+    for (let i = 0, n = width * height; i < n; i++) {
+      const v = out.data[i]!;
+      data[3 * i] = v;
+      data[3 * i + 1] = v;
+      data[3 * i + 2] = v;
+    }
+  } else {
+    for (let i = 0, n = width * height; i < n; i++) {
+      data[3 * i] = out.data[channels * i]!;
+      data[3 * i + 1] = out.data[channels * i + 1]!;
+      data[3 * i + 2] = out.data[channels * i + 2]!;
+    }
+  }
+  return { width, height, data, file: name };
+}
+
+function decodeError(name: string, error: unknown): ImageError {
+  const raw = error instanceof Error ? error.message : String(error);
+  const first = raw.split('\n')[0]!.trim();
+  return new ImageError('E_IMAGE_READ', `cannot decode image: ${first}`, {
+    file: name,
+    hint: 'the file is corrupt, truncated or not an image format sharp supports',
+    cause: error,
+  });
+}
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp';
+
+export interface EncodeOptions {
+  /** JPEG / WebP quality 1..100 (default 90). Ignored for PNG. */
+  quality?: number;
+}
+
+/** Encodes an RgbImage as PNG, JPEG or WebP. */
+export async function encodeImage(
+  img: RgbImage,
+  format: ImageFormat,
+  options: EncodeOptions = {},
+): Promise<Buffer> {
+  return encodeRaw(img.data, img.width, img.height, 3, format, options);
+}
+
+async function encodeRaw(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  format: ImageFormat,
+  options: EncodeOptions,
+): Promise<Buffer> {
+  if (data.length !== width * height * channels) {
+    throw new UsageError(
+      'E_USAGE',
+      `image data has ${data.length} bytes, expected ${width}x${height}x${channels}`,
+    );
+  }
+  const quality = options.quality ?? 90;
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw new UsageError('E_USAGE', `quality must be an integer 1..100, got ${quality}`);
+  }
+  const sharp = await getSharp();
+  let pipeline = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+    raw: { width, height, channels },
+    limitInputPixels: false,
+  });
+  // Without this, libvips writes a one-band image as a three-channel sRGB file.
+  if (channels === 1) pipeline = pipeline.toColourspace('b-w');
+  switch (format) {
+    case 'png':
+      return pipeline.png().toBuffer();
+    case 'jpeg':
+      return pipeline.jpeg({ quality }).toBuffer();
+    case 'webp':
+      return pipeline.webp({ quality }).toBuffer();
+    default:
+      throw new UsageError('E_USAGE', `unknown image format ${String(format)}: use png, jpeg or webp`);
+  }
+}
+
+/** The output format for a file name: .png, .jpg/.jpeg, .webp. */
+export function formatFromPath(path: string): ImageFormat {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.png') return 'png';
+  if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
+  if (ext === '.webp') return 'webp';
+  throw new UsageError('E_USAGE', `cannot tell the image format from the extension '${ext}'`, {
+    file: path,
+    hint: 'use .png, .jpg, .jpeg or .webp',
+  });
+}
+
+/** Writes an image; the format follows the extension (.png, .jpg/.jpeg, .webp). */
+export async function writeImage(path: string, img: RgbImage, options: EncodeOptions = {}): Promise<void> {
+  const bytes = await encodeImage(img, formatFromPath(path), options);
+  await writeFile(path, bytes);
+}
+
+export interface GrayPngOptions {
+  /** Write every non-zero value as 255 (a binary mask). Default false. */
+  binary?: boolean;
+}
+
+/**
+ * A single-channel image as an 8-bit grey PNG. A GrayImage's bytes are written as they are; a
+ * ScoreMap's values are clamped to [0, 1] and scaled to 0..255 (rounded). With `binary`, every
+ * non-zero value becomes 255.
+ */
+export async function encodeGrayPng(
+  img: GrayImage | ScoreMap,
+  options: GrayPngOptions = {},
+): Promise<Buffer> {
+  const n = img.width * img.height;
+  if (img.data.length !== n) {
+    throw new UsageError(
+      'E_USAGE',
+      `mask data has ${img.data.length} values, expected ${img.width}x${img.height}`,
+    );
+  }
+  const bytes = new Uint8Array(n);
+  const src = img.data;
+  if (options.binary) {
+    for (let i = 0; i < n; i++) bytes[i] = src[i]! !== 0 ? 255 : 0;
+  } else if (src instanceof Float32Array) {
+    for (let i = 0; i < n; i++) {
+      const v = src[i]!;
+      bytes[i] = v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0;
+    }
+  } else {
+    bytes.set(src);
+  }
+  return encodeRaw(bytes, img.width, img.height, 1, 'png', {});
+}

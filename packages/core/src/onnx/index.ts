@@ -1,0 +1,3 @@
+export * from './add-outputs.js';
+export * from './encode.js';
+export * from './model.js';

@@ -1,0 +1,3 @@
+export * from './cam-session.js';
+export * from './probe.js';
+export * from './session.js';

@@ -1,0 +1,143 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
+import { DeviceError, UsageError } from '../../src/errors.js';
+import {
+  availableProviders,
+  CUDA_INSTALL_HINT,
+  createSession,
+  parseDevice,
+} from '../../src/runtime/session.js';
+import { C, K, randomFloats, S, tinyModel } from '../onnx/builder.js';
+
+const srcDir = join(import.meta.dirname, '..', '..', 'src');
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+describe('onnxruntime-node is loaded lazily by one module', () => {
+  it('only src/runtime/session.ts mentions it, as a type import and a dynamic import', () => {
+    const users = sources(srcDir).filter((f) => readFileSync(f, 'utf8').includes("'onnxruntime-node'"));
+    expect(users.map((f) => f.slice(srcDir.length + 1))).toEqual([join('runtime', 'session.ts')]);
+    const text = readFileSync(users[0]!, 'utf8');
+    const imports = text.split('\n').filter((l) => l.includes("'onnxruntime-node'"));
+    for (const l of imports) expect(l).toMatch(/import type|await import\(|import\('onnxruntime-node'\)/);
+  });
+});
+
+describe('createSession (CPU)', () => {
+  it('runs a dynamic-batch model in one call and reports the provider', async () => {
+    const s = await createSession(tinyModel('gemm'), { device: 'cpu', intraOpThreads: 1, interOpThreads: 1 });
+    try {
+      expect(s.provider).toBe('cpu');
+      expect(s.inputName).toBe('input');
+      expect(s.inputShape).toEqual(['N', 3, S, S]);
+      expect(s.fixedBatch).toBeNull();
+      const out = await s.run(randomFloats(3 * 3 * S * S), 3);
+      expect(out.logits!.dims).toEqual([3, C]);
+      expect(out.logits!.data).toBeInstanceOf(Float32Array);
+      await expect(s.run(new Float32Array(5), 1)).rejects.toThrow(UsageError);
+      await expect(s.run(new Float32Array(3 * S * S), 0)).rejects.toThrow(/positive integer/);
+    } finally {
+      await s.release();
+    }
+    await s.release(); // idempotent
+    await expect(s.run(new Float32Array(3 * S * S), 1)).rejects.toThrow(/released/);
+  });
+
+  it('auto falls back to CPU where CUDA is not installed', async () => {
+    const s = await createSession(tinyModel('gemm'));
+    const cuda = (await availableProviders()).find((p) => p.provider === 'cuda')!;
+    expect(s.provider).toBe(cuda.installed ? expect.any(String) : 'cpu');
+    await s.release();
+  });
+
+  it('splits a larger batch for a fixed-batch model, and matches single runs', async () => {
+    const bytes = tinyModel('gemm', { batch: 1 });
+    await using s = await createSession(bytes, { device: 'cpu', outputs: ['logits'] });
+    expect(s.fixedBatch).toBe(1);
+    const input = randomFloats(4 * 3 * S * S, 5);
+    const all = await s.run(input, 4);
+    expect(all.logits!.dims).toEqual([4, C]);
+    for (let b = 0; b < 4; b++) {
+      const one = await s.run(input.subarray(b * 3 * S * S, (b + 1) * 3 * S * S), 1);
+      expect(Array.from(all.logits!.data.subarray(b * C, (b + 1) * C))).toEqual(Array.from(one.logits!.data));
+    }
+  });
+
+  it('fetches only the requested outputs and refuses unknown ones', async () => {
+    await expect(createSession(tinyModel('gemm'), { device: 'cpu', outputs: ['features'] })).rejects.toThrow(
+      /'features' is not an output/,
+    );
+  });
+
+  it('refuses invalid device strings', async () => {
+    expect(() => parseDevice('gpu')).toThrow(/unknown device 'gpu'.*/);
+    expect(parseDevice('cuda')).toBe('cuda');
+    // biome-ignore lint/suspicious/noExplicitAny: testing a bad value from untyped callers
+    await expect(createSession(tinyModel('gemm'), { device: 'tpu' as any })).rejects.toThrow(UsageError);
+  });
+
+  it("explicit 'cuda' without the provider installed is a DeviceError saying how to install it", async () => {
+    const cuda = (await availableProviders()).find((p) => p.provider === 'cuda')!;
+    if (cuda.installed) return; // a machine with the CUDA provider: nothing to check here
+    const e = await createSession(tinyModel('gemm'), { device: 'cuda' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DeviceError);
+    const err = e as DeviceError;
+    expect(err.message).toMatch(/CUDA execution provider is not installed/);
+    expect(err.hint).toBe(CUDA_INSTALL_HINT);
+    expect(err.hint).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12/);
+    expect(err.hint).toMatch(/approve-builds|onlyBuiltDependencies/);
+  });
+
+  it("'webgpu' is tried for real; a failure becomes a DeviceError", async () => {
+    try {
+      const s = await createSession(tinyModel('gemm'), { device: 'webgpu' });
+      expect(s.provider).toBe('webgpu');
+      await s.release();
+    } catch (e) {
+      expect(e).toBeInstanceOf(DeviceError);
+      expect((e as DeviceError).message).toMatch(/webgpu/);
+    }
+  });
+
+  it('bad model bytes give a ModelError, not a crash', async () => {
+    await expect(createSession(new Uint8Array([8, 1, 1, 2, 3]), { device: 'cpu' })).rejects.toThrow(
+      /onnxruntime cannot load the model/,
+    );
+  });
+});
+
+describeWithTestBed('createSession on the shared models', () => {
+  it('SqueezeNet caffe2 is fixed at batch 1 and splits batches of 3', async () => {
+    await using s = await createSession(shared('models', 'squeezenet1.1-imagenet.onnx'), { device: 'cpu' });
+    expect(s.fixedBatch).toBe(1);
+    expect(s.inputName).toBe('data_0');
+    const per = 3 * 224 * 224;
+    const input = randomFloats(3 * per, 31);
+    const out = await s.run(input, 3);
+    expect(out.softmaxout_1!.dims).toEqual([3, 1000, 1, 1]);
+    const second = await s.run(input.subarray(per, 2 * per), 1);
+    expect(Array.from(out.softmaxout_1!.data.subarray(1000, 2000))).toEqual(
+      Array.from(second.softmaxout_1!.data),
+    );
+  });
+
+  it('a dynamic-batch model runs a batch in one call', async () => {
+    await using s = await createSession(shared('models', 'mobilenetv1-0.25-128-imagenet.onnx'), {
+      device: 'cpu',
+    });
+    expect(s.fixedBatch).toBeNull();
+    const out = await s.run(randomFloats(5 * 3 * 128 * 128), 5);
+    expect(out.logits!.dims).toEqual([5, 1000]);
+  });
+});
+
+describe('K is the tiny feature size', () => {
+  it('is consistent', () => expect(K).toBe(4));
+});
