@@ -1,15 +1,19 @@
 import {
   closeSync,
+  createReadStream,
   existsSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readSync,
+  rmSync,
   truncateSync,
   writeSync,
 } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { UsageError } from '@cam-localize/core';
 
 /**
@@ -23,42 +27,49 @@ export class RunDirectory {
 
   private constructor(
     readonly path: string,
-    readonly records: Map<string, ImageRecordBase>,
+    /** Ids of the images already finished (ok or failed); only ids, so memory stays small. */
+    readonly done: Set<string>,
   ) {}
 
   static readonly RESULTS = 'results.jsonl';
   static readonly CONFIG = 'config.json';
 
   /** Opens (and with `resume`, reloads) a run directory for appending results. */
-  static async open(path: string, config: object, options: { resume: boolean }): Promise<RunDirectory> {
+  static async open(
+    path: string,
+    config: object,
+    options: { resume: boolean; overwrite?: boolean },
+  ): Promise<RunDirectory> {
     mkdirSync(path, { recursive: true });
     const resultsPath = join(path, RunDirectory.RESULTS);
-    const records = new Map<string, ImageRecordBase>();
+    if (options.overwrite === true && !options.resume) rmSync(resultsPath, { force: true });
+    const done = new Set<string>();
     if (existsSync(resultsPath)) {
       if (!options.resume) {
         throw new UsageError('E_USAGE', `${path} already holds a run`, {
-          hint: 'pass --resume to continue it, or choose another --out',
+          hint: 'pass --resume to continue it, --overwrite to start it again, or choose another --out',
         });
       }
-      for (const record of readRecords(resultsPath)) records.set(record.id, record);
+      cutTornLine(resultsPath);
+      for await (const record of readRecords(resultsPath)) done.add(record.id);
     } else if (options.resume && !existsSync(join(path, RunDirectory.CONFIG))) {
       throw new UsageError('E_USAGE', `--resume: ${path} holds no run to continue`);
     }
     await writeJsonAtomic(join(path, RunDirectory.CONFIG), config);
-    const dir = new RunDirectory(path, records);
+    const dir = new RunDirectory(path, done);
     dir.fd = openSync(resultsPath, 'a');
     return dir;
   }
 
   has(id: string): boolean {
-    return this.records.has(id);
+    return this.done.has(id);
   }
 
   /** Appends one image's record as a single write of one line. */
   append(record: ImageRecordBase): void {
     if (this.fd === undefined) throw new Error('run directory is closed');
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    this.records.set(record.id, record);
+    this.done.add(record.id);
   }
 
   close(): void {
@@ -81,28 +92,54 @@ export interface ImageRecordBase {
   readonly error?: string;
 }
 
+/** Cuts a last line without its newline: a write torn by a kill, so appending resumes on a clean line. */
+export function cutTornLine(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const chunk = Buffer.alloc(Math.min(size, 1 << 20));
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      readSync(fd, chunk, 0, end - start, start);
+      const newline = chunk.subarray(0, end - start).lastIndexOf(10);
+      if (newline >= 0) {
+        const keep = start + newline + 1;
+        if (keep < size) truncateSync(path, keep);
+        return;
+      }
+      end = start;
+    }
+    if (size > 0) truncateSync(path, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * Reads a results file. A last line without its newline is a write torn by a kill: it is cut off
- * the file so that appending goes on from a clean line end. Later lines for the same id win.
+ * Streams the records of a results file, one JSON line at a time (memory does not grow with the
+ * run). Lines are complete: `RunDirectory.open` cut any torn last line before.
  */
-export function readRecords(path: string): ImageRecordBase[] {
-  const text = readFileSync(path, 'utf8');
-  const end = text.lastIndexOf('\n') + 1;
-  if (end < text.length) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
-  const records: ImageRecordBase[] = [];
-  const lines = text.slice(0, end).split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+export async function* readRecords<T extends ImageRecordBase = ImageRecordBase>(
+  path: string,
+): AsyncGenerator<T> {
+  const lines = createInterface({
+    input: createReadStream(path, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  let number = 0;
+  for await (const line of lines) {
+    number++;
     if (line.trim() === '') continue;
     try {
-      records.push(JSON.parse(line) as ImageRecordBase);
+      yield JSON.parse(line) as T;
     } catch {
-      throw new UsageError('E_USAGE', `${path}:${i + 1}: not a JSON line`, {
+      lines.close();
+      throw new UsageError('E_USAGE', `${path}:${number}: not a JSON line`, {
         hint: 'the run directory is damaged',
       });
     }
   }
-  return records;
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunDirectory, readRecords } from '../../src/pipeline/run-dir.js';
 
+async function ids(path: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const r of readRecords(path)) out.push(r.id);
+  return out;
+}
+
 const fresh = () => mkdtempSync(join(tmpdir(), 'cam-run-'));
 
 describe('RunDirectory', () => {
@@ -19,7 +25,7 @@ describe('RunDirectory', () => {
     expect(again.has('z')).toBe(false);
     again.append({ id: 'z', status: 'ok' });
     again.close();
-    expect(readRecords(join(path, 'results.jsonl')).map((r) => r.id)).toEqual(['x', 'y', 'z']);
+    expect(await ids(join(path, 'results.jsonl'))).toEqual(['x', 'y', 'z']);
   });
 
   it('cuts a line torn by a kill and goes on from a clean line end', async () => {
@@ -28,7 +34,7 @@ describe('RunDirectory', () => {
     writeFileSync(join(path, 'config.json'), '{}');
     writeFileSync(results, '{"id":"a","status":"ok"}\n{"id":"b","sta');
     const dir = await RunDirectory.open(path, {}, { resume: true });
-    expect([...dir.records.keys()]).toEqual(['a']);
+    expect([...dir.done]).toEqual(['a']);
     dir.append({ id: 'b', status: 'ok' });
     dir.close();
     expect(readFileSync(results, 'utf8')).toBe('{"id":"a","status":"ok"}\n{"id":"b","status":"ok"}\n');
@@ -44,9 +50,19 @@ describe('RunDirectory', () => {
     );
   });
 
-  it('names the line of a damaged results file', () => {
+  it('names the line of a damaged results file', async () => {
     const path = join(fresh(), 'results.jsonl');
     writeFileSync(path, '{"id":"a","status":"ok"}\nnot json\n');
-    expect(() => readRecords(path)).toThrow(/results.jsonl:2: not a JSON line/);
+    await expect(ids(path)).rejects.toThrow(/results.jsonl:2: not a JSON line/);
+  });
+
+  it('drops a file that is one torn line', async () => {
+    const path = fresh();
+    writeFileSync(join(path, 'config.json'), '{}');
+    writeFileSync(join(path, 'results.jsonl'), '{"id":"a","sta');
+    const dir = await RunDirectory.open(path, {}, { resume: true });
+    expect(dir.done.size).toBe(0);
+    dir.close();
+    expect(readFileSync(join(path, 'results.jsonl'), 'utf8')).toBe('');
   });
 });

@@ -1,0 +1,109 @@
+import { resolve } from 'node:path';
+import { readDataset, scoreCamDirectory } from '@cam-localize/eval';
+import { thresholdGrid } from '@cam-localize/localize';
+import { type Command, Option } from 'commander';
+import { positiveInteger } from '../options.js';
+import { Progress } from '../pipeline/progress.js';
+import { writeJsonAtomic } from '../pipeline/run-dir.js';
+
+interface EvalFlags {
+  cams: string;
+  protocol: 'wsolevaluation';
+  boxes: 'all' | 'largest';
+  interval: number;
+  iou: string;
+  size: number;
+  split?: 'train' | 'test' | 'all';
+  labels?: string;
+  limit?: number;
+  out?: string;
+  json?: boolean;
+}
+
+/**
+ * `cam-localize eval <dataset> --cams <dir>`: scores score maps made by any framework, laid out
+ * as wsolevaluation does (`<dir>/<image_id>.npy`), with wsolevaluation's MaxBoxAcc protocol.
+ */
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('score saved score maps (<cams>/<image_id>.npy) against a dataset: MaxBoxAcc, MaxBoxAccV2')
+    .argument('<dataset>', 'dataset folder with ground-truth boxes')
+    .requiredOption('--cams <dir>', 'folder of .npy score maps, one per image id')
+    .addOption(
+      new Option('--protocol <name>', 'evaluation protocol')
+        .choices(['wsolevaluation'])
+        .default('wsolevaluation'),
+    )
+    .addOption(
+      new Option('--boxes <mode>', 'all contours (MaxBoxAccV2) or the largest (V1)')
+        .choices(['all', 'largest'])
+        .default('all'),
+    )
+    .option('--interval <t>', 'CAM threshold spacing', (v) => Number(v), 0.001)
+    .option('--iou <levels>', 'IoU levels in percent, comma-separated', '30,50,70')
+    .option('--size <n>', 'evaluation frame (maps and boxes resized to NxN)', positiveInteger('--size'), 224)
+    .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
+    .option('--labels <file>', 'class list mapping annotation names (wnids, VOC names) to class indices')
+    .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
+    .option('--out <file>', 'also write the metrics JSON to this file')
+    .option('--json', 'print the metrics as JSON on stdout')
+    .action(async (root: string, flags: EvalFlags) => {
+      const dataset = await readDataset(
+        resolve(root),
+        flags.split === undefined ? {} : { split: flags.split },
+      );
+      if (flags.limit !== undefined) dataset.items = dataset.items.slice(0, flags.limit);
+      const iouThresholds = flags.iou.split(',').map((v) => Number(v.trim()));
+      const progress = new Progress({ total: dataset.items.length, label: 'eval' });
+      let last = 0;
+      const result = await scoreCamDirectory(dataset, resolve(flags.cams), {
+        thresholds: thresholdGrid(flags.interval),
+        iouThresholds,
+        multiContour: flags.boxes === 'all',
+        size: flags.size,
+        onProgress: (done) => {
+          while (last < done) {
+            progress.tick(true);
+            last++;
+          }
+        },
+      });
+      progress.finish();
+      const metrics = {
+        protocol: result.protocol,
+        images: { total: result.total, scored: result.scored, skipped: result.total - result.scored },
+        maxBoxAccByIoU: Object.fromEntries(
+          result.metrics.levels.map((l) => [String(l.iouThreshold), l.maxBoxAcc]),
+        ),
+        bestThresholdByIoU: Object.fromEntries(
+          result.metrics.levels.map((l) => [String(l.iouThreshold), l.bestThreshold]),
+        ),
+        ...(flags.boxes === 'all'
+          ? { maxBoxAccV2: result.metrics.maxBoxAccV2 }
+          : { maxBoxAccV1: result.metrics.levels.find((l) => l.iouThreshold === 50)?.maxBoxAcc ?? null }),
+        boxAccuracy: {
+          thresholdInterval: flags.interval,
+          multiContour: flags.boxes === 'all',
+          iouLevels: iouThresholds,
+        },
+        problems: result.problemCounts,
+        resized: result.resized,
+      };
+      for (const problem of result.problems.slice(0, 20)) {
+        process.stderr.write(`cam-localize: ${problem.file}: ${problem.message}\n`);
+      }
+      if (result.problems.length > 20)
+        process.stderr.write(`cam-localize: ... and ${result.problems.length - 20} more problems\n`);
+      const levels = result.metrics.levels.map(
+        (l) => `IoU ${l.iouThreshold}: ${l.maxBoxAcc.toFixed(2)}% @${l.bestThreshold}`,
+      );
+      process.stderr.write(
+        `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ` +
+          `${flags.boxes === 'all' ? `MaxBoxAccV2 ${result.metrics.maxBoxAccV2.toFixed(2)}%` : 'largest contour (V1 = IoU 50)'} (${levels.join(', ')})\n`,
+      );
+      if (flags.out) await writeJsonAtomic(flags.out, metrics);
+      if (flags.json) process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+      if (result.scored === 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,182 @@
+import { basename, dirname, join, relative } from 'node:path';
+import {
+  CamModel,
+  describeError,
+  type Labels,
+  parseTarget,
+  readLabels,
+  resolveTargets,
+} from '@cam-localize/core';
+import { parseThreshold } from '@cam-localize/localize';
+import { type Command, Option } from 'commander';
+import {
+  addCamOptions,
+  addLocalizeOptions,
+  addModelOptions,
+  type CamFlags,
+  type LocalizeFlags,
+  type ModelFlags,
+  modelOptionsFromFlags,
+} from '../options.js';
+import {
+  CAM_SIZES,
+  type CamSize,
+  mapAtSize,
+  renderOverlay,
+  saveCam,
+  saveOverlay,
+} from '../pipeline/artifacts.js';
+import { discoverImages } from '../pipeline/discover.js';
+import { boxToJson, localizeCam } from '../pipeline/localize-cam.js';
+import { Progress } from '../pipeline/progress.js';
+import { RunDirectory } from '../pipeline/run-dir.js';
+import { streamInferences } from '../pipeline/stream.js';
+
+interface PredictFlags extends ModelFlags, CamFlags, LocalizeFlags {
+  out?: string;
+  saveCams?: string;
+  camSize: CamSize;
+  overlays?: string | boolean;
+  limit?: number;
+  resume?: boolean;
+  json?: boolean;
+}
+
+/** `cam-localize predict <files|dirs|globs...>`: CAMs and boxes for images without ground truth. */
+export function registerPredict(program: Command): void {
+  const command = program
+    .command('predict')
+    .description('CAMs and boxes for image files, folders or globs (no ground truth)')
+    .argument('<images...>', 'image files, folders (searched recursively) or globs');
+  addModelOptions(command);
+  addCamOptions(command);
+  addLocalizeOptions(command);
+  command
+    .option('--out <dir>', 'write results.jsonl (and overlays) to this run directory')
+    .option('--save-cams <dir>', 'write each score map as <dir>/<image>.npy')
+    .addOption(new Option('--cam-size <size>', 'size of saved maps').choices([...CAM_SIZES]).default('input'))
+    .option('--overlays [dir]', 'write CAM overlays with boxes (default <out>/overlays)')
+    .option('--limit <n>', 'only the first N images', (v) => Number(v))
+    .option('--resume', 'continue the run in --out, skipping finished images')
+    .option('--json', 'print one JSON line per image on stdout')
+    .action(async (patterns: string[], flags: PredictFlags) => {
+      await predict(patterns, flags);
+    });
+}
+
+async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
+  let files = await discoverImages(patterns);
+  if (flags.limit !== undefined) files = files.slice(0, flags.limit);
+  const root = commonFolder(files);
+  const items = files.map((file) => ({ id: relative(root, file) || basename(file), file }));
+  const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
+  const target = parseTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
+  const threshold = parseThreshold(flags.threshold);
+  const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags));
+  const runDir = flags.out
+    ? await RunDirectory.open(
+        flags.out,
+        { command: 'predict', patterns, ...flags },
+        { resume: flags.resume === true },
+      )
+    : undefined;
+  const overlayDir =
+    flags.overlays === undefined || flags.overlays === false
+      ? undefined
+      : typeof flags.overlays === 'string'
+        ? flags.overlays
+        : join(flags.out ?? '.', 'overlays');
+  const todo = items.filter((item) => !runDir?.has(item.id));
+  const progress = new Progress({ total: todo.length, label: 'predict' });
+  let failed = 0;
+  try {
+    await streamInferences(model, todo, { batchSize: flags.batch ?? 8 }, async (outcome) => {
+      const { item } = outcome;
+      let record: Record<string, unknown>;
+      if (!outcome.ok) {
+        failed++;
+        record = { id: item.id, file: item.file, status: 'error', error: describeError(outcome.error) };
+      } else {
+        const { inference, timing } = outcome;
+        const started = performance.now();
+        try {
+          const { geometry, image } = inference.prepared;
+          const targets = [];
+          for (const [t, classIndex] of resolveTargets(target, inference.scores).entries()) {
+            const map = await model.cam(inference, classIndex, {
+              method: flags.method,
+              normalization: flags.normalize ?? 'relu-minmax',
+              ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+            });
+            const localized = localizeCam(map, geometry, {
+              threshold,
+              mode: flags.boxes,
+              connectivity: Number(flags.connectivity) as 4 | 8,
+              minArea: flags.minArea,
+              upsample: 'bilinear',
+            });
+            if (flags.saveCams !== undefined) {
+              const id = t === 0 ? item.id : `${item.id}.class${classIndex}`;
+              await saveCam(flags.saveCams, id, mapAtSize(map, flags.camSize, geometry, 'bilinear'));
+            }
+            if (overlayDir !== undefined && t === 0) {
+              await saveOverlay(
+                join(overlayDir, `${item.id}.jpg`),
+                renderOverlay(image, map, geometry, localized.boxes),
+              );
+            }
+            targets.push({
+              class: classIndex,
+              ...(labels ? { name: labels.nameOf(classIndex) } : {}),
+              score: inference.scores[classIndex],
+              boxes: localized.boxes.map(boxToJson),
+            });
+          }
+          record = {
+            id: item.id,
+            file: item.file,
+            status: 'ok',
+            width: image.width,
+            height: image.height,
+            top: Array.from(inference.ranked, (c) => ({
+              class: c,
+              ...(labels ? { name: labels.nameOf(c) } : {}),
+              score: inference.scores[c],
+            })),
+            targets,
+            timing: { ...timing, camMs: performance.now() - started },
+          };
+        } catch (error) {
+          failed++;
+          record = { id: item.id, file: item.file, status: 'error', error: describeError(error) };
+        }
+      }
+      runDir?.append(record as never);
+      if (flags.json) process.stdout.write(`${JSON.stringify(record)}\n`);
+      if (record.status === 'error') process.stderr.write(`cam-localize: ${item.file}: ${record.error}\n`);
+      progress.tick(record.status === 'ok');
+    });
+  } finally {
+    progress.finish();
+    runDir?.close();
+    await model.release();
+  }
+  const seconds = progress.elapsedSeconds;
+  process.stderr.write(
+    `predict: ${todo.length - failed} images ok, ${failed} failed, ${seconds.toFixed(1)} s ` +
+      `(${(todo.length / Math.max(seconds, 1e-9)).toFixed(1)} img/s, ${model.provider})` +
+      (runDir ? `; results in ${runDir.file(RunDirectory.RESULTS)}` : '') +
+      '\n',
+  );
+  if (failed > 0) process.exitCode = 1;
+}
+
+/** The deepest folder holding every file, so image ids stay short and unique. */
+function commonFolder(files: readonly string[]): string {
+  if (files.length === 0) return '.';
+  let common = dirname(files[0]!);
+  for (const file of files) {
+    while (!file.startsWith(`${common}/`) && common !== dirname(common)) common = dirname(common);
+  }
+  return common;
+}

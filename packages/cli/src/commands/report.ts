@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CamModel, describeError, type PreprocessOverrides, UsageError } from '@cam-localize/core';
+import { PROTOCOLS, TOOL_DEFAULTS } from '@cam-localize/eval';
+import { parseThreshold } from '@cam-localize/localize';
+import type { Command } from 'commander';
+import { galleryRenderer } from '../pipeline/gallery.js';
+import { ImageEvaluator } from '../pipeline/image-evaluator.js';
+import { RunDirectory } from '../pipeline/run-dir.js';
+import { buildReports } from '../reporting.js';
+
+interface ReportFlags {
+  gallery: number | false;
+  json?: boolean;
+}
+
+interface RunConfig {
+  model?: string;
+  protocol?: string;
+  method?: string;
+  normalization?: 'relu-minmax' | 'minmax' | 'none';
+  threshold?: string;
+  boxes?: 'largest' | 'all' | 'merged';
+  connectivity?: number;
+  minArea?: number;
+  preprocess?: PreprocessOverrides;
+  head?: { featureTensor: string | null; classifierWeights: string | null; classifierBias: string | null };
+}
+
+/** `cam-localize report <run-dir>`: rebuilds metrics, CSV and reports from a run's results. */
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('rebuild metrics.json, results.csv and the Markdown/HTML reports of a run directory')
+    .argument('<run-dir>', 'a directory written by `cam-localize run`')
+    .option(
+      '--gallery <n>',
+      'best and worst examples to render (re-runs the model on them)',
+      (v) => Number(v),
+      8,
+    )
+    .option('--no-gallery', 'no example images (does not need the model)')
+    .option('--json', 'print the metrics as JSON on stdout')
+    .action(async (dir: string, flags: ReportFlags) => {
+      const config = await readConfig(dir);
+      const galleryCount = flags.gallery === false ? 0 : flags.gallery;
+      let model: CamModel | undefined;
+      let render: Parameters<typeof buildReports>[1]['render'];
+      if (galleryCount > 0 && config.model) {
+        try {
+          model = await CamModel.load(config.model, {
+            device: 'cpu',
+            ...(config.preprocess ? { preprocess: config.preprocess } : {}),
+            ...(config.head?.featureTensor
+              ? {
+                  head: {
+                    featureTensor: config.head.featureTensor,
+                    ...(config.head.classifierWeights
+                      ? { classifierWeights: config.head.classifierWeights }
+                      : {}),
+                    ...(config.head.classifierBias ? { classifierBias: config.head.classifierBias } : {}),
+                  },
+                }
+              : {}),
+          });
+          const evaluator = new ImageEvaluator(model, PROTOCOLS[config.protocol ?? ''] ?? TOOL_DEFAULTS, {
+            threshold: parseThreshold(config.threshold ?? '0.2'),
+            mode: config.boxes ?? 'largest',
+            connectivity: config.connectivity === 4 ? 4 : 8,
+            minArea: config.minArea ?? 1,
+            method: config.method ?? 'cam',
+            normalization: config.normalization ?? 'relu-minmax',
+          });
+          render = galleryRenderer(model, evaluator);
+        } catch (error) {
+          process.stderr.write(`report: no gallery (${describeError(error)})\n`);
+        }
+      }
+      try {
+        const summary = await buildReports(dir, {
+          ...(render ? { render } : {}),
+          galleryCount,
+          writeReports: true,
+        });
+        process.stderr.write(
+          `report: wrote ${summary.files.map((f) => f.replace(`${dir}/`, '')).join(', ')} in ${dir}\n`,
+        );
+        if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
+      } finally {
+        await model?.release();
+      }
+    });
+}
+
+async function readConfig(dir: string): Promise<RunConfig> {
+  try {
+    return JSON.parse(await readFile(join(dir, RunDirectory.CONFIG), 'utf8')) as RunConfig;
+  } catch (error) {
+    throw new UsageError('E_USAGE', `${dir} is not a run directory (${describeError(error)})`);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The flags several commands share, declared once: model and preprocessing, CAM, localization
+ * and output. Each `add*Options` adds flags to a command; each `*FromFlags` turns parsed flags
+ * into the library's option objects, with usage errors that name the flag.
+ */
+import {
+  CAM_METHODS,
+  type CamModelOptions,
+  DEVICES,
+  type Device,
+  NORMALIZATIONS,
+  type Normalization,
+  PRESET_NAMES,
+  type PreprocessOverrides,
+  parsePreprocessOverrides,
+  UsageError,
+} from '@cam-localize/core';
+import { type Command, Option } from 'commander';
+
+export interface ModelFlags {
+  model: string;
+  labels?: string;
+  preset?: string;
+  resize?: string;
+  resizeMode?: 'shorter' | 'exact';
+  crop?: string;
+  mean?: string;
+  std?: string;
+  channelOrder?: 'rgb' | 'bgr';
+  scale?: string;
+  interpolation?: 'bilinear' | 'bicubic' | 'nearest';
+  device: Device;
+  threads?: number;
+  batch?: number;
+  featureTensor?: string;
+  classifierWeights?: string;
+  classifierBias?: string;
+  maxPixels?: number;
+}
+
+export interface CamFlags {
+  method: string;
+  target: string;
+  normalize?: Normalization;
+  scoreCamChannels?: number;
+}
+
+export interface LocalizeFlags {
+  threshold: string;
+  boxes: 'largest' | 'all' | 'merged';
+  connectivity: '4' | '8';
+  minArea: number;
+}
+
+export function positiveInteger(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError('E_USAGE', `${name} expects a positive integer, got '${value}'`);
+    return n;
+  };
+}
+
+export function addModelOptions(command: Command, { required = true } = {}): Command {
+  const model = new Option('--model <onnx>', 'the ONNX classifier');
+  if (required) model.makeOptionMandatory();
+  return command
+    .addOption(model)
+    .option('--labels <file>', 'class names, one per line (optional wnid prefix)')
+    .addOption(new Option('--preset <name>', 'preprocessing preset').choices(PRESET_NAMES))
+    .option('--resize <size>', 'resize: shorter side N, or WxH for an exact resize')
+    .addOption(new Option('--resize-mode <mode>', 'how --resize N applies').choices(['shorter', 'exact']))
+    .option('--crop <size>', 'centre crop N or WxH, or none')
+    .option('--mean <r,g,b>', 'per-channel mean, in units of pixel*scale (0..1 for torchvision)')
+    .option('--std <r,g,b>', 'per-channel std, same units as --mean')
+    .addOption(new Option('--channel-order <order>', 'tensor channel order').choices(['rgb', 'bgr']))
+    .option('--scale <x>', 'pixel multiplier before mean/std (1/255 or 1)')
+    .addOption(
+      new Option('--interpolation <kind>', 'resize filter').choices(['bilinear', 'bicubic', 'nearest']),
+    )
+    .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICES]).default('auto'))
+    .option('--threads <n>', 'intra-op threads of the session', positiveInteger('--threads'))
+    .option(
+      '--batch <n>',
+      'images per forward pass (default 8; 1 for fixed-batch models)',
+      positiveInteger('--batch'),
+    )
+    .option('--feature-tensor <name>', 'use this tensor as the CAM feature map (when detection fails)')
+    .option('--classifier-weights <name>', 'initializer [C,K] of the linear classifier over the feature map')
+    .option('--classifier-bias <name>', 'initializer [C] of the classifier bias')
+    .option(
+      '--max-pixels <n>',
+      'refuse images larger than this many pixels',
+      positiveInteger('--max-pixels'),
+    );
+}
+
+export function addCamOptions(command: Command, defaults: { target?: string } = {}): Command {
+  return command
+    .addOption(new Option('--method <name>', 'CAM method').choices([...CAM_METHODS]).default('cam'))
+    .option(
+      '--target <spec>',
+      'predicted | gt | topk:K | <class index or name>',
+      defaults.target ?? 'predicted',
+    )
+    .addOption(
+      new Option(
+        '--normalize <kind>',
+        'score-map normalisation (default relu-minmax; minmax under --protocol)',
+      ).choices([...NORMALIZATIONS]),
+    )
+    .option(
+      '--score-cam-channels <n>',
+      'Score-CAM: channels given a forward pass (default 128)',
+      positiveInteger('--score-cam-channels'),
+    );
+}
+
+export function addLocalizeOptions(command: Command): Command {
+  return command
+    .option('--threshold <spec>', 'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean', '0.2')
+    .addOption(
+      new Option('--boxes <mode>', 'which boxes').choices(['largest', 'all', 'merged']).default('largest'),
+    )
+    .addOption(
+      new Option('--connectivity <n>', 'pixel connectivity of components').choices(['4', '8']).default('8'),
+    )
+    .option('--min-area <pixels>', 'with --boxes all: smallest component kept', (v) => Number(v), 1);
+}
+
+/** Preprocessing overrides from flags (a preset among them); unset flags leave the model's own. */
+export function preprocessFromFlags(flags: ModelFlags): PreprocessOverrides {
+  const raw: Record<string, unknown> = {};
+  if (flags.preset !== undefined) raw.preset = flags.preset;
+  if (flags.resize !== undefined) {
+    const size = parseSize(flags.resize, '--resize');
+    raw.resize =
+      typeof size === 'number' ? { mode: flags.resizeMode ?? 'shorter', size } : { mode: 'exact', size };
+  } else if (flags.resizeMode !== undefined) {
+    throw new UsageError('E_USAGE', '--resize-mode needs --resize');
+  }
+  if (flags.crop !== undefined) raw.crop = flags.crop === 'none' ? null : parseSize(flags.crop, '--crop');
+  if (flags.mean !== undefined) raw.mean = parseTriple(flags.mean, '--mean');
+  if (flags.std !== undefined) raw.std = parseTriple(flags.std, '--std');
+  if (flags.channelOrder !== undefined) raw.channelOrder = flags.channelOrder;
+  if (flags.scale !== undefined) raw.scale = flags.scale === '1/255' ? 1 / 255 : Number(flags.scale);
+  if (flags.interpolation !== undefined) raw.interpolation = flags.interpolation;
+  return parsePreprocessOverrides(raw, { kind: 'usage', key: 'flags' });
+}
+
+export function modelOptionsFromFlags(
+  flags: ModelFlags,
+  extra: { preprocess?: PreprocessOverrides } = {},
+): CamModelOptions {
+  const head =
+    flags.featureTensor === undefined && flags.classifierWeights === undefined
+      ? undefined
+      : {
+          ...(flags.featureTensor === undefined ? {} : { featureTensor: flags.featureTensor }),
+          ...(flags.classifierWeights === undefined ? {} : { classifierWeights: flags.classifierWeights }),
+          ...(flags.classifierBias === undefined ? {} : { classifierBias: flags.classifierBias }),
+        };
+  return {
+    device: flags.device,
+    preprocess: extra.preprocess ?? preprocessFromFlags(flags),
+    ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+    ...(head === undefined ? {} : { head }),
+    ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+  };
+}
+
+function parseSize(text: string, flag: string): number | [number, number] {
+  const match = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
+  if (!match) throw new UsageError('E_USAGE', `${flag} expects N or WxH, got '${text}'`);
+  return match[2] === undefined ? Number(match[1]) : [Number(match[1]), Number(match[2])];
+}
+
+function parseTriple(text: string, flag: string): [number, number, number] {
+  const parts = text
+    .split(/[,\s]+/)
+    .filter(Boolean)
+    .map(Number);
+  if (parts.length === 1) parts.push(parts[0]!, parts[0]!);
+  if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) {
+    throw new UsageError('E_USAGE', `${flag} expects three numbers r,g,b, got '${text}'`);
+  }
+  return parts as [number, number, number];
+}

@@ -1,0 +1,31 @@
+import type { CamModel, RgbImage } from '@cam-localize/core';
+import { renderOverlay } from './artifacts.js';
+import type { ImageEvaluator } from './image-evaluator.js';
+import type { JsonBox, RunRecord } from './records.js';
+
+const toBox = ([x0, y0, x1, y1]: JsonBox) => ({ x0, y0, x1, y1 });
+
+/**
+ * Re-renders a record's overlay for the report gallery: the image runs through the model again
+ * (a handful of images, not the dataset), and the CAM of the class the record was scored with is
+ * drawn with its predicted boxes (green) and the ground truth (red).
+ */
+export function galleryRenderer(
+  model: CamModel,
+  evaluator: ImageEvaluator,
+): (record: RunRecord) => Promise<RgbImage> {
+  return async (record) => {
+    const prepared = await model.prepare(record.file, record.id);
+    const [inference] = await model.infer([prepared]);
+    const shown = record.groundTruth ?? record.predicted;
+    if (inference === undefined || shown === undefined) throw new Error('nothing to render');
+    const map = await evaluator.mapOf(inference, shown.class);
+    return renderOverlay(
+      prepared.image,
+      map,
+      prepared.geometry,
+      shown.boxes.map(toBox),
+      (record.gtBoxes ?? []).map(toBox),
+    );
+  };
+}

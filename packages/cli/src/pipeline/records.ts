@@ -1,0 +1,48 @@
+import type { ImageRecordBase } from './run-dir.js';
+
+export type JsonBox = [number, number, number, number];
+
+/** One class's CAM result for an image. */
+export interface ClassResult {
+  readonly class: number;
+  readonly name?: string;
+  /** Boxes in original image pixels (pixel-edge coordinates). */
+  readonly boxes: JsonBox[];
+  /** Best IoU of those boxes with the ground truth (in the evaluation's frame and convention). */
+  readonly iou?: number;
+}
+
+/** The localization decisions for one image, as the evaluator made them. */
+export interface LocDecisions {
+  readonly gtKnownLoc: boolean;
+  readonly top1Loc: boolean;
+  readonly topKLoc: boolean;
+  readonly top1Cls: boolean;
+  readonly topKCls: boolean;
+  readonly predictedClassLoc: boolean;
+}
+
+/** A line of results.jsonl written by `run`. */
+export interface RunRecord extends ImageRecordBase {
+  readonly file: string;
+  readonly width?: number;
+  readonly height?: number;
+  readonly gtClass?: number;
+  readonly gtName?: string;
+  readonly gtBoxes?: JsonBox[];
+  /** The top classes, best first. */
+  readonly top?: { class: number; name?: string; score: number }[];
+  /** CAM of the top-1 class. */
+  readonly predicted?: ClassResult;
+  /** CAM of the ground-truth class (same as `predicted` when the model is right). */
+  readonly groundTruth?: ClassResult;
+  /** Further CAM targets asked for with --target (topk:K, a class). */
+  readonly targets?: ClassResult[];
+  readonly loc?: LocDecisions;
+  /**
+   * For MaxBoxAcc: per IoU level (percent, as a string key), the threshold-index ranges [start, end)
+   * where this image's best box reaches that IoU. Enough to replay the evaluator exactly.
+   */
+  readonly boxAcc?: Record<string, [number, number][]>;
+  readonly timing?: { prepareMs: number; inferMs: number; camMs: number };
+}

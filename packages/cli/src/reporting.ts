@@ -1,0 +1,369 @@
+/**
+ * Turns a run directory into its summary files: metrics.json, results.csv, curves.csv, and the
+ * Markdown and HTML reports. Metrics are replayed from results.jsonl (streamed, so memory does
+ * not grow with the run), which makes a resumed run count every image exactly once; the report
+ * gallery re-renders only the few best and worst images.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
+import {
+  BoxAccuracyEvaluator,
+  type EvaluationProtocol,
+  LocalizationAccuracyEvaluator,
+  PROTOCOLS,
+  type ReportGalleryItem,
+  type ReportInput,
+  renderHtmlReport,
+  renderMarkdownReport,
+  TOOL_DEFAULTS,
+} from '@cam-localize/eval';
+import { thresholdGrid } from '@cam-localize/localize';
+import { scoresFromRanges } from './pipeline/image-evaluator.js';
+import type { RunRecord } from './pipeline/records.js';
+import { RunDirectory, readRecords, writeJsonAtomic } from './pipeline/run-dir.js';
+
+export interface RunMetrics {
+  readonly protocol: string;
+  readonly images: { total: number; ok: number; failed: number; scored: number };
+  readonly localization: {
+    iouThreshold: number;
+    gtKnownLoc: number;
+    top1Loc: number;
+    top5Loc: number;
+    top1Cls: number;
+    top5Cls: number;
+    predictedClassLoc: number;
+  } | null;
+  readonly maxBoxAccByIoU: Record<string, number> | null;
+  readonly bestThresholdByIoU: Record<string, number> | null;
+  readonly maxBoxAccV2: number | null;
+  readonly boxAccuracy: {
+    thresholdInterval: number;
+    multiContour: boolean;
+    iouLevels: readonly number[];
+  } | null;
+}
+
+export interface Summary {
+  readonly dir: string;
+  readonly metrics: RunMetrics;
+  readonly files: string[];
+}
+
+export interface ReportOptions {
+  /** Renders the overlay of a record for the gallery; no gallery without it. */
+  readonly render?: (record: RunRecord) => Promise<RgbImage>;
+  readonly galleryCount: number;
+  readonly writeReports: boolean;
+}
+
+interface Candidate {
+  readonly score: number;
+  readonly record: RunRecord;
+}
+
+export async function buildReports(dir: string, options: ReportOptions): Promise<Summary> {
+  const config = JSON.parse(await readFile(join(dir, RunDirectory.CONFIG), 'utf8')) as Record<
+    string,
+    unknown
+  >;
+  const protocol: EvaluationProtocol = PROTOCOLS[String(config.protocol)] ?? TOOL_DEFAULTS;
+  const localization = new LocalizationAccuracyEvaluator({ iou: protocol.iou });
+  const thresholds = thresholdGrid(protocol.thresholdInterval);
+  const boxAccuracy = new BoxAccuracyEvaluator({
+    thresholds,
+    iouThresholds: protocol.iouThresholds,
+    multiContour: protocol.multiContour,
+  });
+  const counts = { total: 0, ok: 0, failed: 0, scored: 0 };
+  const failures: { id: string; error: string }[] = [];
+  const best: Candidate[] = [];
+  const worst: Candidate[] = [];
+  const classNames = new Map<number, string>();
+
+  const csvPath = join(dir, 'results.csv');
+  const csv = createWriteStream(csvPath);
+  csv.write(
+    'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n',
+  );
+
+  for await (const record of readRecords<RunRecord>(join(dir, RunDirectory.RESULTS))) {
+    counts.total++;
+    if (record.status !== 'ok') {
+      counts.failed++;
+      if (failures.length < 500) failures.push({ id: record.id, error: record.error ?? 'unknown error' });
+      csv.write(csvRow([record.id, 'error', ...Array(16).fill(''), record.error ?? '']));
+      continue;
+    }
+    counts.ok++;
+    if (record.gtClass !== undefined && record.gtName !== undefined)
+      classNames.set(record.gtClass, record.gtName);
+    if (record.loc) {
+      counts.scored++;
+      localization.accumulateDecisions(record.gtClass ?? -1, record.loc);
+    }
+    if (record.boxAcc) {
+      boxAccuracy.accumulateScores(
+        scoresFromRanges(record.boxAcc, protocol.iouThresholds, thresholds.length),
+      );
+    }
+    const shown = record.groundTruth ?? record.predicted;
+    if (shown?.iou !== undefined) {
+      keep(best, { score: shown.iou, record }, options.galleryCount, (a, b) => b.score - a.score);
+      keep(worst, { score: shown.iou, record }, options.galleryCount, (a, b) => a.score - b.score);
+    }
+    const box = (record.predicted?.boxes ?? [])[0];
+    const loc = record.loc;
+    csv.write(
+      csvRow([
+        record.id,
+        'ok',
+        record.gtClass ?? '',
+        record.gtName ?? '',
+        record.predicted?.class ?? '',
+        record.predicted?.name ?? '',
+        record.top?.[0]?.score ?? '',
+        record.groundTruth?.iou ?? '',
+        record.predicted?.iou ?? '',
+        loc ? Number(loc.gtKnownLoc) : '',
+        loc ? Number(loc.top1Loc) : '',
+        loc ? Number(loc.topKLoc) : '',
+        loc ? Number(loc.top1Cls) : '',
+        loc ? Number(loc.topKCls) : '',
+        ...(box ?? ['', '', '', '']),
+        '',
+      ]),
+    );
+  }
+  await new Promise<void>((done, fail) => csv.end((error?: Error | null) => (error ? fail(error) : done())));
+
+  const loc = counts.scored > 0 ? localization.compute() : undefined;
+  const boxes = boxAccuracy.imageCount > 0 ? boxAccuracy.compute() : undefined;
+  const metrics: RunMetrics = {
+    protocol: protocol.name,
+    images: counts,
+    localization: loc
+      ? {
+          iouThreshold: loc.iouThreshold,
+          gtKnownLoc: loc.gtKnownLoc,
+          top1Loc: loc.top1Loc,
+          top5Loc: loc.topKLoc,
+          top1Cls: loc.top1Cls,
+          top5Cls: loc.topKCls,
+          predictedClassLoc: loc.predictedClassLoc,
+        }
+      : null,
+    maxBoxAccByIoU: boxes
+      ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.maxBoxAcc]))
+      : null,
+    bestThresholdByIoU: boxes
+      ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.bestThreshold]))
+      : null,
+    maxBoxAccV2: boxes ? boxes.maxBoxAccV2 : null,
+    boxAccuracy: boxes
+      ? {
+          thresholdInterval: protocol.thresholdInterval,
+          multiContour: protocol.multiContour,
+          iouLevels: protocol.iouThresholds,
+        }
+      : null,
+  };
+  const files = [join(dir, RunDirectory.RESULTS), csvPath];
+  await writeJsonAtomic(join(dir, 'metrics.json'), metrics);
+  files.push(join(dir, 'metrics.json'));
+  if (boxes) {
+    const lines = [`threshold,${boxes.levels.map((l) => `boxacc_iou${l.iouThreshold}`).join(',')}`];
+    for (let t = 0; t < thresholds.length; t++) {
+      lines.push(`${thresholds[t]!.toFixed(6)},${boxes.levels.map((l) => l.curve[t]!.toFixed(4)).join(',')}`);
+    }
+    await writeFile(join(dir, 'curves.csv'), `${lines.join('\n')}\n`);
+    files.push(join(dir, 'curves.csv'));
+  }
+
+  if (options.writeReports) {
+    const galleries = options.render
+      ? [
+          {
+            title: `Best ${best.length} (highest IoU)`,
+            items: await renderGallery(dir, 'best', best, options.render),
+          },
+          {
+            title: `Worst ${worst.length} (lowest IoU)`,
+            items: await renderGallery(dir, 'worst', worst, options.render),
+          },
+        ]
+      : [];
+    const input: ReportInput = {
+      title: `cam-localize run: ${String(config.dataset ?? dir)}`,
+      generated: new Date().toISOString(),
+      config: Object.fromEntries(
+        Object.entries(config)
+          .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+          .map(([k, v]) => [k, v as string | number | boolean | null]),
+      ),
+      metrics: metricRows(metrics),
+      ...(boxes
+        ? {
+            curves: {
+              title: 'BoxAcc vs CAM threshold',
+              xLabel: 'CAM threshold',
+              yLabel: 'BoxAcc (%)',
+              x: thresholds,
+              series: boxes.levels.map((l) => ({
+                label: `IoU ≥ ${l.iouThreshold}%`,
+                y: l.curve,
+                best: l.bestThresholdIndex,
+              })),
+            },
+          }
+        : {}),
+      ...(loc && loc.perClass.size > 0
+        ? {
+            perClass: {
+              title: 'Per class (ground truth)',
+              header: ['class', 'name', 'images', 'GT-known Loc %', 'Top-1 Loc %', 'Top-1 Cls %'],
+              rows: [...loc.perClass.entries()]
+                .sort((a, b) => a[0] - b[0])
+                .map(([c, r]) => [c, classNames.get(c) ?? '', r.count, r.gtKnownLoc, r.top1Loc, r.top1Cls]),
+            },
+          }
+        : {}),
+      galleries,
+      failures,
+    };
+    await writeFile(join(dir, 'report.md'), renderMarkdownReport(input));
+    await writeFile(join(dir, 'report.html'), renderHtmlReport(input));
+    files.push(join(dir, 'report.md'), join(dir, 'report.html'));
+  }
+  return { dir, metrics, files };
+}
+
+function metricRows(m: RunMetrics): ReportInput['metrics'] {
+  const rows: { name: string; value: number | string; unit?: string; note?: string }[] = [
+    { name: 'images', value: `${m.images.ok} ok, ${m.images.failed} failed, ${m.images.scored} with boxes` },
+    { name: 'protocol', value: m.protocol },
+  ];
+  if (m.maxBoxAccV2 !== null) {
+    rows.push({
+      name: 'MaxBoxAccV2',
+      value: m.maxBoxAccV2,
+      unit: '%',
+      note: 'mean of MaxBoxAcc at IoU 30/50/70',
+    });
+    for (const [level, value] of Object.entries(m.maxBoxAccByIoU ?? {})) {
+      rows.push({
+        name: `MaxBoxAcc @ IoU ${level}%`,
+        value,
+        unit: '%',
+        note: `best threshold ${m.bestThresholdByIoU?.[level]}`,
+      });
+    }
+  }
+  if (m.localization) {
+    const l = m.localization;
+    rows.push(
+      { name: 'GT-known Loc', value: l.gtKnownLoc, unit: '%', note: 'IoU ≥ 0.5 with the GT class CAM' },
+      { name: 'Top-1 Loc', value: l.top1Loc, unit: '%', note: 'top-1 class right and IoU ≥ 0.5' },
+      { name: 'Top-5 Loc', value: l.top5Loc, unit: '%' },
+      { name: 'Top-1 Cls', value: l.top1Cls, unit: '%' },
+      { name: 'Top-5 Cls', value: l.top5Cls, unit: '%' },
+      {
+        name: 'Predicted-class Loc',
+        value: l.predictedClassLoc,
+        unit: '%',
+        note: 'IoU ≥ 0.5 with the top-1 CAM, any class',
+      },
+    );
+  }
+  return rows;
+}
+
+/** Keeps the `count` best candidates by `order` (a small sorted array; count is a few). */
+function keep(
+  list: Candidate[],
+  candidate: Candidate,
+  count: number,
+  order: (a: Candidate, b: Candidate) => number,
+): void {
+  if (count <= 0) return;
+  if (list.length === count && order(candidate, list[count - 1]!) >= 0) return;
+  list.push(candidate);
+  list.sort(order);
+  if (list.length > count) list.pop();
+}
+
+async function renderGallery(
+  dir: string,
+  name: string,
+  candidates: Candidate[],
+  render: (record: RunRecord) => Promise<RgbImage>,
+): Promise<ReportGalleryItem[]> {
+  const folder = join(dir, 'gallery');
+  await mkdir(folder, { recursive: true });
+  const items: ReportGalleryItem[] = [];
+  for (const [i, { record, score }] of candidates.entries()) {
+    const shown = record.groundTruth ?? record.predicted;
+    const caption = `${record.id} · ${shown?.name ?? `class ${shown?.class}`} · IoU ${score.toFixed(2)}`;
+    try {
+      const picture = thumbnail(await render(record), 320);
+      const jpeg = await encodeImage(picture, 'jpeg', { quality: 80 });
+      await writeFile(join(folder, `${name}-${String(i + 1).padStart(2, '0')}.jpg`), jpeg);
+      items.push({ caption, src: `data:image/jpeg;base64,${jpeg.toString('base64')}`, alt: record.id });
+    } catch (error) {
+      items.push({
+        caption: `${caption} (could not render: ${error instanceof Error ? error.message : String(error)})`,
+        src: '',
+      });
+    }
+  }
+  return items;
+}
+
+function thumbnail(image: RgbImage, longest: number): RgbImage {
+  const scale = longest / Math.max(image.width, image.height);
+  if (scale >= 1) return image;
+  return resizeRgb(
+    image,
+    Math.max(1, Math.round(image.width * scale)),
+    Math.max(1, Math.round(image.height * scale)),
+    'bilinear',
+    true,
+  );
+}
+
+function csvRow(cells: readonly (string | number)[]): string {
+  return `${cells.map((c) => (typeof c === 'number' ? String(c) : /[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')}\n`;
+}
+
+/** The one-screen summary on stderr at the end of a run. */
+export function printSummary(
+  summary: Summary,
+  run: { seconds: number; images: number; provider: string },
+): void {
+  const m = summary.metrics;
+  const pct = (v: number | undefined | null) =>
+    v === undefined || v === null || Number.isNaN(v) ? 'n/a' : `${v.toFixed(2)}%`;
+  const lines = [
+    `run: ${m.images.total} images (${m.images.ok} ok, ${m.images.failed} failed); ${run.images} processed now in ${run.seconds.toFixed(1)} s ` +
+      `(${(run.images / Math.max(run.seconds, 1e-9)).toFixed(1)} img/s, ${run.provider}, peak RSS ` +
+      `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB); protocol ${m.protocol}`,
+  ];
+  if (m.localization) {
+    const l = m.localization;
+    lines.push(
+      `  Top-1 Loc ${pct(l.top1Loc)}  GT-known Loc ${pct(l.gtKnownLoc)}  Top-5 Loc ${pct(l.top5Loc)}  Top-1 Cls ${pct(l.top1Cls)}  Top-5 Cls ${pct(l.top5Cls)}`,
+    );
+  }
+  if (m.maxBoxAccV2 !== null) {
+    const levels = Object.entries(m.maxBoxAccByIoU ?? {})
+      .map(([level, v]) => `IoU ${level}: ${pct(v)} @${m.bestThresholdByIoU?.[level]}`)
+      .join(', ');
+    lines.push(`  MaxBoxAccV2 ${pct(m.maxBoxAccV2)} (${levels})`);
+  }
+  lines.push(
+    `  wrote ${summary.files.map((f) => f.replace(`${summary.dir}/`, '')).join(', ')} in ${summary.dir}`,
+  );
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

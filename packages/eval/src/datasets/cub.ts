@@ -1,0 +1,112 @@
+/**
+ * CUB-200-2011 as distributed: `images.txt` (`<n> <path>`), `image_class_labels.txt`
+ * (`<n> <class, 1-based>`), `bounding_boxes.txt` (`<n> <x> <y> <w> <h>`, floats),
+ * `train_test_split.txt` (`<n> <1 train | 0 test>`), optional `classes.txt`, images under
+ * `images/`. Boxes become [x, y, x + w, y + h] (as wsolevaluation's CUB metadata), class indices
+ * become 0-based, and the id is the path in images.txt (wsolevaluation's CUB image id).
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseClassList } from './labels.js';
+import { checkBox, dataError, lines, parseIndex, parseNumber, readText } from './text.js';
+import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
+
+export function isCub(dir: string): boolean {
+  return existsSync(join(dir, 'images.txt')) && existsSync(join(dir, 'bounding_boxes.txt'));
+}
+
+export async function readCubDataset(root: string, options: ReadDatasetOptions = {}): Promise<Dataset> {
+  const absRoot = resolve(root);
+  const imageRoot = resolve(absRoot, options.imageRoot ?? 'images');
+  const split = options.split ?? 'test';
+  const byNumber = new Map<string, { item: DatasetItem; line: number }>();
+  const order: string[] = [];
+
+  const imagesFile = join(absRoot, 'images.txt');
+  for (const { n, text } of lines(await readText(imagesFile))) {
+    const m = /^\s*(\S+)\s+(.+?)\s*$/.exec(text);
+    if (m === null) throw dataError(imagesFile, n, 'expected `<image number> <path>`');
+    const key = String(parseIndex(m[1]!, imagesFile, n, 'image number'));
+    if (byNumber.has(key))
+      throw dataError(
+        imagesFile,
+        n,
+        `image number ${key} repeated (first on line ${byNumber.get(key)!.line})`,
+      );
+    byNumber.set(key, { item: { id: m[2]!, file: resolve(imageRoot, m[2]!), boxes: [] }, line: n });
+    order.push(key);
+  }
+
+  const columns = (file: string, n: number, text: string, count: number, shape: string) => {
+    const f = text.trim().split(/\s+/);
+    if (f.length !== count)
+      throw dataError(file, n, `expected ${count} space-separated fields (${shape}), got ${f.length}`);
+    const key = String(parseIndex(f[0]!, file, n, 'image number'));
+    const hit = byNumber.get(key);
+    if (hit === undefined) throw dataError(file, n, `unknown image number ${key} (not in images.txt)`);
+    return { f, item: hit.item };
+  };
+
+  const labelsFile = join(absRoot, 'image_class_labels.txt');
+  if (existsSync(labelsFile)) {
+    for (const { n, text } of lines(await readText(labelsFile))) {
+      const { f, item } = columns(labelsFile, n, text, 2, '<image number> <class>');
+      const c = parseIndex(f[1]!, labelsFile, n, 'class');
+      if (c < 1) throw dataError(labelsFile, n, `class ${c} out of range (CUB classes start at 1)`);
+      item.classIndex = c - 1;
+    }
+  }
+
+  const boxesFile = join(absRoot, 'bounding_boxes.txt');
+  for (const { n, text } of lines(await readText(boxesFile))) {
+    const { f, item } = columns(boxesFile, n, text, 5, '<image number> <x> <y> <width> <height>');
+    const x = parseNumber(f[1]!, boxesFile, n, 'x');
+    const y = parseNumber(f[2]!, boxesFile, n, 'y');
+    const w = parseNumber(f[3]!, boxesFile, n, 'width');
+    const h = parseNumber(f[4]!, boxesFile, n, 'height');
+    const box = { x0: x, y0: y, x1: x + w, y1: y + h };
+    checkBox(box, boxesFile, n);
+    item.boxes.push(box);
+  }
+
+  let selected = order;
+  if (split !== 'all') {
+    const splitFile = join(absRoot, 'train_test_split.txt');
+    const isTrain = new Map<string, boolean>();
+    for (const { n, text } of lines(await readText(splitFile))) {
+      const { f } = columns(splitFile, n, text, 2, '<image number> <is training image>');
+      if (f[1] !== '0' && f[1] !== '1')
+        throw dataError(splitFile, n, `split flag must be 0 or 1, got ${JSON.stringify(f[1])}`);
+      isTrain.set(String(Number(f[0])), f[1] === '1');
+    }
+    selected = order.filter((k) => {
+      const t = isTrain.get(k);
+      if (t === undefined) throw dataError(splitFile, undefined, `image number ${k} has no split`);
+      return t === (split === 'train');
+    });
+  }
+
+  const dataset: Dataset = {
+    root: absRoot,
+    format: 'cub',
+    items: selected.map((k) => byNumber.get(k)!.item),
+  };
+  const classesFile = options.labels ?? join(absRoot, 'classes.txt');
+  if (existsSync(classesFile)) {
+    // classes.txt is `<n> <name>`: drop the number column.
+    const text = await readText(classesFile);
+    const list = parseClassList(
+      lines(text)
+        .map((l) => l.text.replace(/^\s*\d+\s+/, ''))
+        .join('\n'),
+      classesFile,
+    );
+    dataset.classNames = list.names;
+    dataset.classKeys = list.keys;
+    for (const item of dataset.items) {
+      if (item.classIndex !== undefined && list.keys[item.classIndex] !== undefined)
+        item.className = list.keys[item.classIndex]!;
+    }
+  }
+  return dataset;
+}

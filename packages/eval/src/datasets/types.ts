@@ -1,0 +1,62 @@
+/**
+ * Dataset model shared by the readers: a list of images with optional size, class and
+ * ground-truth boxes or masks, in the coordinates of the original image files.
+ */
+import type { Box } from '@cam-localize/core';
+
+export type DatasetFormat = 'wsol-metadata' | 'voc-xml' | 'cub' | 'imagenet-csv' | 'folder';
+
+export interface DatasetMask {
+  /** Absolute paths of the instance masks (PNG, foreground > 0.5 after reading as grey). */
+  files: string[];
+  /** Absolute path of the ignore mask, when there is one. */
+  ignoreFile?: string;
+}
+
+export interface DatasetItem {
+  /** Image id as wsolevaluation spells it: the path relative to the image root, '/'-separated. */
+  id: string;
+  /** Absolute path of the image file. */
+  file: string;
+  /** Original image size, when the annotations give it. */
+  width?: number;
+  height?: number;
+  /** Class index of the image (first object's for VOC); -1 when its name is not in the class list. */
+  classIndex?: number;
+  /** Class name as the annotation spells it (wnid, VOC name), when it gives one. */
+  className?: string;
+  /** Ground-truth boxes in original pixels, as given (floats stay floats; no convention change). */
+  boxes: Box[];
+  /** Per box, the annotated class name (VOC/ILSVRC XML, ImageNet CSV). */
+  boxClassNames?: string[];
+  /** Ground-truth masks (wsolevaluation's mask metadata). */
+  mask?: DatasetMask;
+}
+
+export interface Dataset {
+  /** Absolute dataset root. */
+  root: string;
+  format: DatasetFormat;
+  items: DatasetItem[];
+  /** Class names by index, when a class list was found or given. */
+  classNames?: string[];
+  /** Class keys (wnids, VOC names) by index, when a class list was found or given. */
+  classKeys?: string[];
+}
+
+export interface ReadDatasetOptions {
+  /** Force a format instead of detecting it. */
+  format?: DatasetFormat;
+  /** A class list file (`wnid name...` or `name` per line; line i is class i). */
+  labels?: string;
+  /** wsolevaluation: folder holding image_ids.txt etc. when not the root. */
+  metadataDir?: string;
+  /** Root the image ids are relative to (default: the dataset root; CUB: `<root>/images`). */
+  imageRoot?: string;
+  /** Root that mask paths are relative to (wsolevaluation masks; default: the dataset root). */
+  maskRoot?: string;
+  /** CUB-200-2011 split. Default 'test'. */
+  split?: 'train' | 'test' | 'all';
+  /** Files read at once (XML annotations). Default 32. */
+  concurrency?: number;
+}

@@ -1,0 +1,139 @@
+/**
+ * wsolevaluation metadata folders (`metadata/<dataset>/<split>/` in its repository):
+ * - `image_ids.txt`: one image id per line, a path relative to the image root;
+ * - `class_labels.txt`: `<id>,<class index>`;
+ * - `image_sizes.txt`: `<id>,<width>,<height>` (absent for OpenImages);
+ * - `localization.txt`: boxes `<id>,<x0>,<y0>,<x1>,<y1>` (one line per box, numbers may be
+ *   floats and are kept as given), or masks `<id>,<mask path>,<ignore path>` (one line per
+ *   instance mask; the ignore path only on the first line of an image), told apart by the
+ *   number of fields.
+ * Every id in the other files must be in image_ids.txt; errors name the file and line.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Box } from '@cam-localize/core';
+import { readClassList } from './labels.js';
+import { checkBox, dataError, lines, parseIndex, parseNumber, parsePositive, readText } from './text.js';
+import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
+
+export const WSOL_FILES = [
+  'image_ids.txt',
+  'class_labels.txt',
+  'image_sizes.txt',
+  'localization.txt',
+] as const;
+
+/** Whether a folder looks like wsolevaluation metadata. */
+export function isWsolMetadata(dir: string): boolean {
+  return existsSync(join(dir, 'image_ids.txt'));
+}
+
+export async function readWsolMetadata(root: string, options: ReadDatasetOptions = {}): Promise<Dataset> {
+  const absRoot = resolve(root);
+  const meta = resolve(absRoot, options.metadataDir ?? '.');
+  const imageRoot = resolve(absRoot, options.imageRoot ?? '.');
+  const maskRoot = resolve(absRoot, options.maskRoot ?? '.');
+
+  const idsFile = join(meta, 'image_ids.txt');
+  const items: DatasetItem[] = [];
+  const byId = new Map<string, { item: DatasetItem; line: number }>();
+  for (const { n, text } of lines(await readText(idsFile))) {
+    const id = text;
+    if (id.includes(',')) throw dataError(idsFile, n, `image id ${JSON.stringify(id)} contains a comma`);
+    const prev = byId.get(id);
+    if (prev !== undefined)
+      throw dataError(idsFile, n, `image id ${JSON.stringify(id)} repeated (first on line ${prev.line})`);
+    const item: DatasetItem = { id, file: resolve(imageRoot, id), boxes: [] };
+    items.push(item);
+    byId.set(id, { item, line: n });
+  }
+  if (items.length === 0) throw dataError(idsFile, undefined, 'no image ids');
+
+  const lookup = (file: string, n: number, id: string): DatasetItem => {
+    const hit = byId.get(id);
+    if (hit === undefined)
+      throw dataError(file, n, `unknown image id ${JSON.stringify(id)} (not in image_ids.txt)`);
+    return hit.item;
+  };
+  const fields = (file: string, n: number, text: string, count: number, shape: string): string[] => {
+    const f = text.split(',');
+    if (f.length !== count)
+      throw dataError(file, n, `expected ${count} comma-separated fields (${shape}), got ${f.length}`);
+    return f;
+  };
+
+  const labelsFile = join(meta, 'class_labels.txt');
+  if (existsSync(labelsFile)) {
+    const seen = new Set<string>();
+    for (const { n, text } of lines(await readText(labelsFile))) {
+      const [id, label] = fields(labelsFile, n, text, 2, '<id>,<class index>') as [string, string];
+      const item = lookup(labelsFile, n, id);
+      if (seen.has(id)) throw dataError(labelsFile, n, `class of ${JSON.stringify(id)} given twice`);
+      seen.add(id);
+      item.classIndex = parseIndex(label, labelsFile, n, 'class index');
+    }
+  }
+
+  const sizesFile = join(meta, 'image_sizes.txt');
+  if (existsSync(sizesFile)) {
+    for (const { n, text } of lines(await readText(sizesFile))) {
+      const [id, w, h] = fields(sizesFile, n, text, 3, '<id>,<width>,<height>') as [string, string, string];
+      const item = lookup(sizesFile, n, id);
+      item.width = parsePositive(w, sizesFile, n, 'width');
+      item.height = parsePositive(h, sizesFile, n, 'height');
+    }
+  }
+
+  const locFile = join(meta, 'localization.txt');
+  if (existsSync(locFile)) {
+    const locLines = lines(await readText(locFile));
+    const kind = locLines.length > 0 && locLines[0]!.text.split(',').length === 3 ? 'masks' : 'boxes';
+    for (const { n, text } of locLines) {
+      if (kind === 'boxes') {
+        const f = fields(locFile, n, text, 5, '<id>,<x0>,<y0>,<x1>,<y1>');
+        const item = lookup(locFile, n, f[0]!);
+        const box: Box = {
+          x0: parseNumber(f[1]!, locFile, n, 'x0'),
+          y0: parseNumber(f[2]!, locFile, n, 'y0'),
+          x1: parseNumber(f[3]!, locFile, n, 'x1'),
+          y1: parseNumber(f[4]!, locFile, n, 'y1'),
+        };
+        checkBox(box, locFile, n);
+        item.boxes.push(box);
+      } else {
+        const f = fields(locFile, n, text, 3, '<id>,<mask path>,<ignore path>');
+        const item = lookup(locFile, n, f[0]!);
+        if (f[1]!.trim() === '') throw dataError(locFile, n, 'empty mask path');
+        if (item.mask === undefined) {
+          item.mask = { files: [resolve(maskRoot, f[1]!)] };
+          if (f[2]!.trim() !== '') item.mask.ignoreFile = resolve(maskRoot, f[2]!);
+        } else {
+          if (f[2]!.trim() !== '') {
+            throw dataError(
+              locFile,
+              n,
+              `a second ignore mask for ${JSON.stringify(f[0])}`,
+              'only the first line of an image gives one',
+            );
+          }
+          item.mask.files.push(resolve(maskRoot, f[1]!));
+        }
+      }
+    }
+  }
+
+  const dataset: Dataset = { root: absRoot, format: 'wsol-metadata', items };
+  const labels =
+    options.labels ?? [join(meta, 'synsets.txt'), join(absRoot, 'synsets.txt')].find((f) => existsSync(f));
+  if (labels !== undefined) {
+    const list = await readClassList(labels);
+    dataset.classNames = list.names;
+    dataset.classKeys = list.keys;
+    for (const item of items) {
+      if (item.classIndex === undefined) continue;
+      const key = list.keys[item.classIndex];
+      if (key !== undefined) item.className = key;
+    }
+  }
+  return dataset;
+}

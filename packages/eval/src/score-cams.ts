@@ -1,0 +1,201 @@
+/**
+ * `scoreCamDirectory`: the engine of `cam-localize eval <dataset> --cams <dir>`. For each image of
+ * a dataset it reads `<camDir>/<image_id>.npy` (wsolevaluation's layout), brings the map to the
+ * evaluation frame (bicubic resize to 224x224 when it is another size), normalises it like
+ * wsolevaluation's `normalize_scoremap`, rescales the ground-truth boxes with int() truncation,
+ * and accumulates MaxBoxAcc / MaxBoxAccV2. Missing, unreadable or unusable files are counted
+ * and reported per image; they never stop the run. Memory stays independent of the number of
+ * images (counters only), plus the list of problems.
+ */
+import { type Box, describeError, resampleScoreMap, type ScoreMap } from '@cam-localize/core';
+import type { Dataset, DatasetItem } from './datasets/types.js';
+import { BoxAccuracyEvaluator, type BoxAccuracyResult } from './evaluators/box-accuracy.js';
+import { resizeBoxWsol } from './iou.js';
+import { type NpyArray, readNpyAsync, scoreMapPathCandidates, scoreMapShape } from './npy.js';
+import { normalizeMinMaxWsol64, WSOL_PROTOCOL } from './protocol.js';
+
+export type ResampleFn = (map: ScoreMap, width: number, height: number, mode: 'bicubic') => ScoreMap;
+
+export interface ScoreCamOptions {
+  /** CAM thresholds; default the protocol's grid (np.arange(0, 1, 0.001)). */
+  thresholds?: ArrayLike<number>;
+  /** IoU levels in percent; default [30, 50, 70]. */
+  iouThresholds?: readonly number[];
+  /** Multi-contour boxes (MaxBoxAccV2, default) or the largest contour only (V1). */
+  multiContour?: boolean;
+  /** Evaluation frame size; default 224 (wsolevaluation). */
+  size?: number;
+  /** Resampler for maps of another size; default core's `resampleScoreMap` (OpenCV INTER_CUBIC). */
+  resample?: ResampleFn;
+  /** Files read at once. Default 16. */
+  concurrency?: number;
+  /** Called after each image. */
+  onProgress?: (done: number, total: number) => void;
+  /** Stop early; the metrics so far are returned with `aborted: true`. */
+  signal?: AbortSignal;
+}
+
+export type CamProblemKind = 'missing' | 'corrupt' | 'size' | 'no-ground-truth' | 'no-image-size';
+
+export interface CamProblem {
+  id: string;
+  /** The score-map file looked at (the first candidate when none exists). */
+  file: string;
+  kind: CamProblemKind;
+  message: string;
+}
+
+export interface ScoreCamResult {
+  metrics: BoxAccuracyResult;
+  /** Images in the dataset, images scored, images skipped (problems). */
+  total: number;
+  scored: number;
+  problems: CamProblem[];
+  /** Per kind, how many problems. */
+  problemCounts: Record<CamProblemKind, number>;
+  /** How many maps needed resizing to the evaluation frame. */
+  resized: number;
+  aborted: boolean;
+  protocol: string;
+}
+
+async function loadFirst(
+  candidates: string[],
+): Promise<{ file: string; array: NpyArray } | { file: string; missing: true }> {
+  const { existsSync } = await import('node:fs');
+  for (const file of candidates) {
+    if (existsSync(file)) return { file, array: await readNpyAsync(file) };
+  }
+  return { file: candidates[0]!, missing: true };
+}
+
+export async function scoreCamDirectory(
+  dataset: Dataset,
+  camDir: string,
+  options: ScoreCamOptions = {},
+): Promise<ScoreCamResult> {
+  const size = options.size ?? 224;
+  const evaluator = new BoxAccuracyEvaluator({
+    multiContour: options.multiContour ?? WSOL_PROTOCOL.multiContour,
+    ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }),
+    iouThresholds: options.iouThresholds ?? WSOL_PROTOCOL.iouThresholds,
+  });
+  const resample = options.resample ?? resampleScoreMap;
+  const problems: CamProblem[] = [];
+  const problemCounts: Record<CamProblemKind, number> = {
+    missing: 0,
+    corrupt: 0,
+    size: 0,
+    'no-ground-truth': 0,
+    'no-image-size': 0,
+  };
+  const report = (id: string, file: string, kind: CamProblemKind, message: string) => {
+    problems.push({ id, file, kind, message });
+    problemCounts[kind]++;
+  };
+  let resized = 0;
+  let done = 0;
+  let aborted = false;
+  const items = dataset.items;
+
+  const scoreOne = async (item: DatasetItem): Promise<void> => {
+    let candidates: string[];
+    try {
+      candidates = scoreMapPathCandidates(camDir, item.id);
+    } catch (e) {
+      report(item.id, camDir, 'corrupt', describeError(e));
+      return;
+    }
+    if (item.boxes.length === 0) {
+      report(
+        item.id,
+        candidates[0]!,
+        'no-ground-truth',
+        'the dataset has no ground-truth box for this image',
+      );
+      return;
+    }
+    if (item.width === undefined || item.height === undefined) {
+      report(
+        item.id,
+        candidates[0]!,
+        'no-image-size',
+        'the dataset gives no image size, so boxes cannot be rescaled',
+      );
+      return;
+    }
+    let loaded: Awaited<ReturnType<typeof loadFirst>>;
+    try {
+      loaded = await loadFirst(candidates);
+    } catch (e) {
+      report(item.id, candidates[0]!, 'corrupt', describeError(e));
+      return;
+    }
+    if ('missing' in loaded) {
+      report(item.id, loaded.file, 'missing', 'score map file not found');
+      return;
+    }
+    const { file, array } = loaded;
+    let values: ArrayLike<number> = array.data;
+    let width: number;
+    let height: number;
+    try {
+      ({ width, height } = scoreMapShape(array.shape, file));
+    } catch (e) {
+      report(item.id, file, 'corrupt', describeError(e));
+      return;
+    }
+    if (width !== size || height !== size) {
+      const src: ScoreMap = {
+        width,
+        height,
+        data: array.data instanceof Float32Array ? array.data : Float32Array.from(array.data),
+      };
+      try {
+        values = resample(src, size, size, 'bicubic').data;
+      } catch (e) {
+        report(item.id, file, 'size', describeError(e));
+        return;
+      }
+      width = size;
+      height = size;
+      resized++;
+    }
+    const normalized = normalizeMinMaxWsol64(values);
+    const gt: Box[] = item.boxes.map((b) => resizeBoxWsol(b, item.width!, item.height!, size, size));
+    try {
+      evaluator.accumulateValues(normalized, width, height, gt);
+    } catch (e) {
+      report(item.id, file, 'corrupt', describeError(e));
+    }
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      if (options.signal?.aborted) {
+        aborted = true;
+        return;
+      }
+      const item = items[next++]!;
+      await scoreOne(item);
+      done++;
+      options.onProgress?.(done, items.length);
+    }
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 16, items.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  // Workers finish out of order: report problems in dataset order.
+  const order = new Map(items.map((it, i) => [it.id, i]));
+  problems.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  return {
+    metrics: evaluator.compute(),
+    total: items.length,
+    scored: evaluator.imageCount,
+    problems,
+    problemCounts,
+    resized,
+    aborted,
+    protocol: WSOL_PROTOCOL.name,
+  };
+}
