@@ -358,7 +358,7 @@ export function printSummary(
   }
   if (m.maxBoxAccV2 !== null) {
     const levels = Object.entries(m.maxBoxAccByIoU ?? {})
-      .map(([level, v]) => `IoU ${level}: ${pct(v)} @${m.bestThresholdByIoU?.[level]}`)
+      .map(([level, v]) => `IoU ${level}: ${pct(v)} at t=${m.bestThresholdByIoU?.[level]?.toFixed(3)}`)
       .join(', ');
     lines.push(`  MaxBoxAccV2 ${pct(m.maxBoxAccV2)} (${levels})`);
   }
