@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Where CI asks for a machine-readable result too (see .ci/run). */
+const jsonReport = process.env.CAM_LOCALIZE_TEST_JSON;
+
 /** One root config, one project per package; tests live in each package's test/ folder. */
 export default defineConfig({
   test: {
@@ -8,5 +11,6 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    reporters: jsonReport ? ['default', ['json', { outputFile: jsonReport }]] : ['default'],
   },
 });

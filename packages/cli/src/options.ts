@@ -47,7 +47,8 @@ export interface CamFlags {
 
 export interface LocalizeFlags {
   threshold: string;
-  boxes: 'largest' | 'all' | 'merged';
+  /** Unset: 'largest' in the tool's mode, 'all' (MaxBoxAccV2) under --protocol wsolevaluation. */
+  boxes?: 'largest' | 'all' | 'merged';
   connectivity: '4' | '8';
   minArea: number;
 }
@@ -120,7 +121,10 @@ export function addLocalizeOptions(command: Command): Command {
   return command
     .option('--threshold <spec>', 'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean', '0.2')
     .addOption(
-      new Option('--boxes <mode>', 'which boxes').choices(['largest', 'all', 'merged']).default('largest'),
+      new Option(
+        '--boxes <mode>',
+        'which boxes (default largest; under --protocol: all = MaxBoxAccV2, largest = the single-box V1)',
+      ).choices(['largest', 'all', 'merged']),
     )
     .addOption(
       new Option('--connectivity <n>', 'pixel connectivity of components').choices(['4', '8']).default('8'),

@@ -38,7 +38,10 @@ export interface RunMetrics {
   } | null;
   readonly maxBoxAccByIoU: Record<string, number> | null;
   readonly bestThresholdByIoU: Record<string, number> | null;
+  /** Mean of MaxBoxAcc over the IoU levels with every contour (wsolevaluation's V2), or null. */
   readonly maxBoxAccV2: number | null;
+  /** MaxBoxAcc at IoU 50 with the largest contour only (V1), when the run asked for it. */
+  readonly maxBoxAccV1?: number | null;
   readonly boxAccuracy: {
     thresholdInterval: number;
     multiContour: boolean;
@@ -69,7 +72,11 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     string,
     unknown
   >;
-  const protocol: EvaluationProtocol = PROTOCOLS[String(config.protocol)] ?? TOOL_DEFAULTS;
+  const recorded = config.boxAccuracy as { multiContour: boolean; iouLevels: number[] } | undefined;
+  const base: EvaluationProtocol = PROTOCOLS[String(config.protocol)] ?? TOOL_DEFAULTS;
+  const protocol: EvaluationProtocol = recorded
+    ? { ...base, multiContour: recorded.multiContour, iouThresholds: recorded.iouLevels }
+    : base;
   const localization = new LocalizationAccuracyEvaluator({ iou: protocol.iou });
   const thresholds = thresholdGrid(protocol.thresholdInterval);
   const boxAccuracy = new BoxAccuracyEvaluator({
@@ -161,7 +168,10 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     bestThresholdByIoU: boxes
       ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.bestThreshold]))
       : null,
-    maxBoxAccV2: boxes ? boxes.maxBoxAccV2 : null,
+    maxBoxAccV2: boxes && protocol.multiContour ? boxes.maxBoxAccV2 : null,
+    ...(protocol.multiContour
+      ? {}
+      : { maxBoxAccV1: boxes?.levels.find((l) => l.iouThreshold === 50)?.maxBoxAcc ?? null }),
     boxAccuracy: boxes
       ? {
           thresholdInterval: protocol.thresholdInterval,
@@ -356,11 +366,13 @@ export function printSummary(
       `  Top-1 Loc ${pct(l.top1Loc)}  GT-known Loc ${pct(l.gtKnownLoc)}  Top-5 Loc ${pct(l.top5Loc)}  Top-1 Cls ${pct(l.top1Cls)}  Top-5 Cls ${pct(l.top5Cls)}`,
     );
   }
-  if (m.maxBoxAccV2 !== null) {
+  if (m.maxBoxAccByIoU !== null) {
     const levels = Object.entries(m.maxBoxAccByIoU ?? {})
       .map(([level, v]) => `IoU ${level}: ${pct(v)} at t=${m.bestThresholdByIoU?.[level]?.toFixed(3)}`)
       .join(', ');
-    lines.push(`  MaxBoxAccV2 ${pct(m.maxBoxAccV2)} (${levels})`);
+    const headline =
+      m.maxBoxAccV2 !== null ? `MaxBoxAccV2 ${pct(m.maxBoxAccV2)}` : `MaxBoxAcc (V1) ${pct(m.maxBoxAccV1)}`;
+    lines.push(`  ${headline} (${levels})`);
   }
   lines.push(
     `  wrote ${summary.files.map((f) => f.replace(`${summary.dir}/`, '')).join(', ')} in ${summary.dir}`,

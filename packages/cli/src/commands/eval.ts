@@ -11,7 +11,7 @@ interface EvalFlags {
   protocol: 'wsolevaluation';
   boxes: 'all' | 'largest';
   interval: number;
-  iou: string;
+  iou?: string;
   size: number;
   split?: 'train' | 'test' | 'all';
   labels?: string;
@@ -41,7 +41,10 @@ export function registerEval(program: Command): void {
         .default('all'),
     )
     .option('--interval <t>', 'CAM threshold spacing', (v) => Number(v), 0.001)
-    .option('--iou <levels>', 'IoU levels in percent, comma-separated', '30,50,70')
+    .option(
+      '--iou <levels>',
+      'IoU levels in percent, comma-separated (default 30,50,70; 50 with --boxes largest)',
+    )
     .option('--size <n>', 'evaluation frame (maps and boxes resized to NxN)', positiveInteger('--size'), 224)
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
     .option('--labels <file>', 'class list mapping annotation names (wnids, VOC names) to class indices')
@@ -54,7 +57,9 @@ export function registerEval(program: Command): void {
         flags.split === undefined ? {} : { split: flags.split },
       );
       if (flags.limit !== undefined) dataset.items = dataset.items.slice(0, flags.limit);
-      const iouThresholds = flags.iou.split(',').map((v) => Number(v.trim()));
+      const iouThresholds = (flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50'))
+        .split(',')
+        .map((v) => Number(v.trim()));
       const progress = new Progress({ total: dataset.items.length, label: 'eval' });
       let last = 0;
       const result = await scoreCamDirectory(dataset, resolve(flags.cams), {

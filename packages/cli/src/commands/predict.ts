@@ -110,7 +110,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
             });
             const localized = localizeCam(map, geometry, {
               threshold,
-              mode: flags.boxes,
+              mode: flags.boxes ?? 'largest',
               connectivity: Number(flags.connectivity) as 4 | 8,
               minArea: flags.minArea,
               upsample: 'bilinear',

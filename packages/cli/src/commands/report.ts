@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CamModel, describeError, type PreprocessOverrides, UsageError } from '@cam-localize/core';
-import { PROTOCOLS, TOOL_DEFAULTS } from '@cam-localize/eval';
 import { parseThreshold } from '@cam-localize/localize';
 import type { Command } from 'commander';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { buildReports } from '../reporting.js';
+import { protocolFor } from './run.js';
 
 interface ReportFlags {
   gallery: number | false;
@@ -63,7 +63,7 @@ export function registerReport(program: Command): void {
                 }
               : {}),
           });
-          const evaluator = new ImageEvaluator(model, PROTOCOLS[config.protocol ?? ''] ?? TOOL_DEFAULTS, {
+          const evaluator = new ImageEvaluator(model, protocolFor(config), {
             threshold: parseThreshold(config.threshold ?? '0.2'),
             mode: config.boxes ?? 'largest',
             connectivity: config.connectivity === 4 ? 4 : 8,

@@ -8,7 +8,13 @@ import {
   resolveTargets,
   UsageError,
 } from '@cam-localize/core';
-import { type DatasetItem, readDataset, TOOL_DEFAULTS, WSOL_PROTOCOL } from '@cam-localize/eval';
+import {
+  type DatasetItem,
+  type EvaluationProtocol,
+  readDataset,
+  TOOL_DEFAULTS,
+  WSOL_PROTOCOL,
+} from '@cam-localize/eval';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
@@ -89,7 +95,8 @@ export function registerRun(program: Command): void {
 }
 
 async function run(root: string, flags: RunFlags): Promise<void> {
-  const protocol = flags.protocol === 'wsolevaluation' ? WSOL_PROTOCOL : TOOL_DEFAULTS;
+  const protocol = protocolFor(flags);
+  const boxMode = flags.boxes ?? (flags.protocol ? 'all' : 'largest');
   const dataset = await readDataset(resolve(root), {
     ...(flags.split === undefined ? {} : { split: flags.split }),
     ...(flags.labels === undefined ? {} : { labels: flags.labels }),
@@ -124,7 +131,8 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     target: flags.target,
     normalization,
     threshold: flags.threshold,
-    boxes: flags.boxes,
+    boxes: boxMode,
+    boxAccuracy: { multiContour: protocol.multiContour, iouLevels: protocol.iouThresholds },
     connectivity: Number(flags.connectivity),
     minArea: flags.minArea,
     device: flags.device,
@@ -160,7 +168,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   );
   const evaluator = new ImageEvaluator(model, protocol, {
     threshold: parseThreshold(flags.threshold),
-    mode: flags.boxes,
+    mode: boxMode,
     connectivity: Number(flags.connectivity) as 4 | 8,
     minArea: flags.minArea,
     method: flags.method,
@@ -242,6 +250,18 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   printSummary(summary, { seconds: progress.elapsedSeconds, images: todo.length, provider: model.provider });
   if (summary.metrics.images.failed > 0) process.exitCode = 1;
   if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
+}
+
+/**
+ * The evaluation protocol of a run. Under --protocol wsolevaluation, `--boxes largest` is the
+ * paper's single-box variant (MaxBoxAcc V1: largest contour, IoU 50); otherwise MaxBoxAccV2.
+ */
+export function protocolFor(flags: { protocol?: string; boxes?: string }): EvaluationProtocol {
+  if (flags.protocol !== 'wsolevaluation') return TOOL_DEFAULTS;
+  if (flags.boxes === 'largest') return { ...WSOL_PROTOCOL, multiContour: false, iouThresholds: [50] };
+  if (flags.boxes === 'merged')
+    throw new UsageError('E_USAGE', '--protocol wsolevaluation takes --boxes all or largest');
+  return WSOL_PROTOCOL;
 }
 
 const toBox = ([x0, y0, x1, y1]: [number, number, number, number]) => ({ x0, y0, x1, y1 });
