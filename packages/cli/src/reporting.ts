@@ -27,13 +27,14 @@ import { RunDirectory, readRecords, writeJsonAtomic } from './pipeline/run-dir.j
 export interface RunMetrics {
   readonly protocol: string;
   readonly images: { total: number; ok: number; failed: number; scored: number };
+  /** Class-based rates are null when no scored image has a class the model knows (class-agnostic data). */
   readonly localization: {
     iouThreshold: number;
-    gtKnownLoc: number;
-    top1Loc: number;
-    top5Loc: number;
-    top1Cls: number;
-    top5Cls: number;
+    gtKnownLoc: number | null;
+    top1Loc: number | null;
+    top5Loc: number | null;
+    top1Cls: number | null;
+    top5Cls: number | null;
     predictedClassLoc: number;
   } | null;
   readonly maxBoxAccByIoU: Record<string, number> | null;
@@ -85,6 +86,8 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     multiContour: protocol.multiContour,
   });
   const counts = { total: 0, ok: 0, failed: 0, scored: 0 };
+  /** Scored images whose class the model knows: without any, class-based metrics mean nothing. */
+  let classified = 0;
   const failures: { id: string; error: string }[] = [];
   const best: Candidate[] = [];
   const worst: Candidate[] = [];
@@ -109,6 +112,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
       classNames.set(record.gtClass, record.gtName);
     if (record.loc) {
       counts.scored++;
+      if (record.gtClass !== undefined && record.gtClass >= 0) classified++;
       localization.accumulateDecisions(record.gtClass ?? -1, record.loc);
     }
     if (record.boxAcc) {
@@ -154,11 +158,11 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     localization: loc
       ? {
           iouThreshold: loc.iouThreshold,
-          gtKnownLoc: loc.gtKnownLoc,
-          top1Loc: loc.top1Loc,
-          top5Loc: loc.topKLoc,
-          top1Cls: loc.top1Cls,
-          top5Cls: loc.topKCls,
+          gtKnownLoc: classified > 0 ? loc.gtKnownLoc : null,
+          top1Loc: classified > 0 ? loc.top1Loc : null,
+          top5Loc: classified > 0 ? loc.topKLoc : null,
+          top1Cls: classified > 0 ? loc.top1Cls : null,
+          top5Cls: classified > 0 ? loc.topKCls : null,
           predictedClassLoc: loc.predictedClassLoc,
         }
       : null,
@@ -267,18 +271,20 @@ function metricRows(m: RunMetrics): ReportInput['metrics'] {
         name: `MaxBoxAcc @ IoU ${level}%`,
         value,
         unit: '%',
-        note: `best threshold ${m.bestThresholdByIoU?.[level]}`,
+        note: `best threshold ${m.bestThresholdByIoU?.[level]?.toFixed(3)}`,
       });
     }
   }
   if (m.localization) {
     const l = m.localization;
+    const rate = (value: number | null) =>
+      value === null ? { value: 'n/a (no known classes)' } : { value, unit: '%' };
     rows.push(
-      { name: 'GT-known Loc', value: l.gtKnownLoc, unit: '%', note: 'IoU ≥ 0.5 with the GT class CAM' },
-      { name: 'Top-1 Loc', value: l.top1Loc, unit: '%', note: 'top-1 class right and IoU ≥ 0.5' },
-      { name: 'Top-5 Loc', value: l.top5Loc, unit: '%' },
-      { name: 'Top-1 Cls', value: l.top1Cls, unit: '%' },
-      { name: 'Top-5 Cls', value: l.top5Cls, unit: '%' },
+      { name: 'GT-known Loc', ...rate(l.gtKnownLoc), note: 'IoU ≥ 0.5 with the GT class CAM' },
+      { name: 'Top-1 Loc', ...rate(l.top1Loc), note: 'top-1 class right and IoU ≥ 0.5' },
+      { name: 'Top-5 Loc', ...rate(l.top5Loc) },
+      { name: 'Top-1 Cls', ...rate(l.top1Cls) },
+      { name: 'Top-5 Cls', ...rate(l.top5Cls) },
       {
         name: 'Predicted-class Loc',
         value: l.predictedClassLoc,
@@ -363,7 +369,9 @@ export function printSummary(
   if (m.localization) {
     const l = m.localization;
     lines.push(
-      `  Top-1 Loc ${pct(l.top1Loc)}  GT-known Loc ${pct(l.gtKnownLoc)}  Top-5 Loc ${pct(l.top5Loc)}  Top-1 Cls ${pct(l.top1Cls)}  Top-5 Cls ${pct(l.top5Cls)}`,
+      l.gtKnownLoc === null
+        ? `  Predicted-class Loc ${pct(l.predictedClassLoc)} (class-agnostic: no image has a class the model knows)`
+        : `  Top-1 Loc ${pct(l.top1Loc)}  GT-known Loc ${pct(l.gtKnownLoc)}  Top-5 Loc ${pct(l.top5Loc)}  Top-1 Cls ${pct(l.top1Cls)}  Top-5 Cls ${pct(l.top5Cls)}`,
     );
   }
   if (m.maxBoxAccByIoU !== null) {

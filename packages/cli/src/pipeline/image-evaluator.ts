@@ -157,8 +157,11 @@ export class ImageEvaluator {
         predictedClassLoc: decided.predictedClassLoc > 0,
       };
       // MaxBoxAcc localises the GT class's CAM; without a known class (class-agnostic data), the top-1's.
+      // The map is in the input frame, so its ground truth goes there too (the tool's mode scores
+      // single boxes in original pixels).
+      const gtOfMap = this.protocol.gtBoxes === 'resize-truncate' ? gtEval : this.gtInInput(item, inference);
       boxAcc = correctRanges(
-        this.boxAccuracy.imageScores((truth ?? predicted).evalMap, gtEval),
+        this.boxAccuracy.imageScores((truth ?? predicted).evalMap, gtOfMap),
         this.protocol.iouThresholds,
       );
     }
@@ -231,8 +234,8 @@ export class ImageEvaluator {
     return item.boxes;
   }
 
-  /** MaxBoxAcc's map frame for tool mode: GT boxes in model-input pixels. */
-  gtInInput(item: DatasetItem, inference: Inference): Box[] {
+  /** MaxBoxAcc's map frame for tool mode: GT boxes in model-input pixels (clipped to the crop). */
+  private gtInInput(item: DatasetItem, inference: Inference): Box[] {
     return item.boxes.map((b) => boxToInput(inference.prepared.geometry, b));
   }
 }
