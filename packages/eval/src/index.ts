@@ -9,6 +9,7 @@ export * from './evaluators/box-accuracy.js';
 export * from './evaluators/localization.js';
 export * from './evaluators/pxap.js';
 export * from './iou.js';
+export * from './masks.js';
 export * from './npy.js';
 export { numpySum } from './numpy-sum.js';
 export * from './protocol.js';

@@ -3,14 +3,26 @@
  * a dataset it reads `<camDir>/<image_id>.npy` (wsolevaluation's layout), brings the map to the
  * evaluation frame (bicubic resize to 224x224 when it is another size), normalises it like
  * wsolevaluation's `normalize_scoremap`, rescales the ground-truth boxes with int() truncation,
- * and accumulates MaxBoxAcc / MaxBoxAccV2. Missing, unreadable or unusable files are counted
- * and reported per image; they never stop the run. Memory stays independent of the number of
- * images (counters only), plus the list of problems.
+ * and accumulates MaxBoxAcc / MaxBoxAccV2. Images with ground-truth masks (wsolevaluation's mask
+ * metadata, OpenImages30k) are also read as `get_mask` reads them (see masks.ts) and the same
+ * normalised maps are accumulated into PxAP (`MaskEvaluator`); an image with a mask but no box is
+ * scored for PxAP only and is not a 'no-ground-truth' problem. Missing, unreadable or unusable
+ * files (score maps and mask files) are counted and reported per image; they never stop the run.
+ * Memory stays independent of the number of images (counters and histograms only), plus the list
+ * of problems.
  */
-import { type Box, describeError, resampleScoreMap, type ScoreMap } from '@cam-localize/core';
+import {
+  type Box,
+  CamLocalizeError,
+  describeError,
+  resampleScoreMap,
+  type ScoreMap,
+} from '@cam-localize/core';
 import type { Dataset, DatasetItem } from './datasets/types.js';
 import { BoxAccuracyEvaluator, type BoxAccuracyResult } from './evaluators/box-accuracy.js';
+import { PxapEvaluator, type PxapResult } from './evaluators/pxap.js';
 import { resizeBoxWsol } from './iou.js';
+import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './masks.js';
 import { type NpyArray, readNpyAsync, scoreMapPathCandidates, scoreMapShape } from './npy.js';
 import { normalizeMinMaxWsol64, WSOL_PROTOCOL } from './protocol.js';
 
@@ -33,9 +45,15 @@ export interface ScoreCamOptions {
   onProgress?: (done: number, total: number) => void;
   /** Stop early; the metrics so far are returned with `aborted: true`. */
   signal?: AbortSignal;
+  /** Decoder for mask images; default core's `loadImage`. */
+  loadMask?: ReadMaskOptions['load'];
 }
 
-export type CamProblemKind = 'missing' | 'corrupt' | 'size' | 'no-ground-truth' | 'no-image-size';
+/**
+ * Why an image was (partly) skipped. 'mask': a ground-truth mask file is missing or corrupt
+ * (`file` names it); the image then does not count for PxAP.
+ */
+export type CamProblemKind = 'missing' | 'corrupt' | 'size' | 'no-ground-truth' | 'no-image-size' | 'mask';
 
 export interface CamProblem {
   id: string;
@@ -46,8 +64,16 @@ export interface CamProblem {
 }
 
 export interface ScoreCamResult {
+  /** Box metrics over the images with boxes (`metrics.count` of them; 0 for a mask dataset). */
   metrics: BoxAccuracyResult;
-  /** Images in the dataset, images scored, images skipped (problems). */
+  /**
+   * PxAP over the images with masks (`pxap.count` of them), with the precision / recall curve;
+   * absent when no image with a mask was scored or PxAP is undefined (see `pxapError`).
+   */
+  pxap?: PxapResult;
+  /** Why PxAP is undefined although masks were scored (no foreground pixel at all, ...). */
+  pxapError?: string;
+  /** Images in the dataset; images scored for at least one metric (boxes or PxAP). */
   total: number;
   scored: number;
   problems: CamProblem[];
@@ -80,6 +106,10 @@ export async function scoreCamDirectory(
     ...(options.thresholds === undefined ? {} : { thresholds: options.thresholds }),
     iouThresholds: options.iouThresholds ?? WSOL_PROTOCOL.iouThresholds,
   });
+  const pxapEvaluator = new PxapEvaluator(
+    options.thresholds === undefined ? {} : { thresholds: options.thresholds },
+  );
+  const maskOptions: ReadMaskOptions = options.loadMask === undefined ? {} : { load: options.loadMask };
   const resample = options.resample ?? resampleScoreMap;
   const problems: CamProblem[] = [];
   const problemCounts: Record<CamProblemKind, number> = {
@@ -88,12 +118,14 @@ export async function scoreCamDirectory(
     size: 0,
     'no-ground-truth': 0,
     'no-image-size': 0,
+    mask: 0,
   };
   const report = (id: string, file: string, kind: CamProblemKind, message: string) => {
     problems.push({ id, file, kind, message });
     problemCounts[kind]++;
   };
   let resized = 0;
+  let scored = 0;
   let done = 0;
   let aborted = false;
   const items = dataset.items;
@@ -106,23 +138,26 @@ export async function scoreCamDirectory(
       report(item.id, camDir, 'corrupt', describeError(e));
       return;
     }
-    if (item.boxes.length === 0) {
+    const hasMask = item.mask !== undefined;
+    let useBoxes = item.boxes.length > 0;
+    if (!useBoxes && !hasMask) {
       report(
         item.id,
         candidates[0]!,
         'no-ground-truth',
-        'the dataset has no ground-truth box for this image',
+        'the dataset has no ground-truth box or mask for this image',
       );
       return;
     }
-    if (item.width === undefined || item.height === undefined) {
+    if (useBoxes && (item.width === undefined || item.height === undefined)) {
       report(
         item.id,
         candidates[0]!,
         'no-image-size',
         'the dataset gives no image size, so boxes cannot be rescaled',
       );
-      return;
+      if (!hasMask) return;
+      useBoxes = false;
     }
     let loaded: Awaited<ReturnType<typeof loadFirst>>;
     try {
@@ -162,12 +197,34 @@ export async function scoreCamDirectory(
       resized++;
     }
     const normalized = normalizeMinMaxWsol64(values);
-    const gt: Box[] = item.boxes.map((b) => resizeBoxWsol(b, item.width!, item.height!, size, size));
-    try {
-      evaluator.accumulateValues(normalized, width, height, gt);
-    } catch (e) {
-      report(item.id, file, 'corrupt', describeError(e));
+    let counted = false;
+    if (useBoxes) {
+      const gt: Box[] = item.boxes.map((b) => resizeBoxWsol(b, item.width!, item.height!, size, size));
+      try {
+        evaluator.accumulateValues(normalized, width, height, gt);
+        counted = true;
+      } catch (e) {
+        report(item.id, file, 'corrupt', describeError(e));
+      }
     }
+    if (hasMask) {
+      let labels: Uint8Array | undefined;
+      try {
+        labels = groundTruthLabels(await readGroundTruthMask(item, { width, height }, maskOptions));
+      } catch (e) {
+        const where = e instanceof CamLocalizeError && e.file !== undefined ? e.file : item.mask!.files[0];
+        const message =
+          e instanceof CamLocalizeError
+            ? `${e.message}${e.hint === undefined ? '' : ` (${e.hint})`}`
+            : describeError(e);
+        report(item.id, where ?? file, 'mask', message);
+      }
+      if (labels !== undefined) {
+        pxapEvaluator.accumulate({ width, height, data: normalized }, labels);
+        counted = true;
+      }
+    }
+    if (counted) scored++;
   };
 
   let next = 0;
@@ -188,10 +245,21 @@ export async function scoreCamDirectory(
   // Workers finish out of order: report problems in dataset order.
   const order = new Map(items.map((it, i) => [it.id, i]));
   problems.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  let pxap: PxapResult | undefined;
+  let pxapError: string | undefined;
+  if (pxapEvaluator.imageCount > 0) {
+    try {
+      pxap = pxapEvaluator.compute();
+    } catch (e) {
+      pxapError = e instanceof CamLocalizeError ? e.message : describeError(e);
+    }
+  }
   return {
     metrics: evaluator.compute(),
+    ...(pxap === undefined ? {} : { pxap }),
+    ...(pxapError === undefined ? {} : { pxapError }),
     total: items.length,
-    scored: evaluator.imageCount,
+    scored,
     problems,
     problemCounts,
     resized,

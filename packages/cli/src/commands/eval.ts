@@ -27,7 +27,9 @@ interface EvalFlags {
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('score saved score maps (<cams>/<image_id>.npy) against a dataset: MaxBoxAcc, MaxBoxAccV2')
+    .description(
+      'score saved score maps (<cams>/<image_id>.npy) against a dataset: MaxBoxAcc, MaxBoxAccV2, PxAP for masks',
+    )
     .argument('<dataset>', 'dataset folder with ground-truth boxes')
     .requiredOption('--cams <dir>', 'folder of .npy score maps, one per image id')
     .addOption(
@@ -75,23 +77,29 @@ export function registerEval(program: Command): void {
         },
       });
       progress.finish();
+      const boxes = result.metrics.count > 0 ? result.metrics : undefined;
       const metrics = {
         protocol: result.protocol,
         images: { total: result.total, scored: result.scored, skipped: result.total - result.scored },
-        maxBoxAccByIoU: Object.fromEntries(
-          result.metrics.levels.map((l) => [String(l.iouThreshold), l.maxBoxAcc]),
-        ),
-        bestThresholdByIoU: Object.fromEntries(
-          result.metrics.levels.map((l) => [String(l.iouThreshold), l.bestThreshold]),
-        ),
+        maxBoxAccByIoU: boxes
+          ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.maxBoxAcc]))
+          : null,
+        bestThresholdByIoU: boxes
+          ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.bestThreshold]))
+          : null,
         ...(flags.boxes === 'all'
-          ? { maxBoxAccV2: result.metrics.maxBoxAccV2 }
-          : { maxBoxAccV1: result.metrics.levels.find((l) => l.iouThreshold === 50)?.maxBoxAcc ?? null }),
-        boxAccuracy: {
-          thresholdInterval: flags.interval,
-          multiContour: flags.boxes === 'all',
-          iouLevels: iouThresholds,
-        },
+          ? { maxBoxAccV2: boxes ? boxes.maxBoxAccV2 : null }
+          : { maxBoxAccV1: boxes?.levels.find((l) => l.iouThreshold === 50)?.maxBoxAcc ?? null }),
+        boxAccuracy: boxes
+          ? {
+              thresholdInterval: flags.interval,
+              multiContour: flags.boxes === 'all',
+              iouLevels: iouThresholds,
+              images: boxes.count,
+            }
+          : null,
+        pxap: result.pxap ? { pxap: result.pxap.pxap, images: result.pxap.count } : null,
+        ...(result.pxapError ? { pxapError: result.pxapError } : {}),
         problems: result.problemCounts,
         resized: result.resized,
       };
@@ -100,12 +108,19 @@ export function registerEval(program: Command): void {
       }
       if (result.problems.length > 20)
         process.stderr.write(`cam-localize: ... and ${result.problems.length - 20} more problems\n`);
-      const levels = result.metrics.levels.map(
-        (l) => `IoU ${l.iouThreshold}: ${l.maxBoxAcc.toFixed(2)}% @${l.bestThreshold}`,
-      );
+      const parts: string[] = [];
+      if (boxes) {
+        const levels = boxes.levels.map(
+          (l) => `IoU ${l.iouThreshold}: ${l.maxBoxAcc.toFixed(2)}% at t=${l.bestThreshold.toFixed(3)}`,
+        );
+        parts.push(
+          `${flags.boxes === 'all' ? `MaxBoxAccV2 ${boxes.maxBoxAccV2.toFixed(2)}%` : 'MaxBoxAcc (V1, largest contour)'} (${levels.join(', ')})`,
+        );
+      }
+      if (result.pxap) parts.push(`PxAP ${result.pxap.pxap.toFixed(2)}% over ${result.pxap.count} masks`);
+      if (result.pxapError) parts.push(`PxAP not defined: ${result.pxapError}`);
       process.stderr.write(
-        `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ` +
-          `${flags.boxes === 'all' ? `MaxBoxAccV2 ${result.metrics.maxBoxAccV2.toFixed(2)}%` : 'largest contour (V1 = IoU 50)'} (${levels.join(', ')})\n`,
+        `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ${parts.join('; ')}\n`,
       );
       if (flags.out) await writeJsonAtomic(flags.out, metrics);
       if (flags.json) process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);

@@ -14,6 +14,8 @@ export async function probeTensorShape(model: OnnxModel, tensor: string): Promis
     outputs: [tensor],
     file: model.path,
     intraOpThreads: 1,
+    // One run of zeros: a worker would cost more to start than it saves.
+    thread: 'main',
   });
   try {
     const dims = session.inputShape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : Number.NaN));

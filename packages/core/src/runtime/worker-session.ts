@@ -1,0 +1,267 @@
+/**
+ * Main-thread side of a session that runs onnxruntime in a worker thread (session-worker.ts).
+ *
+ * - The model bytes are copied once and the copy is transferred to the worker (a path is passed as is).
+ * - Each run copies the caller's input once (`input.slice()`, exactly the view, so a subarray of a
+ *   larger buffer does not drag the rest along) and transfers the copy: the caller's Float32Array is
+ *   never detached (Score-CAM reuses its masked batch buffer; CamModel.infer could give its own away,
+ *   but the copy costs well under a millisecond per 224x224 batch of 8).
+ * - Outputs come back transferred (no copy). Runs may be in flight together: the worker runs them
+ *   one at a time in call order and each request has an id.
+ * - The worker is unref'd while nothing is pending, so a forgotten session does not keep the
+ *   process alive; `release()` releases the session in the worker, then terminates it and waits for
+ *   it to exit. A crashed worker rejects pending runs and every later run with a ModelError.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CamLocalizeError, DeviceError, ModelError, UsageError } from '../errors.js';
+import { checkInputDims } from './ort.js';
+import type { Device, ModelSession, OutputTensor, Provider, SessionOptions } from './session.js';
+import {
+  type FromWorker,
+  reviveError,
+  type SessionInfo,
+  type ToWorker,
+  type WorkerInit,
+} from './worker-protocol.js';
+
+interface Pending {
+  resolve: (outputs: Record<string, OutputTensor>) => void;
+  reject: (error: Error) => void;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0]!.slice(0, 500) : String(e);
+}
+
+/**
+ * Module hooks (as a data: URL for `module.register`) that let Node 20 load this package's
+ * TypeScript sources: `.ts` files are transpiled with the workspace's `typescript`, and relative
+ * `./x.js` imports from them resolve to `./x.ts`. Used only when the compiled worker is absent,
+ * i.e. when the package runs from src/ (vitest); internal, exported for the tests.
+ */
+export function typeScriptSourceHooks(): string {
+  const code = `
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+const require = createRequire(${JSON.stringify(import.meta.url)});
+let ts;
+export async function resolve(specifier, context, nextResolve) {
+  if (/^\\.\\.?\\//.test(specifier) && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {
+    const url = new URL(specifier.slice(0, -3) + '.ts', context.parentURL);
+    if (existsSync(url)) return { url: url.href, format: 'module', shortCircuit: true };
+  }
+  return nextResolve(specifier, context);
+}
+export async function load(url, context, nextLoad) {
+  if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
+  ts ??= require('typescript');
+  const out = ts.transpileModule(await readFile(new URL(url), 'utf8'), {
+    fileName: fileURLToPath(url),
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, inlineSourceMap: true },
+  });
+  return { format: 'module', source: out.outputText, shortCircuit: true };
+}`;
+  return `data:text/javascript,${encodeURIComponent(code)}`;
+}
+
+function startWorker(init: WorkerInit, transferList: ArrayBuffer[]): Worker {
+  const compiled = new URL('./session-worker.js', import.meta.url);
+  if (existsSync(compiled)) return new Worker(compiled, { workerData: init, transferList });
+  const source = new URL('./session-worker.ts', import.meta.url);
+  if (existsSync(source)) {
+    // An ES module bootstrap (not `eval`, whose flavour follows the parent's --input-type).
+    const boot = `import { register } from 'node:module';
+register(${JSON.stringify(typeScriptSourceHooks())});
+await import(${JSON.stringify(source.href)});`;
+    return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
+      workerData: init,
+      transferList,
+    });
+  }
+  throw new DeviceError('E_DEVICE', `the session worker ${fileURLToPath(compiled)} is missing`, {
+    hint: "rebuild @cam-localize/core (pnpm build), or create the session with thread: 'main'",
+  });
+}
+
+/** Starts a worker, opens the session there and waits until it is ready (or failed). */
+export async function openWorkerSession(
+  model: Uint8Array | string,
+  device: Device,
+  options: SessionOptions = {},
+): Promise<ModelSession> {
+  const file = options.file ?? (typeof model === 'string' ? model : undefined);
+  // A copy made here (not `model.slice()`: on a Buffer that is a view, and transferring it would
+  // detach the caller's bytes).
+  const bytes = typeof model === 'string' ? model : new Uint8Array(model);
+  const init: WorkerInit = {
+    model: bytes,
+    device,
+    options: {
+      ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
+      ...(options.interOpThreads === undefined ? {} : { interOpThreads: options.interOpThreads }),
+      ...(options.outputs === undefined ? {} : { outputs: [...options.outputs] }),
+      ...(file === undefined ? {} : { file }),
+    },
+  };
+  const worker = startWorker(init, typeof bytes === 'string' ? [] : [bytes.buffer as ArrayBuffer]);
+  const where = file === undefined ? {} : { file };
+  let info: SessionInfo;
+  try {
+    info = await new Promise<SessionInfo>((resolve, reject) => {
+      const onMessage = (m: FromWorker) => {
+        cleanup();
+        if (m.type === 'ready') resolve(m.info);
+        else if (m.type === 'failed') reject(reviveError(m.error));
+        else reject(new Error(`unexpected first message '${m.type}' from the session worker`));
+      };
+      const onError = (e: unknown) => {
+        cleanup();
+        reject(
+          new DeviceError('E_DEVICE', `the onnxruntime worker thread failed to start: ${describe(e)}`, {
+            cause: e,
+            ...where,
+            hint: "create the session with thread: 'main' to run onnxruntime on the calling thread",
+          }),
+        );
+      };
+      const onExit = (code: number) => onError(new Error(`it exited with code ${code}`));
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+  return new WorkerModelSession(worker, info, file);
+}
+
+class WorkerModelSession implements ModelSession {
+  readonly thread = 'worker' as const;
+  readonly provider: Provider;
+  readonly inputName: string;
+  readonly inputShape: readonly (number | string)[];
+  readonly fixedBatch: number | null;
+  readonly outputNames: readonly string[];
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** Set once the worker has crashed or exited on its own. */
+  private failure: ModelError | undefined;
+  private releasing: Promise<void> | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly worker: Worker,
+    info: SessionInfo,
+    private readonly file: string | undefined,
+  ) {
+    this.provider = info.provider;
+    this.inputName = info.inputName;
+    this.inputShape = info.inputShape;
+    this.fixedBatch = info.fixedBatch;
+    this.outputNames = info.outputNames;
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    worker.on('error', (e) => this.fail(`the onnxruntime worker thread crashed: ${describe(e)}`, e));
+    worker.on('messageerror', (e) =>
+      this.fail(`a message from the onnxruntime worker thread was lost: ${describe(e)}`, e),
+    );
+    worker.on('exit', (code) => {
+      if (!this.stopping) this.fail(`the onnxruntime worker thread exited unexpectedly (exit code ${code})`);
+    });
+    worker.unref();
+  }
+
+  private where(): { file?: string } {
+    return this.file === undefined ? {} : { file: this.file };
+  }
+
+  private fail(message: string, cause?: unknown): void {
+    this.failure ??= new ModelError('E_SESSION', message, {
+      ...this.where(),
+      ...(cause === undefined ? {} : { cause }),
+      hint: 'the session is unusable: create a new one',
+    });
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(this.failure);
+    if (!this.stopping) {
+      this.stopping = true;
+      void this.worker.terminate();
+    }
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type !== 'result' && m.type !== 'error' && m.type !== 'released') return;
+    const p = this.pending.get(m.id);
+    if (p === undefined) return;
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) this.worker.unref();
+    if (m.type === 'result') p.resolve(m.outputs);
+    else if (m.type === 'error') p.reject(reviveError(m.error));
+    else p.resolve({});
+  }
+
+  private request(message: ToWorker, transfer: ArrayBuffer[]): Promise<Record<string, OutputTensor>> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(message.id, { resolve, reject });
+      try {
+        this.worker.postMessage(message, transfer);
+      } catch (e) {
+        this.pending.delete(message.id);
+        if (this.pending.size === 0) this.worker.unref();
+        reject(e);
+      }
+    });
+  }
+
+  async run(
+    input: Float32Array,
+    batch: number,
+    dims?: readonly number[],
+  ): Promise<Record<string, OutputTensor>> {
+    if (this.releasing !== undefined) throw new UsageError('E_USAGE', 'the session was released');
+    if (this.failure !== undefined) {
+      throw new ModelError('E_SESSION', `the session cannot run: ${this.failure.message}`, {
+        ...this.where(),
+        cause: this.failure,
+        hint: this.failure.hint,
+      });
+    }
+    checkInputDims(this.inputName, this.inputShape, input, batch, dims);
+    const copy = input.slice();
+    const id = this.nextId++;
+    return this.request(
+      { type: 'run', id, input: copy, batch, dims: dims === undefined ? null : [...dims] },
+      [copy.buffer as ArrayBuffer],
+    );
+  }
+
+  release(): Promise<void> {
+    this.releasing ??= (async () => {
+      if (this.failure === undefined) {
+        try {
+          await this.request({ type: 'release', id: this.nextId++ }, []);
+        } catch (e) {
+          if (!(e instanceof CamLocalizeError)) throw e;
+        }
+      }
+      this.stopping = true;
+      await this.worker.terminate();
+    })();
+    return this.releasing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+}
