@@ -8,8 +8,8 @@
  * box around every such component. No foreground gives [].
  */
 import type { Box, ScoreMap } from '@cam-localize/core';
-import { connectedComponents } from './components.js';
-import { DEFAULT_THRESHOLD, foregroundMask, type ThresholdSpec, thresholdValue } from './threshold.js';
+import { type ComponentBox, maskComponentBoxes, thresholdComponentBoxes } from './components.js';
+import { DEFAULT_THRESHOLD, type ThresholdSpec, thresholdValue } from './threshold.js';
 
 export type BoxMode = 'largest' | 'all' | 'merged';
 
@@ -33,13 +33,28 @@ export function boxesFromMask(
   height: number,
   options: Omit<BoxOptions, 'threshold'> = {},
 ): Box[] {
-  const mode = options.mode ?? 'largest';
+  checkMode(options.mode ?? 'largest');
+  return pickBoxes(
+    maskComponentBoxes(mask, width, height, options.connectivity ?? 8),
+    width,
+    height,
+    options,
+  );
+}
+
+function checkMode(mode: BoxMode): void {
   if (!BOX_MODES.includes(mode))
     throw new RangeError(`box mode must be one of ${BOX_MODES.join(', ')}, got ${mode}`);
+}
+
+function pickBoxes(
+  components: ComponentBox[],
+  width: number,
+  height: number,
+  options: Omit<BoxOptions, 'threshold'>,
+): Box[] {
+  const mode = options.mode ?? 'largest';
   const minArea = options.minArea ?? 1;
-  const { components } = connectedComponents(mask, width, height, {
-    connectivity: options.connectivity ?? 8,
-  });
   const kept = components.filter((c) => c.area >= minArea);
   if (kept.length === 0) return [];
   if (mode === 'all') return kept.map((c) => c.box);
@@ -63,6 +78,14 @@ export function boxesFromMask(
 
 /** Boxes of `map` thresholded by `options.threshold` (strictly greater than the cut-off). */
 export function boxesFromMap(map: ScoreMap, options: BoxOptions = {}): Box[] {
+  checkMode(options.mode ?? 'largest');
   const cutoff = thresholdValue(map, options.threshold ?? DEFAULT_THRESHOLD);
-  return boxesFromMask(foregroundMask(map, cutoff), map.width, map.height, options);
+  const components = thresholdComponentBoxes(
+    map.data,
+    cutoff,
+    map.width,
+    map.height,
+    options.connectivity ?? 8,
+  );
+  return pickBoxes(components, map.width, map.height, options);
 }

@@ -1,10 +1,11 @@
 /**
  * Connected components of a 0/1 mask on typed arrays.
  *
- * Two passes with union-find (no recursion, no per-pixel objects): the first pass gives each
- * foreground pixel a provisional label and unions it with its already-seen neighbours, the second
- * resolves labels and gathers the statistics. Labels are numbered 1..n in raster order of each
- * component's first pixel (top-most row, then left-most), 0 is background.
+ * Run-based (no recursion, no per-pixel objects, no per-pixel union-find): each row is cut into
+ * runs of foreground pixels, a run is united with the runs of the row above that touch it (overlap,
+ * or overlap grown by one pixel for 8-connectivity), and every statistic but the per-pixel scores is
+ * gathered per run. Labels are numbered 1..n in raster order of each component's first pixel
+ * (top-most row, then left-most), 0 is background.
  */
 import type { Box } from '@cam-localize/core';
 
@@ -45,6 +46,173 @@ function checkSize(length: number, width: number, height: number, what: string):
   }
 }
 
+/**
+ * Foreground runs of a map, row by row: run k covers pixels [runStart[k], runEnd[k]) of row runRow[k]
+ * (columns). Grown as needed; reused between calls (the module is single-threaded, and no caller
+ * keeps them).
+ */
+class Runs {
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  row = new Int32Array(1024);
+  /** Union-find over runs, and the final label of each run. */
+  parent = new Int32Array(1024);
+  label = new Int32Array(1024);
+  count = 0;
+
+  reset(): void {
+    this.count = 0;
+  }
+
+  push(s: number, e: number, y: number): void {
+    const k = this.count;
+    if (k === this.start.length) {
+      const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.start = grow(this.start);
+      this.end = grow(this.end);
+      this.row = grow(this.row);
+      this.parent = new Int32Array(this.start.length);
+      this.label = new Int32Array(this.start.length);
+    }
+    this.start[k] = s;
+    this.end[k] = e;
+    this.row[k] = y;
+    this.count = k + 1;
+  }
+}
+const sharedRuns = new Runs();
+
+/** Runs of the non-zero pixels of a 0/1 mask. */
+function maskRuns(mask: Uint8Array, width: number, height: number, runs: Runs): void {
+  runs.reset();
+  for (let y = 0, row = 0; y < height; y++, row += width) {
+    let x = 0;
+    while (x < width) {
+      while (x < width && mask[row + x] === 0) x++;
+      if (x === width) break;
+      const s = x;
+      while (x < width && mask[row + x] !== 0) x++;
+      runs.push(s, x, y);
+    }
+  }
+}
+
+/** Runs of the pixels of `data` strictly greater than `cutoff` (NaN never is). */
+function thresholdRuns(
+  data: ArrayLike<number>,
+  cutoff: number,
+  width: number,
+  height: number,
+  runs: Runs,
+): void {
+  runs.reset();
+  for (let y = 0, row = 0; y < height; y++, row += width) {
+    let x = 0;
+    while (x < width) {
+      while (x < width && !(data[row + x]! > cutoff)) x++;
+      if (x === width) break;
+      const s = x;
+      while (x < width && data[row + x]! > cutoff) x++;
+      runs.push(s, x, y);
+    }
+  }
+}
+
+/**
+ * Unites touching runs of consecutive rows and sets `runs.label` to the final label of each run
+ * (1..count, in raster order of the components' first pixels); returns the count.
+ */
+function labelRuns(runs: Runs, eight: boolean): number {
+  const n = runs.count;
+  const { start, end, row } = runs;
+  const parent = runs.parent;
+  const grow = eight ? 1 : 0;
+  for (let k = 0; k < n; k++) parent[k] = k;
+  // The root of a set is its smallest run index (its first run in raster order).
+  const find = (a: number): number => {
+    let r = a;
+    while (parent[r] !== r) r = parent[r]!;
+    while (parent[a] !== r) {
+      const up = parent[a]!;
+      parent[a] = r;
+      a = up;
+    }
+    return r;
+  };
+  // Runs of the previous row are [p0, p1); both lists are sorted by column.
+  let p0 = 0;
+  let p1 = 0;
+  let prevRow = -2;
+  for (let k = 0; k < n; k++) {
+    const y = row[k]!;
+    if (y !== prevRow) {
+      // Entering a new row: the previous row's runs are the ones just before, if it is y - 1.
+      if (k > 0 && row[k - 1] === y - 1) {
+        p1 = k;
+        p0 = k - 1;
+        while (p0 > 0 && row[p0 - 1] === y - 1) p0--;
+      } else {
+        p0 = k;
+        p1 = k;
+      }
+      prevRow = y;
+    }
+    const s = start[k]! - grow;
+    const e = end[k]! + grow;
+    // Skip previous-row runs that end before this one starts (they cannot touch later runs either).
+    while (p0 < p1 && end[p0]! <= s) p0++;
+    for (let j = p0; j < p1 && start[j]! < e; j++) {
+      const a = find(j);
+      const b = find(k);
+      if (a < b) parent[b] = a;
+      else if (b < a) parent[a] = b;
+    }
+  }
+  // Final labels: roots in increasing run order get 1, 2, ...; the others take their parent's (a
+  // smaller index, labelled already).
+  const label = runs.label;
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    const p = parent[k]!;
+    label[k] = p === k ? ++count : label[p]!;
+  }
+  return count;
+}
+
+/** Per-label area and box ([1..count]; index 0 unused), from labelled runs. */
+interface RunStats {
+  area: Float64Array;
+  minX: Int32Array;
+  minY: Int32Array;
+  maxX: Int32Array;
+  maxY: Int32Array;
+}
+
+function runStats(runs: Runs, count: number, width: number, height: number): RunStats {
+  const area = new Float64Array(count + 1);
+  const minX = new Int32Array(count + 1).fill(width);
+  const minY = new Int32Array(count + 1).fill(height);
+  const maxX = new Int32Array(count + 1).fill(-1);
+  const maxY = new Int32Array(count + 1).fill(-1);
+  const { start, end, row, label } = runs;
+  for (let k = 0; k < runs.count; k++) {
+    const l = label[k]!;
+    const s = start[k]!;
+    const e = end[k]!;
+    const y = row[k]!;
+    area[l]! += e - s;
+    if (s < minX[l]!) minX[l] = s;
+    if (e - 1 > maxX[l]!) maxX[l] = e - 1;
+    if (y < minY[l]!) minY[l] = y;
+    if (y > maxY[l]!) maxY[l] = y;
+  }
+  return { area, minX, minY, maxX, maxY };
+}
+
 /** Connected components of the non-zero pixels of `mask` (row-major, width x height). */
 export function connectedComponents(
   mask: Uint8Array,
@@ -61,109 +229,43 @@ export function connectedComponents(
   if (scores !== undefined && scores.length !== mask.length) {
     throw new RangeError(`connectedComponents: ${scores.length} scores for ${mask.length} pixels`);
   }
-  const n = mask.length;
-  const labels = new Int32Array(n);
-  // Provisional labels 1..; parent[l] for union-find over them (the smaller label is the root, so a
-  // root is always the provisional label of the set's first pixel in raster order).
-  let parent = new Int32Array(Math.max(16, (n >> 2) + 1));
-  let next = 1;
-  const find = (a: number): number => {
-    let r = a;
-    while (parent[r] !== r) r = parent[r]!;
-    while (parent[a] !== r) {
-      const up = parent[a]!;
-      parent[a] = r;
-      a = up;
-    }
-    return r;
-  };
-  const union = (a: number, b: number): number => {
-    const ra = find(a);
-    const rb = find(b);
-    if (ra === rb) return ra;
-    if (ra < rb) {
-      parent[rb] = ra;
-      return ra;
-    }
-    parent[ra] = rb;
-    return rb;
-  };
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
-      if (mask[i] === 0) continue;
-      // Already-seen neighbours: left, up, and (8-connectivity) up-left, up-right.
-      let l = 0;
-      for (let k = 0; k < 4; k++) {
-        let m = 0;
-        if (k === 0) m = x > 0 ? labels[i - 1]! : 0;
-        else if (y === 0) break;
-        else if (k === 1) m = labels[i - width]!;
-        else if (!eight) break;
-        else if (k === 2) m = x > 0 ? labels[i - width - 1]! : 0;
-        else m = x + 1 < width ? labels[i - width + 1]! : 0;
-        if (m !== 0) l = l === 0 ? find(m) : union(l, m);
-      }
-      if (l === 0) {
-        if (next >= parent.length) {
-          const grown = new Int32Array(parent.length * 2);
-          grown.set(parent);
-          parent = grown;
-        }
-        l = next++;
-        parent[l] = l;
-      }
-      labels[i] = l;
-    }
-  }
-  // Resolve: final label per root in raster order of first pixels (roots are the smallest
-  // provisional labels, created in raster order, so numbering roots in increasing order works).
-  const final = new Int32Array(next);
-  let count = 0;
-  for (let l = 1; l < next; l++) {
-    const r = find(l);
-    final[l] = r === l ? ++count : final[r]!;
-  }
-  const area = new Float64Array(count + 1);
+  const runs = sharedRuns;
+  maskRuns(mask, width, height, runs);
+  const count = labelRuns(runs, eight);
+  const { area, minX, minY, maxX, maxY } = runStats(runs, count, width, height);
+  const labels = new Int32Array(mask.length);
   const sx = new Float64Array(count + 1);
   const sy = new Float64Array(count + 1);
-  const minX = new Int32Array(count + 1).fill(width);
-  const minY = new Int32Array(count + 1).fill(height);
-  const maxX = new Int32Array(count + 1).fill(-1);
-  const maxY = new Int32Array(count + 1).fill(-1);
   const sumS = new Float64Array(count + 1);
   const nS = new Float64Array(count + 1);
   const maxS = new Float64Array(count + 1).fill(Number.NaN);
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = row + x;
-      const p = labels[i]!;
-      if (p === 0) continue;
-      const l = final[p]!;
-      labels[i] = l;
-      area[l]!++;
-      sx[l]! += x;
-      sy[l]! += y;
-      if (x < minX[l]!) minX[l] = x;
-      if (x > maxX[l]!) maxX[l] = x;
-      if (y < minY[l]!) minY[l] = y;
-      if (y > maxY[l]!) maxY[l] = y;
-      if (scores !== undefined) {
-        const s = scores[i]!;
-        if (!Number.isNaN(s)) {
-          sumS[l]! += s;
+  const { start, end, row, label } = runs;
+  for (let k = 0; k < runs.count; k++) {
+    const l = label[k]!;
+    const s = start[k]!;
+    const e = end[k]!;
+    const y = row[k]!;
+    const base = y * width;
+    labels.fill(l, base + s, base + e);
+    // Sums of integers: exact in float64 whatever the order.
+    sx[l]! += ((s + e - 1) * (e - s)) / 2;
+    sy[l]! += y * (e - s);
+    if (scores !== undefined) {
+      // Runs come in raster order, so each label's scores are summed in raster order.
+      for (let i = base + s; i < base + e; i++) {
+        const v = scores[i]!;
+        if (!Number.isNaN(v)) {
+          sumS[l]! += v;
           nS[l]!++;
-          if (!(s <= maxS[l]!)) maxS[l] = s;
+          if (!(v <= maxS[l]!)) maxS[l] = v;
         }
       }
     }
   }
-  const components: Component[] = [];
+  const components: Component[] = new Array(count);
   for (let l = 1; l <= count; l++) {
     const a = area[l]!;
-    components.push({
+    components[l - 1] = {
       label: l,
       area: a,
       box: { x0: minX[l]!, y0: minY[l]!, x1: maxX[l]! + 1, y1: maxY[l]! + 1 },
@@ -171,7 +273,57 @@ export function connectedComponents(
       centroidY: sy[l]! / a,
       meanScore: nS[l]! > 0 ? sumS[l]! / nS[l]! : Number.NaN,
       maxScore: maxS[l]!,
-    });
+    };
   }
   return { labels, components };
+}
+
+/** Area and pixel-edge box of each component, in label order (no labels image, no centroids). */
+export interface ComponentBox {
+  readonly area: number;
+  readonly box: Box;
+}
+
+function componentBoxes(runs: Runs, eight: boolean, width: number, height: number): ComponentBox[] {
+  const count = labelRuns(runs, eight);
+  const { area, minX, minY, maxX, maxY } = runStats(runs, count, width, height);
+  const out: ComponentBox[] = new Array(count);
+  for (let l = 1; l <= count; l++) {
+    out[l - 1] = { area: area[l]!, box: { x0: minX[l]!, y0: minY[l]!, x1: maxX[l]! + 1, y1: maxY[l]! + 1 } };
+  }
+  return out;
+}
+
+/** `connectedComponents(mask, ...)`'s areas and boxes only (what the box modes need). */
+export function maskComponentBoxes(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  connectivity: 4 | 8 = 8,
+): ComponentBox[] {
+  checkSize(mask.length, width, height, 'connectedComponents');
+  if (connectivity !== 4 && connectivity !== 8) {
+    throw new RangeError(`connectivity must be 4 or 8, got ${String(connectivity)}`);
+  }
+  maskRuns(mask, width, height, sharedRuns);
+  return componentBoxes(sharedRuns, connectivity === 8, width, height);
+}
+
+/**
+ * The components of `data > cutoff` (strictly greater; NaN never is), areas and boxes only, without
+ * building the mask: `maskComponentBoxes(foregroundMask(map, cutoff), ...)`.
+ */
+export function thresholdComponentBoxes(
+  data: ArrayLike<number>,
+  cutoff: number,
+  width: number,
+  height: number,
+  connectivity: 4 | 8 = 8,
+): ComponentBox[] {
+  checkSize(data.length, width, height, 'connectedComponents');
+  if (connectivity !== 4 && connectivity !== 8) {
+    throw new RangeError(`connectivity must be 4 or 8, got ${String(connectivity)}`);
+  }
+  thresholdRuns(data, cutoff, width, height, sharedRuns);
+  return componentBoxes(sharedRuns, connectivity === 8, width, height);
 }

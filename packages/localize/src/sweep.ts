@@ -14,7 +14,7 @@
  * (8-connected), background pixels join a second one in increasing level (4-connected, with a
  * virtual "outside" node linked to the image edge); each root keeps its bounding box, its first pixel
  * in raster order and an area term, and a snapshot of the roots is taken at each cut-off that some
- * threshold needs. Links remember the level they were made at (union by size, no path compression),
+ * threshold needs. Links remember the level they were made at (union by rank, no path compression),
  * so "which component held pixel p at level c" is answered afterwards by walking up the links.
  *
  * Areas (for single-box mode, cv2.contourArea of the CHAIN_APPROX_SIMPLE polygon): the polygon through
@@ -40,7 +40,7 @@
  */
 import type { Box, ScoreMap } from '@cam-localize/core';
 import type { BoxMode } from './boxes.js';
-import { EMPTY_WSOL_BOX, quantizedMax, quantizeScoreMap, type WsolOptions, wsolCutoff } from './wsol/wsol.js';
+import { EMPTY_WSOL_BOX, quantizeScoreMap, type WsolOptions, wsolCutoff } from './wsol/wsol.js';
 
 export interface SweepResult {
   /** Distinct box lists; several thresholds may share one. */
@@ -206,44 +206,260 @@ class LevelForest {
   }
 }
 
-/**
- * Forests are reused between calls (two slots: foreground and background): none of their arrays
- * needs clearing, every entry is written before it is read, and allocating and zeroing ~4 MB per
- * 224x224 map would cost as much as the sweep itself.
+/*
+ * Pixels live on a grid padded by one pixel on every side (stride S = width + 2): pixel (x, y) is
+ * P = (y + 1) * S + x + 1, so the 8 neighbours of any pixel are P + a fixed offset with no border
+ * test. Foreground pad cells are never present; background pad cells are present and linked to the
+ * outside node (index S * (height + 2)), so an edge pixel reaches the outside through them.
+ *
+ * A pixel's 8-neighbourhood is read as an 8-bit mask of present neighbours, bit j = NB_DX/NB_DY[j]
+ * (NW, N, NE, W, E, SW, S, SE). Everything local is a table lookup on it:
+ * - FG_GROUPS: the present neighbours fall into groups that are 8-connected among themselves (a ring:
+ *   N touches NW, NE, W and E, ...); one neighbour per group (W first) is enough to find every
+ *   component the new pixel touches. Packed as nibbles (neighbour index + 1), 0 = none.
+ * - FG_EULER: the change of 4 x the Euler number (Gray's bit quads) over the four padded 2x2 windows
+ *   holding the pixel: E = components - holes.
+ * - FG_AREA / BG_AREA: the area term of the module comment (windows reaching 3-4 foreground pixels,
+ *   or 1-2 background pixels, once the pixel is in).
  */
-const forests: (LevelForest | undefined)[] = [undefined, undefined];
-function scratchForest(slot: 0 | 1, n: number): LevelForest {
-  let f = forests[slot];
-  if (f === undefined || f.capacity < n || f.capacity > 4 * n + 4096) {
-    f = new LevelForest(n);
-    forests[slot] = f;
+const NB_DX = [-1, 0, 1, -1, 1, -1, 0, 1];
+const NB_DY = [-1, -1, -1, 0, 0, 1, 1, 1];
+/** Gray's bit-quad weights for 8-connected foreground, window bits TL=1, TR=2, BL=4, BR=8. */
+const EULER_QUAD = [0, 1, 1, 0, 1, 0, -2, -1, 1, -2, 0, -1, 0, -1, -1, 0];
+const POPCOUNT = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
+
+const FG_GROUPS = new Int32Array(256);
+const FG_EULER = new Int8Array(256);
+const FG_AREA = new Int8Array(256);
+const BG_AREA = new Int8Array(256);
+{
+  const GROUP_ORDER = [3, 1, 0, 2, 4, 6, 5, 7]; // representatives: W first (often the previous pixel)
+  for (let m = 0; m < 256; m++) {
+    const has = (j: number): number => (m >> j) & 1;
+    // The four windows holding the pixel, as (bits of the others, the pixel's own bit).
+    const windows: [number, number][] = [
+      [has(0) * 1 + has(1) * 2 + has(3) * 4, 8], // pixel is BR: NW N / W P
+      [has(1) * 1 + has(2) * 2 + has(4) * 8, 4], // pixel is BL: N NE / P E
+      [has(3) * 1 + has(5) * 4 + has(6) * 8, 2], // pixel is TR: W P / SW S
+      [has(4) * 2 + has(6) * 4 + has(7) * 8, 1], // pixel is TL: P E / S SE
+    ];
+    let euler = 0;
+    let fgArea = 0;
+    let bgArea = 0;
+    for (const [old, bit] of windows) {
+      const now = old | bit;
+      euler += EULER_QUAD[now]! - EULER_QUAD[old]!;
+      if (POPCOUNT[now]! >= 3) fgArea++;
+      if (POPCOUNT[now]! <= 2) bgArea++;
+    }
+    FG_EULER[m] = euler;
+    FG_AREA[m] = fgArea;
+    BG_AREA[m] = bgArea;
+    // Groups of present neighbours, 8-connected among themselves.
+    const group = new Int32Array(8).fill(-1);
+    let packed = 0;
+    let shift = 0;
+    for (const j of GROUP_ORDER) {
+      if (!has(j) || group[j]! >= 0) continue;
+      group[j] = j;
+      const stack = [j];
+      while (stack.length > 0) {
+        const a = stack.pop()!;
+        for (let b = 0; b < 8; b++) {
+          if (!has(b) || group[b]! >= 0) continue;
+          if (Math.abs(NB_DX[a]! - NB_DX[b]!) <= 1 && Math.abs(NB_DY[a]! - NB_DY[b]!) <= 1) {
+            group[b] = j;
+            stack.push(b);
+          }
+        }
+      }
+      packed |= (j + 1) << shift;
+      shift += 4;
+    }
+    FG_GROUPS[m] = packed;
   }
-  f.liveCount = 0;
-  return f;
 }
 
 /*
- * 2x2 windows over the zero-padded image: window (wx, wy), 0 <= wx <= W, 0 <= wy <= H, covers pixels
- * (wx-1..wx, wy-1..wy); its pattern bits are TL=1, TR=2, BL=4, BR=8. Pixel (x, y) is BR of window
- * (x, y), BL of (x+1, y), TR of (x, y+1) and TL of (x+1, y+1).
- * EULER: Gray's bit-quad weights for 8-connected foreground, E = sum / 4 = components - holes
- * (Q1: +1, Q3: -1, diagonal pairs: -2). FG_AREA / BG_AREA: 1 when a window that just gained a pixel
- * holds 3-4 (foreground) or 1-2 (background) pixels: the area terms of the module comment.
+ * The sweep's union-find (see the module comment): link levels, no path compression, union by rank
+ * (a new root starts at rank 1, so attaching a pixel to a root never changes its rank and needs no
+ * write to the root but its statistics). Per root, one 8-int record: rank, first and last pixel in
+ * raster order (padded indices: their rows are the box's top and bottom), min and max padded x, the
+ * area term, and the root's position in `live`.
  */
-const EULER = Int8Array.from([0, 1, 1, 0, 1, 0, -2, -1, 1, -2, 0, -1, 0, -1, -1, 0]);
-const POPCOUNT = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
-const FG_AREA = Int8Array.from(POPCOUNT.map((k) => (k >= 3 ? 1 : 0)));
-const BG_AREA = Int8Array.from(POPCOUNT.map((k) => (k <= 2 ? 1 : 0)));
+const R_RANK = 0;
+const R_FIRST = 1;
+const R_LAST = 2;
+const R_MINX = 3;
+const R_MAXX = 4;
+const R_AREA2 = 5;
+const R_LIVEPOS = 6;
 
-/** Pixel indices ordered by quantised level (counting sort); `start[v]..start[v+1]` hold level v. */
-function sortByLevel(q: Uint8Array): { order: Int32Array; start: Int32Array } {
-  const start = new Int32Array(258);
+class PaddedForest {
+  readonly parent: Int32Array;
+  readonly link: Int32Array;
+  readonly stats: Int32Array;
+  readonly live: Int32Array;
+  liveCount = 0;
+
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    this.link = new Int32Array(n);
+    this.stats = new Int32Array(n * 8);
+    this.live = new Int32Array(n);
+  }
+
+  /** A new root for pixel P at padded column x. */
+  make(P: number, x: number, rank: number): void {
+    this.parent[P] = P;
+    const s = this.stats;
+    const o = P << 3;
+    s[o + R_RANK] = rank;
+    s[o + R_FIRST] = P;
+    s[o + R_LAST] = P;
+    s[o + R_MINX] = x;
+    s[o + R_MAXX] = x;
+    s[o + R_AREA2] = 0;
+    s[o + R_LIVEPOS] = this.liveCount;
+    this.live[this.liveCount++] = P;
+  }
+
+  /** Links distinct roots a and b at level `level`; returns the surviving root. */
+  unite(a: number, b: number, level: number): number {
+    const s = this.stats;
+    const ra = s[(a << 3) + R_RANK]!;
+    const rb = s[(b << 3) + R_RANK]!;
+    if (ra < rb) {
+      const t = a;
+      a = b;
+      b = t;
+    } else if (ra === rb) s[(a << 3) + R_RANK] = ra + 1;
+    this.parent[b] = a;
+    this.link[b] = level;
+    const oa = a << 3;
+    const ob = b << 3;
+    if (s[ob + R_FIRST]! < s[oa + R_FIRST]!) s[oa + R_FIRST] = s[ob + R_FIRST]!;
+    if (s[ob + R_LAST]! > s[oa + R_LAST]!) s[oa + R_LAST] = s[ob + R_LAST]!;
+    if (s[ob + R_MINX]! < s[oa + R_MINX]!) s[oa + R_MINX] = s[ob + R_MINX]!;
+    if (s[ob + R_MAXX]! > s[oa + R_MAXX]!) s[oa + R_MAXX] = s[ob + R_MAXX]!;
+    s[oa + R_AREA2]! += s[ob + R_AREA2]!;
+    // Drop b from the live roots (swap with the last).
+    const pos = s[ob + R_LIVEPOS]!;
+    const last = this.live[--this.liveCount]!;
+    this.live[pos] = last;
+    s[(last << 3) + R_LIVEPOS] = pos;
+    return a;
+  }
+
+  /**
+   * The live roots but `skip`, as records of STRIDE ints: root, first pixel (padded index), box in
+   * unpadded coordinates (minX, minY, maxX, maxY), area term.
+   */
+  snapshot(out: IntBuffer, skip: number, S: number): void {
+    const s = this.stats;
+    for (let k = 0; k < this.liveCount; k++) {
+      const r = this.live[k]!;
+      if (r === skip) continue;
+      const o = r << 3;
+      const first = s[o + R_FIRST]!;
+      out.push7(
+        r,
+        first,
+        s[o + R_MINX]! - 1,
+        Math.floor(first / S) - 1,
+        s[o + R_MAXX]! - 1,
+        Math.floor(s[o + R_LAST]! / S) - 1,
+        s[o + R_AREA2]!,
+      );
+    }
+  }
+}
+
+/** Scratch reused between calls on maps of one size: nothing here needs clearing but `*Added`. */
+interface Scratch {
+  readonly width: number;
+  readonly height: number;
+  /** Padded stride and cell count; N is also the outside node of the background forest. */
+  readonly S: number;
+  readonly N: number;
+  /** Padded pixel indices by quantised level; start[v]..start[v+1] hold level v. */
+  readonly order: Int32Array;
+  readonly start: Int32Array;
+  readonly fill: Int32Array;
+  /** Padded column of every padded cell. */
+  readonly xOf: Uint16Array;
+  readonly fgAdded: Uint8Array;
+  readonly bgAdded: Uint8Array;
+  readonly fg: PaddedForest;
+  readonly bg: PaddedForest;
+  readonly fgSnap: IntBuffer;
+  readonly bgSnap: IntBuffer;
+  readonly compOfRoot: Int32Array;
+  readonly holeOfRoot: Int32Array;
+  /** Neighbour offsets in the padded grid, in mask-bit order. */
+  readonly off: Int32Array;
+  /** Per neighbourhood mask: the offset of the first group's representative (FG_GROUPS). */
+  readonly rep0: Int32Array;
+}
+let scratch: Scratch | undefined;
+function scratchFor(width: number, height: number): Scratch {
+  if (scratch !== undefined && scratch.width === width && scratch.height === height) {
+    scratch.fgSnap.length = 0;
+    scratch.bgSnap.length = 0;
+    scratch.fg.liveCount = 0;
+    scratch.bg.liveCount = 0;
+    return scratch;
+  }
+  const S = width + 2;
+  const N = S * (height + 2);
+  const off = Int32Array.from(NB_DX, (dx, j) => NB_DY[j]! * S + dx);
+  const xOf = new Uint16Array(N);
+  for (let i = 0; i < N; i++) xOf[i] = i % S;
+  scratch = {
+    width,
+    height,
+    S,
+    N,
+    order: new Int32Array(width * height),
+    start: new Int32Array(258),
+    fill: new Int32Array(257),
+    xOf,
+    fgAdded: new Uint8Array(N),
+    bgAdded: new Uint8Array(N),
+    fg: new PaddedForest(N),
+    bg: new PaddedForest(N + 1),
+    fgSnap: new IntBuffer(),
+    bgSnap: new IntBuffer(),
+    compOfRoot: new Int32Array(N + 1),
+    holeOfRoot: new Int32Array(N + 1),
+    off,
+    rep0: Int32Array.from(FG_GROUPS, (g) => (g === 0 ? 0 : off[(g & 15) - 1]!)),
+  };
+  return scratch;
+}
+
+/**
+ * Counting sort of the pixels by quantised level into `sc.order` (padded indices, raster order
+ * within a level); returns the maximum level.
+ */
+function sortByLevel(q: Uint8Array, sc: Scratch): number {
+  const { start, fill, order, width, height, S } = sc;
+  start.fill(0);
   for (let i = 0; i < q.length; i++) start[q[i]! + 1]!++;
+  let maxQ = 0;
+  for (let v = 255; v > 0; v--) {
+    if (start[v + 1]! > 0) {
+      maxQ = v;
+      break;
+    }
+  }
   for (let v = 1; v < 258; v++) start[v]! += start[v - 1]!;
-  const fill = start.slice(0, 257);
-  const order = new Int32Array(q.length);
-  for (let i = 0; i < q.length; i++) order[fill[q[i]!]!++] = i;
-  return { order, start };
+  fill.set(start.subarray(0, 257));
+  for (let y = 0, i = 0; y < height; y++) {
+    const row = (y + 1) * S + 1;
+    for (let x = 0; x < width; x++, i++) order[fill[q[i]!]!++] = row + x;
+  }
+  return maxQ;
 }
 
 /**
@@ -262,66 +478,54 @@ export function wsolBoxSweepQuantized(
   if (q.length !== n)
     throw new RangeError(`quantised map has ${q.length} values, expected ${width}x${height}`);
   const multi = options.multiContour;
-  const maxQ = quantizedMax(q);
+  const sc = scratchFor(width, height);
+  const maxQ = sortByLevel(q, sc);
 
   // Cut-offs: -1 (every pixel foreground) .. maxQ - 1; anything >= maxQ has no foreground.
   const slotOfCut = new Int32Array(257).fill(-1); // index c + 1
   const levelOfThreshold = new Int32Array(thresholds.length);
   const cuts: number[] = [];
   let emptyLevel = -1;
-  const levelCut: number[] = []; // per level: its cut-off, or 256 for the empty level
+  let nLevels = 0;
+  let minCut = 255;
   for (let i = 0; i < thresholds.length; i++) {
     let c = wsolCutoff(thresholds[i]!, maxQ);
     if (c >= maxQ) {
-      if (emptyLevel < 0) {
-        emptyLevel = levelCut.length;
-        levelCut.push(256);
-      }
+      if (emptyLevel < 0) emptyLevel = nLevels++;
       levelOfThreshold[i] = emptyLevel;
       continue;
     }
     if (c < -1) c = -1;
     let slot = slotOfCut[c + 1]!;
     if (slot < 0) {
-      slot = levelCut.length;
+      slot = nLevels++;
       slotOfCut[c + 1] = slot;
-      levelCut.push(c);
       cuts.push(c);
+      if (c < minCut) minCut = c;
     }
     levelOfThreshold[i] = slot;
   }
-  const levels: Box[][] = new Array(levelCut.length);
+  const levels: Box[][] = new Array(nLevels);
   if (emptyLevel >= 0) levels[emptyLevel] = [EMPTY_WSOL_BOX];
   if (cuts.length === 0) return { levels, levelOfThreshold };
-  let minCut = 255;
-  for (const c of cuts) if (c < minCut) minCut = c;
-
-  const { order, start } = sortByLevel(q);
 
   // ---- Foreground: q > c, 8-connected, levels from high to low. ----
-  const fg = scratchForest(0, n);
-  const fgSnap = new IntBuffer();
   const fgFrom = new Int32Array(257);
   const fgTo = new Int32Array(257);
   const holesAt = new Int32Array(257);
-  foregroundPass(fg, order, start, width, height, minCut, slotOfCut, fgSnap, fgFrom, fgTo, holesAt);
+  foregroundPass(sc, minCut, slotOfCut, fgFrom, fgTo, holesAt, !multi);
   // The background pass is only needed up to the highest cut-off that has holes.
   let maxHoleCut = -1;
   for (const c of cuts) if (holesAt[c + 1]! > 0 && c > maxHoleCut) maxHoleCut = c;
 
-  // ---- Background: q <= c, 4-connected, levels from low to high; node n is the outside. ----
-  const bg = scratchForest(1, n + 1);
-  const bgSnap = new IntBuffer();
+  // ---- Background: q <= c, 4-connected, levels from low to high; node N is the outside. ----
   const bgFrom = new Int32Array(257);
   const bgTo = new Int32Array(257);
-  const outside = n;
-  backgroundPass(bg, order, start, width, height, maxHoleCut, slotOfCut, bgSnap, bgFrom, bgTo);
+  if (maxHoleCut >= 0) backgroundPass(sc, maxHoleCut, slotOfCut, bgFrom, bgTo, !multi);
 
   // ---- Per level: the contour tree, then boxes. ----
-  const fs = fgSnap.data;
-  const bs = bgSnap.data;
-  const compOfRoot = new Int32Array(n + 1);
-  const holeOfRoot = new Int32Array(n + 1);
+  const fs = sc.fgSnap.data;
+  const bs = sc.bgSnap.data;
   const xMax = width - 1;
   const yMax = height - 1;
   const outerBox = (minX: number, minY: number, maxX: number, maxY: number): Box => ({
@@ -346,12 +550,12 @@ export function wsolBoxSweepQuantized(
       levels[slot] = [EMPTY_WSOL_BOX];
       continue;
     }
-    const b0 = bgFrom[c + 1]!;
-    const b1 = bgTo[c + 1]!;
-    const nH = (b1 - b0) / STRIDE;
+    const nH = c <= maxHoleCut ? (bgTo[c + 1]! - bgFrom[c + 1]!) / STRIDE : 0;
     if (nH === 0) {
       // Every component is top level: cv2 lists them in reverse raster order of their first pixel.
-      if (multi) {
+      if (nC === 1) {
+        levels[slot] = [outerBox(fs[f0 + 2]!, fs[f0 + 3]!, fs[f0 + 4]!, fs[f0 + 5]!)];
+      } else if (multi) {
         const idx = new Int32Array(nC);
         for (let k = 0; k < nC; k++) idx[k] = k;
         idx.sort((a, b) => fs[f0 + b * STRIDE + 1]! - fs[f0 + a * STRIDE + 1]!);
@@ -372,12 +576,17 @@ export function wsolBoxSweepQuantized(
       }
       continue;
     }
-    levels[slot] = treeLevel(c, nC, nH, f0, b0);
+    levels[slot] = treeLevel(c, nC, nH, f0, bgFrom[c + 1]!);
   }
   return { levels, levelOfThreshold };
 
-  /** Levels with holes: rebuild findContours' tree and walk it. Contours 0..nC-1 are outer, nC.. holes. */
+  /**
+   * Levels with holes: rebuild findContours' tree and walk it. Contours 0..nC-1 are outer, nC..
+   * holes. First pixels are padded indices, so "the pixel left of it" is one less in either forest.
+   */
   function treeLevel(c: number, nC: number, nH: number, f0: number, b0: number): Box[] {
+    const { compOfRoot, holeOfRoot, S } = sc;
+    const outside = sc.N;
     const total = nC + nH;
     const firstOf = new Int32Array(total);
     const parentOf = new Int32Array(total).fill(-1);
@@ -394,10 +603,10 @@ export function wsolBoxSweepQuantized(
       firstOf[nC + k] = bs[o + 1]!;
       area2[nC + k] = bs[o + 6]!;
     }
-    const fgParent = fg.parent;
-    const fgLink = fg.link;
-    const bgParent = bg.parent;
-    const bgLink = bg.link;
+    const fgParent = sc.fg.parent;
+    const fgLink = sc.fg.link;
+    const bgParent = sc.bg.parent;
+    const bgLink = sc.bg.link;
     let outsideRoot = outside;
     while (bgParent[outsideRoot] !== outsideRoot && bgLink[outsideRoot]! <= c)
       outsideRoot = bgParent[outsideRoot]!;
@@ -410,7 +619,7 @@ export function wsolBoxSweepQuantized(
     // A component's parent: the hole holding the pixel left of its first pixel, if any.
     for (let k = 0; k < nC; k++) {
       const f = firstOf[k]!;
-      if (f % width === 0) continue;
+      if (f % S === 1) continue; // x = 0
       let p = f - 1;
       while (bgParent[p] !== p && bgLink[p]! <= c) p = bgParent[p]!;
       if (p !== outsideRoot) parentOf[k] = holeOfRoot[p]!;
@@ -452,178 +661,198 @@ export function wsolBoxSweepQuantized(
 
 /**
  * Foreground pixels (q > c) join in decreasing level, 8-connected; a snapshot of the components is
- * taken at every needed cut-off. Also keeps the outer-area term (2x2 windows reaching 3 or 4 pixels).
+ * taken at every needed cut-off, with the hole count (components - Euler number). With `areas`, also
+ * keeps the outer-area term. The per-pixel work is one 8-bit neighbourhood mask and table lookups.
  */
 function foregroundPass(
-  f: LevelForest,
-  order: Int32Array,
-  start: Int32Array,
-  width: number,
-  height: number,
+  sc: Scratch,
   minCut: number,
   slotOfCut: Int32Array,
-  snap: IntBuffer,
   from: Int32Array,
   to: Int32Array,
   holes: Int32Array,
+  areas: boolean,
 ): void {
-  const { parent, stats } = f;
-  const n = width * height;
-  const added = new Uint8Array(n);
-  const w1 = width - 1;
-  const h1 = height - 1;
-  const pw = width + 1;
-  const pat = new Uint8Array(pw * (height + 1));
+  const { order, start, S, off, rep0, xOf } = sc;
+  const f = sc.fg;
+  const { parent, link, stats } = f;
+  const added = sc.fgAdded;
+  added.fill(0);
+  const snap = sc.fgSnap;
+  const oNW = -S - 1;
+  const oN = -S;
+  const oNE = -S + 1;
+  const oSW = S - 1;
+  const oSE = S + 1;
   let euler4 = 0; // 4 x (components - holes)
-  // (p + 0.5) / width = y + (x + 0.5) / width stays at least 0.5 / width away from an integer, far
-  // more than the rounding error of the product, so the multiplication truncates to y exactly.
-  const invW = 1 / width;
-  /** Root of present pixel nb merged with r (-1: none yet) at level c. */
-  const merge = (r: number, nb: number, c: number): number => {
-    let b = nb;
-    while (parent[b] !== b) b = parent[b]!;
-    return r < 0 ? b : b === r ? r : f.unite(r, b, c);
-  };
   for (let c = 254; c >= minCut; c--) {
     const v = c + 1; // pixels of level v join when the cut-off drops to c
     for (let k = start[v]!, end = start[v + 1]!; k < end; k++) {
-      const p = order[k]!;
-      const y = ((p + 0.5) * invW) | 0; // p / width without a division (exact: see invW)
-      const x = p - y * width;
-      const left = x > 0;
-      const right = x < w1;
-      // Roots of the present 8-neighbours, merged into r (-1: none). A diagonal neighbour is
-      // skipped when an edge neighbour next to it is present: it is in that one's component already.
-      let r = -1;
-      const L = left && added[p - 1] !== 0;
-      const R = right && added[p + 1] !== 0;
-      if (L) r = merge(r, p - 1, c);
-      if (R) r = merge(r, p + 1, c);
-      if (y > 0) {
-        const u = p - width;
-        if (added[u] !== 0) r = merge(r, u, c);
-        else {
-          if (left && !L && added[u - 1] !== 0) r = merge(r, u - 1, c);
-          if (right && !R && added[u + 1] !== 0) r = merge(r, u + 1, c);
-        }
+      const P = order[k]!;
+      const m =
+        added[P + oNW]! |
+        (added[P + oN]! << 1) |
+        (added[P + oNE]! << 2) |
+        (added[P - 1]! << 3) |
+        (added[P + 1]! << 4) |
+        (added[P + oSW]! << 5) |
+        (added[P + S]! << 6) |
+        (added[P + oSE]! << 7);
+      added[P] = 1;
+      euler4 += FG_EULER[m]!;
+      const x = xOf[P]!;
+      if (m === 0) {
+        f.make(P, x, 1); // no window reaches 3 pixels: no area term
+        continue;
       }
-      if (y < h1) {
-        const d = p + width;
-        if (added[d] !== 0) r = merge(r, d, c);
-        else {
-          if (left && !L && added[d - 1] !== 0) r = merge(r, d - 1, c);
-          if (right && !R && added[d + 1] !== 0) r = merge(r, d + 1, c);
-        }
+      let r = P + rep0[m]!;
+      while (parent[r] !== r) r = parent[r]!;
+      let g = FG_GROUPS[m]! >> 4;
+      while (g !== 0) {
+        let b = P + off[(g & 15) - 1]!;
+        while (parent[b] !== b) b = parent[b]!;
+        if (b !== r) r = f.unite(r, b, c);
+        g >>= 4;
       }
-      if (r < 0) {
-        f.make(p, x, y);
-        r = p;
-      } else f.attach(p, x, y, r, c);
-      added[p] = 1;
-      // The four padded windows holding p: Euler number and outer-area terms.
-      const w0 = y * pw + x;
-      let o = pat[w0]!;
-      let m = o | 8;
-      pat[w0] = m;
-      euler4 += EULER[m]! - EULER[o]!;
-      let delta = FG_AREA[m]!;
-      o = pat[w0 + 1]!;
-      m = o | 4;
-      pat[w0 + 1] = m;
-      euler4 += EULER[m]! - EULER[o]!;
-      delta += FG_AREA[m]!;
-      o = pat[w0 + pw]!;
-      m = o | 2;
-      pat[w0 + pw] = m;
-      euler4 += EULER[m]! - EULER[o]!;
-      delta += FG_AREA[m]!;
-      o = pat[w0 + pw + 1]!;
-      m = o | 1;
-      pat[w0 + pw + 1] = m;
-      euler4 += EULER[m]! - EULER[o]!;
-      delta += FG_AREA[m]!;
-      if (delta !== 0) stats[(r << 3) + S_AREA2]! += delta;
+      parent[P] = r;
+      link[P] = c;
+      const o = r << 3;
+      if (P < stats[o + R_FIRST]!) stats[o + R_FIRST] = P;
+      else if (P > stats[o + R_LAST]!) stats[o + R_LAST] = P;
+      if (x < stats[o + R_MINX]!) stats[o + R_MINX] = x;
+      else if (x > stats[o + R_MAXX]!) stats[o + R_MAXX] = x;
+      if (areas) stats[o + R_AREA2]! += FG_AREA[m]!;
     }
     if (slotOfCut[c + 1]! >= 0) {
       from[c + 1] = snap.length;
-      f.snapshot(snap, -1);
+      f.snapshot(snap, -1, S);
       to[c + 1] = snap.length;
       holes[c + 1] = f.liveCount - euler4 / 4;
     }
   }
 }
 
+/** Background cell states (0: absent). */
+const PRESENT = 1;
+const OUTSIDE = 2;
+
 /**
- * Background pixels (q <= c) join in increasing level, 4-connected, with node `width * height` as
- * the outside (linked to every edge pixel); snapshots of the other regions (the holes) at every
- * needed cut-off. Also keeps the hole-area term (2x2 windows reaching 1 or 2 background pixels).
+ * Background pixels (q <= c) join in increasing level, 4-connected, with node N as the outside
+ * (the pad cells are linked to it at level -1, so edge pixels reach it); snapshots of the other
+ * regions (the holes) at every needed cut-off. With `areas`, also keeps the hole-area term (pad
+ * cells count as present there, which only changes the term of regions joined to the outside).
  */
 function backgroundPass(
-  f: LevelForest,
-  order: Int32Array,
-  start: Int32Array,
-  width: number,
-  height: number,
+  sc: Scratch,
   maxCut: number,
   slotOfCut: Int32Array,
-  snap: IntBuffer,
   from: Int32Array,
   to: Int32Array,
+  areas: boolean,
 ): void {
-  const { parent, stats } = f;
-  const n = width * height;
-  const outside = n;
-  f.make(outside, 0, 0);
-  stats[(outside << 3) + S_SIZE] = n + 1; // stays the root of whatever it joins
-  const added = new Uint8Array(n);
-  const w1 = width - 1;
-  const h1 = height - 1;
-  const pw = width + 1;
-  const pat = new Uint8Array(pw * (height + 1));
-  const invW = 1 / width;
+  const { order, start, S, N, width, height, xOf } = sc;
+  const f = sc.bg;
+  const { parent, link, stats } = f;
+  const outside = N;
+  f.make(outside, 0, 1 << 30); // stays the root of whatever it joins
+  // Per cell: 0 absent, PRESENT, or OUTSIDE (present and known to be in the outside region; a cell
+  // whose region joins the outside later keeps PRESENT, which is only less informative).
+  const state = sc.bgAdded;
+  state.fill(0);
+  const lastRow = (height + 1) * S;
+  for (let x = 0; x < S; x++) {
+    state[x] = OUTSIDE;
+    state[lastRow + x] = OUTSIDE;
+    parent[x] = outside;
+    link[x] = -1;
+    parent[lastRow + x] = outside;
+    link[lastRow + x] = -1;
+  }
+  for (let y = 1; y <= height; y++) {
+    const a = y * S;
+    const b = a + width + 1;
+    state[a] = OUTSIDE;
+    state[b] = OUTSIDE;
+    parent[a] = outside;
+    link[a] = -1;
+    parent[b] = outside;
+    link[b] = -1;
+  }
+  const snap = sc.bgSnap;
   for (let c = 0; c <= maxCut; c++) {
     for (let k = start[c]!, end = start[c + 1]!; k < end; k++) {
-      const p = order[k]!;
-      const y = ((p + 0.5) * invW) | 0;
-      const x = p - y * width;
-      let r = x === 0 || y === 0 || x === w1 || y === h1 ? outside : -1;
-      for (let j = 0; j < 4; j++) {
-        let nb: number;
-        if (j === 0) {
-          if (x === 0) continue;
-          nb = p - 1;
-        } else if (j === 1) {
-          if (x === w1) continue;
-          nb = p + 1;
-        } else if (j === 2) {
-          if (y === 0) continue;
-          nb = p - width;
-        } else {
-          if (y === h1) continue;
-          nb = p + width;
-        }
-        if (added[nb] === 0) continue;
-        let b = nb;
+      const P = order[k]!;
+      const w = state[P - 1]!;
+      const e = state[P + 1]!;
+      const n = state[P - S]!;
+      const s = state[P + S]!;
+      if ((w | e | n | s) === OUTSIDE) {
+        // The common case: every present neighbour is known to be outside (pad cells are).
+        parent[P] = outside;
+        link[P] = c;
+        state[P] = OUTSIDE;
+        continue;
+      }
+      const x = xOf[P]!;
+      let r = -1;
+      if (w !== 0) {
+        r = P - 1;
+        while (parent[r] !== r) r = parent[r]!;
+      }
+      if (e !== 0) {
+        let b = P + 1;
         while (parent[b] !== b) b = parent[b]!;
         if (r < 0) r = b;
         else if (b !== r) r = f.unite(r, b, c);
       }
+      if (n !== 0) {
+        let b = P - S;
+        while (parent[b] !== b) b = parent[b]!;
+        if (r < 0) r = b;
+        else if (b !== r) r = f.unite(r, b, c);
+      }
+      if (s !== 0) {
+        let b = P + S;
+        while (parent[b] !== b) b = parent[b]!;
+        if (r < 0) r = b;
+        else if (b !== r) r = f.unite(r, b, c);
+      }
+      if (r === outside) {
+        parent[P] = outside;
+        link[P] = c;
+        state[P] = OUTSIDE;
+        continue; // the outside's statistics are never read
+      }
       if (r < 0) {
-        f.make(p, x, y);
-        r = p;
-      } else f.attach(p, x, y, r, c);
-      added[p] = 1;
-      // A window reaching 1 or 2 background pixels adds 1/2 to the new pixel's region.
-      const w0 = y * pw + x;
-      let delta = BG_AREA[(pat[w0] = pat[w0]! | 8)]!;
-      delta += BG_AREA[(pat[w0 + 1] = pat[w0 + 1]! | 4)]!;
-      delta += BG_AREA[(pat[w0 + pw] = pat[w0 + pw]! | 2)]!;
-      delta += BG_AREA[(pat[w0 + pw + 1] = pat[w0 + pw + 1]! | 1)]!;
-      if (delta !== 0) stats[(r << 3) + S_AREA2]! += delta;
+        f.make(P, x, 1);
+        r = P;
+      } else {
+        parent[P] = r;
+        link[P] = c;
+        const o = r << 3;
+        if (P < stats[o + R_FIRST]!) stats[o + R_FIRST] = P;
+        else if (P > stats[o + R_LAST]!) stats[o + R_LAST] = P;
+        if (x < stats[o + R_MINX]!) stats[o + R_MINX] = x;
+        else if (x > stats[o + R_MAXX]!) stats[o + R_MAXX] = x;
+      }
+      state[P] = PRESENT;
+      if (areas) {
+        // Present neighbours, pad cells included (see above); state is 0 for absent pixels.
+        const m =
+          (state[P - S - 1]! !== 0 ? 1 : 0) |
+          (n !== 0 ? 2 : 0) |
+          (state[P - S + 1]! !== 0 ? 4 : 0) |
+          (w !== 0 ? 8 : 0) |
+          (e !== 0 ? 16 : 0) |
+          (state[P + S - 1]! !== 0 ? 32 : 0) |
+          (s !== 0 ? 64 : 0) |
+          (state[P + S + 1]! !== 0 ? 128 : 0);
+        stats[(r << 3) + R_AREA2]! += BG_AREA[m]!;
+      }
     }
     if (slotOfCut[c + 1]! >= 0) {
       from[c + 1] = snap.length;
-      f.snapshot(snap, outside);
+      f.snapshot(snap, outside, S);
       to[c + 1] = snap.length;
     }
   }
