@@ -123,12 +123,27 @@ function separable(map: ScoreMap, outW: number, outH: number, xt: Taps, yt: Taps
     if (yt.k === 1) {
       out.set(tmp.subarray(yt.index[o]! * outW, yt.index[o]! * outW + outW), orow);
     } else {
-      for (let x = 0; x < outW; x++) {
-        if (!xt.valid[x]) continue;
-        let acc = 0;
-        for (let j = 0; j < yt.k; j++)
-          acc = f32(acc + f32(yt.weight[o + j]! * tmp[yt.index[o + j]! * outW + x]!));
-        out[orow + x] = acc;
+      // Taps hoisted out of the row; the float32 operations stay in the same order (bit-exact).
+      const w0 = yt.weight[o]!;
+      const w1 = yt.weight[o + 1]!;
+      const r0 = yt.index[o]! * outW;
+      const r1 = yt.index[o + 1]! * outW;
+      if (yt.k === 2) {
+        for (let x = 0; x < outW; x++) {
+          if (xt.valid[x]) out[orow + x] = f32(f32(w0 * tmp[r0 + x]!) + f32(w1 * tmp[r1 + x]!));
+        }
+      } else {
+        const w2 = yt.weight[o + 2]!;
+        const w3 = yt.weight[o + 3]!;
+        const r2 = yt.index[o + 2]! * outW;
+        const r3 = yt.index[o + 3]! * outW;
+        for (let x = 0; x < outW; x++) {
+          if (!xt.valid[x]) continue;
+          let acc = f32(w0 * tmp[r0 + x]!);
+          acc = f32(acc + f32(w1 * tmp[r1 + x]!));
+          acc = f32(acc + f32(w2 * tmp[r2 + x]!));
+          out[orow + x] = f32(acc + f32(w3 * tmp[r3 + x]!));
+        }
       }
     }
   }

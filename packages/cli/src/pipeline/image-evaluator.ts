@@ -4,6 +4,7 @@ import {
   boxToOriginal,
   type CamModel,
   type Inference,
+  minMaxInPlace,
   type Normalization,
   resampleScoreMap,
   type ScoreMap,
@@ -15,7 +16,6 @@ import {
   type EvaluationProtocol,
   LocalizationAccuracyEvaluator,
   maxIou,
-  normalizeMinMax,
   normalizeMinMaxWsol,
   resizeBoxWsol,
 } from '@cam-localize/eval';
@@ -215,12 +215,10 @@ export class ImageEvaluator {
       return { evalMap, evalBoxes, boxes: evalBoxes.map((b) => boxToOriginal(geometry, b)) };
     }
     const localized = localizeCam(map, geometry, { ...this.settings, upsample: this.protocol.upsample });
-    // Tool mode scores boxes in original pixels; MaxBoxAcc runs on the input-frame map.
-    return {
-      evalMap: normalizeMinMax(localized.inputMap),
-      evalBoxes: localized.boxes,
-      boxes: localized.boxes,
-    };
+    // Tool mode scores boxes in original pixels; MaxBoxAcc runs on the input-frame map, which is
+    // ours (fresh from resampling): normalised in place, in float32.
+    minMaxInPlace(localized.inputMap.data);
+    return { evalMap: localized.inputMap, evalBoxes: localized.boxes, boxes: localized.boxes };
   }
 
   /** Ground-truth boxes in the frame the protocol scores localization in. */

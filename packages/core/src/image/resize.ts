@@ -120,17 +120,20 @@ function vertical(src: Uint8Array, width: number, outH: number, c: Coefficients)
   const out = new Uint8Array(width * outH * 3);
   const { taps, start, count, weights } = c;
   const stride = width * 3;
+  // Whole rows at a time (sequential memory), integer sums exactly as PIL's per-pixel loop.
+  const acc = new Float64Array(stride);
   for (let yy = 0; yy < outH; yy++) {
     const base = yy * taps;
     const y0 = start[yy]!;
     const n = count[yy]!;
-    const rowOut = yy * stride;
-    for (let i = 0; i < stride; i++) {
-      let s = HALF;
-      let p = y0 * stride + i;
-      for (let y = 0; y < n; y++, p += stride) s += src[p]! * weights[base + y]!;
-      out[rowOut + i] = clip8(s);
+    acc.fill(HALF);
+    for (let y = 0; y < n; y++) {
+      const k = weights[base + y]!;
+      const row = (y0 + y) * stride;
+      for (let i = 0; i < stride; i++) acc[i]! += src[row + i]! * k;
     }
+    const rowOut = yy * stride;
+    for (let i = 0; i < stride; i++) out[rowOut + i] = clip8(acc[i]!);
   }
   return out;
 }
