@@ -12,3 +12,4 @@ export * from './render/index.js';
 export * from './resample.js';
 export * from './runtime/index.js';
 export * from './scoremap.js';
+export * from './threads.js';

@@ -12,6 +12,7 @@ export * from './iou.js';
 export * from './masks.js';
 export * from './npy.js';
 export { numpySum } from './numpy-sum.js';
+export * from './parallel/index.js';
 export * from './protocol.js';
 export * from './report/index.js';
 export * from './score-cams.js';

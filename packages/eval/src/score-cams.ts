@@ -17,14 +17,18 @@ import {
   describeError,
   resampleScoreMap,
   type ScoreMap,
+  UsageError,
 } from '@cam-localize/core';
 import type { Dataset, DatasetItem } from './datasets/types.js';
 import { BoxAccuracyEvaluator, type BoxAccuracyResult } from './evaluators/box-accuracy.js';
 import { PxapEvaluator, type PxapResult } from './evaluators/pxap.js';
 import { resizeBoxWsol } from './iou.js';
 import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './masks.js';
-import { type NpyArray, readNpyAsync, scoreMapPathCandidates, scoreMapShape } from './npy.js';
-import { normalizeMinMaxWsol64, WSOL_PROTOCOL } from './protocol.js';
+import { scoreMapPathCandidates } from './npy.js';
+import { loadCamForEval } from './parallel/cam-file.js';
+import { resolveWorkers, runPool } from './parallel/pool.js';
+import type { FileJob } from './parallel/protocol.js';
+import { WSOL_PROTOCOL } from './protocol.js';
 
 export type ResampleFn = (map: ScoreMap, width: number, height: number, mode: 'bicubic') => ScoreMap;
 
@@ -39,8 +43,19 @@ export interface ScoreCamOptions {
   size?: number;
   /** Resampler for maps of another size; default core's `resampleScoreMap` (OpenCV INTER_CUBIC). */
   resample?: ResampleFn;
-  /** Files read at once. Default 16. */
+  /** Files read at once (on the calling thread). Default 16. */
   concurrency?: number;
+  /**
+   * Worker threads that read, resize, normalise and score the .npy files themselves (the calling
+   * thread only sends ids, file candidates and boxes, and merges the workers' counters). Default
+   * min(2, os.availableParallelism()); 1: everything on the calling thread. Results and problems
+   * are identical either way. The calling thread is used regardless when a custom `resample` or
+   * `loadMask` is given (functions cannot be sent to a worker) or when any image has a
+   * ground-truth mask (PxAP is scored on the calling thread only).
+   */
+  workers?: number;
+  /** Images per message to a worker. Default 8. */
+  batchSize?: number;
   /** Called after each image. */
   onProgress?: (done: number, total: number) => void;
   /** Stop early; the metrics so far are returned with `aborted: true`. */
@@ -83,16 +98,6 @@ export interface ScoreCamResult {
   resized: number;
   aborted: boolean;
   protocol: string;
-}
-
-async function loadFirst(
-  candidates: string[],
-): Promise<{ file: string; array: NpyArray } | { file: string; missing: true }> {
-  const { existsSync } = await import('node:fs');
-  for (const file of candidates) {
-    if (existsSync(file)) return { file, array: await readNpyAsync(file) };
-  }
-  return { file: candidates[0]!, missing: true };
 }
 
 export async function scoreCamDirectory(
@@ -159,44 +164,13 @@ export async function scoreCamDirectory(
       if (!hasMask) return;
       useBoxes = false;
     }
-    let loaded: Awaited<ReturnType<typeof loadFirst>>;
-    try {
-      loaded = await loadFirst(candidates);
-    } catch (e) {
-      report(item.id, candidates[0]!, 'corrupt', describeError(e));
+    const loaded = await loadCamForEval(candidates, size, resample);
+    if (!loaded.ok) {
+      report(item.id, loaded.problem.file, loaded.problem.kind, loaded.problem.message);
       return;
     }
-    if ('missing' in loaded) {
-      report(item.id, loaded.file, 'missing', 'score map file not found');
-      return;
-    }
-    const { file, array } = loaded;
-    let values: ArrayLike<number> = array.data;
-    let width: number;
-    let height: number;
-    try {
-      ({ width, height } = scoreMapShape(array.shape, file));
-    } catch (e) {
-      report(item.id, file, 'corrupt', describeError(e));
-      return;
-    }
-    if (width !== size || height !== size) {
-      const src: ScoreMap = {
-        width,
-        height,
-        data: array.data instanceof Float32Array ? array.data : Float32Array.from(array.data),
-      };
-      try {
-        values = resample(src, size, size, 'bicubic').data;
-      } catch (e) {
-        report(item.id, file, 'size', describeError(e));
-        return;
-      }
-      width = size;
-      height = size;
-      resized++;
-    }
-    const normalized = normalizeMinMaxWsol64(values);
+    const { file, normalized, width, height } = loaded;
+    if (loaded.resized) resized++;
     let counted = false;
     if (useBoxes) {
       const gt: Box[] = item.boxes.map((b) => resizeBoxWsol(b, item.width!, item.height!, size, size));
@@ -227,21 +201,118 @@ export async function scoreCamDirectory(
     if (counted) scored++;
   };
 
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      if (options.signal?.aborted) {
-        aborted = true;
-        return;
-      }
-      const item = items[next++]!;
-      await scoreOne(item);
-      done++;
-      options.onProgress?.(done, items.length);
-    }
+  const progress = () => {
+    done++;
+    options.onProgress?.(done, items.length);
   };
-  const workers = Math.max(1, Math.min(options.concurrency ?? 16, items.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+
+  /** Worker threads: ids, candidates and boxes out; per-file outcomes and counters back. */
+  const scoreOnThreads = async (threads: number): Promise<void> => {
+    const batchSize = options.batchSize ?? 8;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new UsageError('E_USAGE', `batchSize must be a positive integer, got ${batchSize}`);
+    }
+    let index = 0;
+    let id = 0;
+    const sent = new Map<number, DatasetItem[]>();
+    const next = () => {
+      const files: FileJob[] = [];
+      const sentItems: DatasetItem[] = [];
+      while (files.length < batchSize && index < items.length) {
+        if (options.signal?.aborted) {
+          aborted = true;
+          break;
+        }
+        const item = items[index++]!;
+        let candidates: string[];
+        try {
+          candidates = scoreMapPathCandidates(camDir, item.id);
+        } catch (e) {
+          report(item.id, camDir, 'corrupt', describeError(e));
+          progress();
+          continue;
+        }
+        // No image has a mask on this path (see `workers`).
+        if (item.boxes.length === 0) {
+          report(
+            item.id,
+            candidates[0]!,
+            'no-ground-truth',
+            'the dataset has no ground-truth box or mask for this image',
+          );
+          progress();
+          continue;
+        }
+        if (item.width === undefined || item.height === undefined) {
+          report(
+            item.id,
+            candidates[0]!,
+            'no-image-size',
+            'the dataset gives no image size, so boxes cannot be rescaled',
+          );
+          progress();
+          continue;
+        }
+        const gtBoxes = item.boxes.map((b) => resizeBoxWsol(b, item.width!, item.height!, size, size));
+        files.push({ id: item.id, candidates, gtBoxes });
+        sentItems.push(item);
+      }
+      if (files.length === 0) return undefined;
+      sent.set(id, sentItems);
+      return { message: { type: 'files' as const, id: id++, files }, transfer: [] };
+    };
+    const states = await runPool({
+      workers: threads,
+      init: {
+        options: {
+          thresholds: evaluator.thresholds,
+          iouThresholds: [...evaluator.iouThresholds],
+          multiContour: evaluator.multiContour,
+        },
+        size,
+      },
+      next,
+      onDone: (batchId, outcomes) => {
+        const batch = sent.get(batchId)!;
+        sent.delete(batchId);
+        batch.forEach((item, k) => {
+          const outcome = outcomes![k]!;
+          if (outcome.problem !== undefined) {
+            report(item.id, outcome.problem.file, outcome.problem.kind, outcome.problem.message);
+          }
+          if (outcome.resized) resized++;
+          if (outcome.scored) scored++;
+          progress();
+        });
+      },
+    });
+    for (const state of states) evaluator.mergeState(state);
+  };
+
+  const threads = Math.min(resolveWorkers(options.workers), items.length);
+  const onThreads =
+    threads > 1 &&
+    options.resample === undefined &&
+    options.loadMask === undefined &&
+    !items.some((item) => item.mask !== undefined);
+  if (onThreads) {
+    await scoreOnThreads(threads);
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        if (options.signal?.aborted) {
+          aborted = true;
+          return;
+        }
+        const item = items[next++]!;
+        await scoreOne(item);
+        progress();
+      }
+    };
+    const workers = Math.max(1, Math.min(options.concurrency ?? 16, items.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  }
   // Workers finish out of order: report problems in dataset order.
   const order = new Map(items.map((it, i) => [it.id, i]));
   problems.sort((a, b) => order.get(a.id)! - order.get(b.id)!);

@@ -12,10 +12,9 @@
  *   process alive; `release()` releases the session in the worker, then terminates it and waits for
  *   it to exit. A crashed worker rejects pending runs and every later run with a ModelError.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CamLocalizeError, DeviceError, ModelError, UsageError } from '../errors.js';
+import { startModuleWorker } from '../threads.js';
 import { checkInputDims } from './ort.js';
 import type { Device, ModelSession, OutputTensor, Provider, SessionOptions } from './session.js';
 import {
@@ -35,55 +34,14 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0]!.slice(0, 500) : String(e);
 }
 
-/**
- * Module hooks (as a data: URL for `module.register`) that let Node 20 load this package's
- * TypeScript sources: `.ts` files are transpiled with the workspace's `typescript`, and relative
- * `./x.js` imports from them resolve to `./x.ts`. Used only when the compiled worker is absent,
- * i.e. when the package runs from src/ (vitest); internal, exported for the tests.
- */
-export function typeScriptSourceHooks(): string {
-  const code = `
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-const require = createRequire(${JSON.stringify(import.meta.url)});
-let ts;
-export async function resolve(specifier, context, nextResolve) {
-  if (/^\\.\\.?\\//.test(specifier) && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {
-    const url = new URL(specifier.slice(0, -3) + '.ts', context.parentURL);
-    if (existsSync(url)) return { url: url.href, format: 'module', shortCircuit: true };
-  }
-  return nextResolve(specifier, context);
-}
-export async function load(url, context, nextLoad) {
-  if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
-  ts ??= require('typescript');
-  const out = ts.transpileModule(await readFile(new URL(url), 'utf8'), {
-    fileName: fileURLToPath(url),
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, inlineSourceMap: true },
-  });
-  return { format: 'module', source: out.outputText, shortCircuit: true };
-}`;
-  return `data:text/javascript,${encodeURIComponent(code)}`;
-}
-
 function startWorker(init: WorkerInit, transferList: ArrayBuffer[]): Worker {
-  const compiled = new URL('./session-worker.js', import.meta.url);
-  if (existsSync(compiled)) return new Worker(compiled, { workerData: init, transferList });
-  const source = new URL('./session-worker.ts', import.meta.url);
-  if (existsSync(source)) {
-    // An ES module bootstrap (not `eval`, whose flavour follows the parent's --input-type).
-    const boot = `import { register } from 'node:module';
-register(${JSON.stringify(typeScriptSourceHooks())});
-await import(${JSON.stringify(source.href)});`;
-    return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), {
-      workerData: init,
-      transferList,
-    });
-  }
-  throw new DeviceError('E_DEVICE', `the session worker ${fileURLToPath(compiled)} is missing`, {
-    hint: "rebuild @cam-localize/core (pnpm build), or create the session with thread: 'main'",
+  return startModuleWorker(import.meta.url, 'session-worker', {
+    workerData: init,
+    transferList,
+    missing: (path) =>
+      new DeviceError('E_DEVICE', `the session worker ${path} is missing`, {
+        hint: "rebuild @cam-localize/core (pnpm build), or create the session with thread: 'main'",
+      }),
   });
 }
 
@@ -115,7 +73,7 @@ export async function openWorkerSession(
       const onMessage = (m: FromWorker) => {
         cleanup();
         if (m.type === 'ready') resolve(m.info);
-        else if (m.type === 'failed') reject(reviveError(m.error));
+        else if (m.type === 'failed') reject(reviveError(m.error, { thread: 'the session worker' }));
         else reject(new Error(`unexpected first message '${m.type}' from the session worker`));
       };
       const onError = (e: unknown) => {
@@ -206,7 +164,7 @@ class WorkerModelSession implements ModelSession {
     this.pending.delete(m.id);
     if (this.pending.size === 0) this.worker.unref();
     if (m.type === 'result') p.resolve(m.outputs);
-    else if (m.type === 'error') p.reject(reviveError(m.error));
+    else if (m.type === 'error') p.reject(reviveError(m.error, { thread: 'the session worker' }));
     else p.resolve({});
   }
 

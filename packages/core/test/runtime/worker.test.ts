@@ -12,8 +12,7 @@ import { DeviceError, ModelError, UsageError } from '../../src/errors.js';
 import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
 import { parseOnnxModel, readOnnxModel } from '../../src/onnx/model.js';
 import { createSession, type ModelSession, type OutputTensor } from '../../src/runtime/session.js';
-import { reviveError, serializeError } from '../../src/runtime/worker-protocol.js';
-import { typeScriptSourceHooks } from '../../src/runtime/worker-session.js';
+import { reviveError, serializeError, typeScriptSourceHooks } from '../../src/threads.js';
 import { C, K, randomFloats, S, tinyModel } from '../onnx/builder.js';
 
 const plane = 3 * S * S;

@@ -139,6 +139,24 @@ function checkGtBoxes(gtBoxes: readonly Box[]): void {
   }
 }
 
+/**
+ * Everything a `BoxAccuracyEvaluator` holds, as plain data (typed arrays, numbers): what a worker
+ * thread posts back (structured clone) to be merged with `mergeState` or revived with `fromState`.
+ */
+export interface BoxAccuracyState {
+  kind: 'box-accuracy';
+  thresholds: Float64Array;
+  iouThresholds: number[];
+  multiContour: boolean;
+  /** correct[level * thresholds.length + t], integer counts. */
+  correct: Float64Array;
+  count: number;
+}
+
+function isCount(v: number): boolean {
+  return Number.isInteger(v) && v >= 0;
+}
+
 export class BoxAccuracyEvaluator {
   readonly thresholds: Float64Array;
   readonly iouThresholds: readonly number[];
@@ -275,6 +293,57 @@ export class BoxAccuracyEvaluator {
     }
     for (let i = 0; i < this.correct.length; i++) this.correct[i]! += other.correct[i]!;
     this.count += other.count;
+  }
+
+  /** A copy of the counters and settings, structured-clone friendly (see `BoxAccuracyState`). */
+  state(): BoxAccuracyState {
+    return {
+      kind: 'box-accuracy',
+      thresholds: Float64Array.from(this.thresholds),
+      iouThresholds: [...this.iouThresholds],
+      multiContour: this.multiContour,
+      correct: Float64Array.from(this.correct),
+      count: this.count,
+    };
+  }
+
+  /** An evaluator holding `state` (validated: sizes, integer counts). */
+  static fromState(state: BoxAccuracyState): BoxAccuracyEvaluator {
+    if (state === null || typeof state !== 'object' || state.kind !== 'box-accuracy') {
+      throw new UsageError('E_USAGE', 'not a box-accuracy evaluator state');
+    }
+    const evaluator = new BoxAccuracyEvaluator({
+      thresholds: state.thresholds,
+      iouThresholds: state.iouThresholds,
+      multiContour: state.multiContour === true,
+    });
+    const correct = state.correct;
+    if (!(correct instanceof Float64Array) || correct.length !== evaluator.correct.length) {
+      throw new UsageError(
+        'E_USAGE',
+        `box-accuracy state has ${correct?.length} counters, expected ${evaluator.correct.length}`,
+      );
+    }
+    if (!isCount(state.count)) {
+      throw new UsageError('E_USAGE', `box-accuracy state count ${state.count} is not a count`);
+    }
+    for (let i = 0; i < correct.length; i++) {
+      const v = correct[i]!;
+      if (!isCount(v) || v > state.count) {
+        throw new UsageError(
+          'E_USAGE',
+          `box-accuracy state counter ${i} (${v}) is not a count <= ${state.count}`,
+        );
+      }
+    }
+    evaluator.correct.set(correct);
+    evaluator.count = state.count;
+    return evaluator;
+  }
+
+  /** Merge a state (from `state()`, e.g. posted by a worker) into this evaluator; same settings only. */
+  mergeState(state: BoxAccuracyState): void {
+    this.merge(BoxAccuracyEvaluator.fromState(state));
   }
 
   /**

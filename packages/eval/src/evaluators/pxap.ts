@@ -68,6 +68,16 @@ export function wsolGroundTruthMask(
   return out;
 }
 
+/** Everything a `PxapEvaluator` holds, as plain data (structured-clone friendly). */
+export interface PxapState {
+  kind: 'pxap';
+  thresholds: Float64Array;
+  /** Foreground / background pixel histograms (thresholds.length + 2 bins), integer counts. */
+  trueHist: Float64Array;
+  falseHist: Float64Array;
+  count: number;
+}
+
 export class PxapEvaluator {
   readonly thresholds: Float64Array;
   /** Bin edges: thresholds, then 1, 2, 3. */
@@ -154,6 +164,51 @@ export class PxapEvaluator {
       this.falseHist[i]! += other.falseHist[i]!;
     }
     this.count += other.count;
+  }
+
+  /** A copy of the histograms and settings, structured-clone friendly (see `PxapState`). */
+  state(): PxapState {
+    return {
+      kind: 'pxap',
+      thresholds: Float64Array.from(this.thresholds),
+      trueHist: Float64Array.from(this.trueHist),
+      falseHist: Float64Array.from(this.falseHist),
+      count: this.count,
+    };
+  }
+
+  /** An evaluator holding `state` (validated: sizes, integer counts). */
+  static fromState(state: PxapState): PxapEvaluator {
+    if (state === null || typeof state !== 'object' || state.kind !== 'pxap') {
+      throw new UsageError('E_USAGE', 'not a PxAP evaluator state');
+    }
+    const evaluator = new PxapEvaluator({ thresholds: state.thresholds });
+    const n = evaluator.trueHist.length;
+    for (const [name, hist] of [
+      ['trueHist', state.trueHist],
+      ['falseHist', state.falseHist],
+    ] as const) {
+      if (!(hist instanceof Float64Array) || hist.length !== n) {
+        throw new UsageError('E_USAGE', `PxAP state ${name} has ${hist?.length} bins, expected ${n}`);
+      }
+      for (let i = 0; i < n; i++) {
+        if (!Number.isInteger(hist[i]!) || hist[i]! < 0) {
+          throw new UsageError('E_USAGE', `PxAP state ${name}[${i}] (${hist[i]}) is not a count`);
+        }
+      }
+    }
+    if (!Number.isInteger(state.count) || state.count < 0) {
+      throw new UsageError('E_USAGE', `PxAP state count ${state.count} is not a count`);
+    }
+    evaluator.trueHist.set(state.trueHist);
+    evaluator.falseHist.set(state.falseHist);
+    evaluator.count = state.count;
+    return evaluator;
+  }
+
+  /** Merge a state (from `state()`) into this evaluator; same thresholds only. */
+  mergeState(state: PxapState): void {
+    this.merge(PxapEvaluator.fromState(state));
   }
 
   /**

@@ -1,0 +1,174 @@
+/**
+ * Worker threads, shared by the packages that use them (core's session worker, eval's scoring
+ * pool): starting a worker module from its compiled `.js`, or from its `.ts` source when the
+ * package runs from src/ (vitest), and carrying typed errors across the thread boundary.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  CamError,
+  CamLocalizeError,
+  type CamLocalizeErrorCode,
+  DataError,
+  DeviceError,
+  HeadNotFoundError,
+  ImageError,
+  ModelError,
+  UsageError,
+} from './errors.js';
+
+/**
+ * Module hooks (as a data: URL for `module.register`) that let Node 20 load TypeScript sources:
+ * `.ts` files are transpiled with the workspace's `typescript`, and relative `./x.js` imports
+ * from them resolve to `./x.ts`. Used only when a compiled worker is absent (running from src/).
+ */
+export function typeScriptSourceHooks(): string {
+  const code = `
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+const require = createRequire(${JSON.stringify(import.meta.url)});
+let ts;
+export async function resolve(specifier, context, nextResolve) {
+  if (/^\\.\\.?\\//.test(specifier) && specifier.endsWith('.js') && context.parentURL?.endsWith('.ts')) {
+    const url = new URL(specifier.slice(0, -3) + '.ts', context.parentURL);
+    if (existsSync(url)) return { url: url.href, format: 'module', shortCircuit: true };
+  }
+  return nextResolve(specifier, context);
+}
+export async function load(url, context, nextLoad) {
+  if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
+  ts ??= require('typescript');
+  const out = ts.transpileModule(await readFile(new URL(url), 'utf8'), {
+    fileName: fileURLToPath(url),
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, inlineSourceMap: true },
+  });
+  return { format: 'module', source: out.outputText, shortCircuit: true };
+}`;
+  return `data:text/javascript,${encodeURIComponent(code)}`;
+}
+
+/** How a worker module next to `callerUrl` would start: compiled, from source, or not at all. */
+export function workerModuleFlavour(callerUrl: string, name: string): 'compiled' | 'source' | 'missing' {
+  if (existsSync(new URL(`./${name}.js`, callerUrl))) return 'compiled';
+  if (existsSync(new URL(`./${name}.ts`, callerUrl))) return 'source';
+  return 'missing';
+}
+
+/**
+ * The parent's node flags minus `--input-type` (workers inherit execArgv, and a worker started
+ * from a file or a URL refuses that flag: `node --input-type=module -e ...` would fail otherwise).
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--input-type') i++;
+    else if (!argv[i]!.startsWith('--input-type=')) out.push(argv[i]!);
+  }
+  return out;
+}
+
+export interface StartWorkerOptions {
+  readonly workerData: unknown;
+  readonly transferList?: readonly ArrayBuffer[];
+  /** The error to throw when neither the compiled module nor its source exists. */
+  readonly missing: (compiledPath: string) => Error;
+}
+
+/**
+ * Starts the worker module `<name>.js` beside `callerUrl` (pass `import.meta.url`), or its
+ * `<name>.ts` source through {@link typeScriptSourceHooks} when the package runs from src/.
+ */
+export function startModuleWorker(callerUrl: string, name: string, options: StartWorkerOptions): Worker {
+  const execArgv = workerExecArgv();
+  const base = { workerData: options.workerData, execArgv, transferList: [...(options.transferList ?? [])] };
+  const compiled = new URL(`./${name}.js`, callerUrl);
+  if (existsSync(compiled)) return new Worker(compiled, base);
+  const source = new URL(`./${name}.ts`, callerUrl);
+  if (existsSync(source)) {
+    // An ES module bootstrap (not `eval`, whose flavour follows the parent's --input-type).
+    const boot = `import { register } from 'node:module';
+register(${JSON.stringify(typeScriptSourceHooks())});
+await import(${JSON.stringify(source.href)});`;
+    return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), base);
+  }
+  throw options.missing(fileURLToPath(compiled));
+}
+
+/** An error as plain data, to post between threads. */
+export interface SerializedError {
+  /** The class name: one of the typed errors, or 'Error' for anything else. */
+  kind: string;
+  code: CamLocalizeErrorCode | null;
+  message: string;
+  hint: string | null;
+  file: string | null;
+  line: number | null;
+  stack: string | null;
+  cause: { name: string; message: string; stack: string | null } | null;
+}
+
+const CLASSES: Record<string, typeof CamLocalizeError> = {
+  CamLocalizeError,
+  ModelError,
+  HeadNotFoundError,
+  DeviceError,
+  ImageError,
+  CamError,
+  DataError,
+  UsageError,
+};
+
+function plain(e: unknown): { name: string; message: string; stack: string | null } {
+  return e instanceof Error
+    ? { name: e.name, message: e.message, stack: e.stack ?? null }
+    : { name: 'Error', message: String(e), stack: null };
+}
+
+export function serializeError(e: unknown): SerializedError {
+  const p = plain(e);
+  const typed = e instanceof CamLocalizeError;
+  const cause = e instanceof Error && e.cause !== undefined ? plain(e.cause) : null;
+  return {
+    kind: typed && CLASSES[e.name] !== undefined ? e.name : typed ? 'CamLocalizeError' : 'Error',
+    code: typed ? e.code : null,
+    message: p.message,
+    hint: typed ? (e.hint ?? null) : null,
+    file: typed ? (e.file ?? null) : null,
+    line: typed ? (e.line ?? null) : null,
+    stack: p.stack,
+    cause,
+  };
+}
+
+/**
+ * Rebuilds an error from a worker as the class it was thrown as there (code, hint, file, line
+ * and cause kept); `prefix` goes before the message, `thread` names the worker in the stack.
+ */
+export function reviveError(s: SerializedError, options: { prefix?: string; thread?: string } = {}): Error {
+  const message = `${options.prefix ?? ''}${s.message}`;
+  const cause =
+    s.cause === null
+      ? undefined
+      : Object.assign(new Error(s.cause.message), {
+          name: s.cause.name,
+          ...(s.cause.stack === null ? {} : { stack: s.cause.stack }),
+        });
+  const Cls = CLASSES[s.kind];
+  const e =
+    Cls === undefined || s.code === null
+      ? new Error(message, cause === undefined ? undefined : { cause })
+      : new Cls(s.code, message, {
+          ...(s.hint === null ? {} : { hint: s.hint }),
+          ...(s.file === null ? {} : { file: s.file }),
+          ...(s.line === null ? {} : { line: s.line }),
+          ...(cause === undefined ? {} : { cause }),
+        });
+  if (s.stack !== null) {
+    e.stack = `${e.name}: ${message}\n    --- thrown in ${options.thread ?? 'a worker thread'} ---\n${s.stack.split('\n').slice(1).join('\n')}`;
+  }
+  return e;
+}
