@@ -8,58 +8,9 @@
  * Stress row: the same maps plus 0.02 * uniform noise per pixel, which real CAMs never have (many
  * tiny components and holes at low thresholds).
  */
-import { resampleScoreMap } from '@cam-localize/core';
+// The realistic CAM-like maps are shared with localize's sweep benchmark.
+import { camMap as camImage, rng } from '../../localize/bench/cam-maps.mjs';
 import { BoxAccuracyEvaluator, BoxAccuracyPool, scoreMapsParallel } from '../dist/index.js';
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A CAM-like map (see the module comment) and ground-truth boxes around its blobs. */
-function camImage(random, { size = 224, grid = 7, noisy = false } = {}) {
-  const small = new Float32Array(grid * grid);
-  for (let i = 0; i < small.length; i++) small[i] = 0.3 * (random() - 0.5); // weak signed background
-  const blobs = 1 + Math.floor(random() * 3);
-  const gt = [];
-  const cell = size / grid;
-  for (let b = 0; b < blobs; b++) {
-    const cx = random() * (grid - 1);
-    const cy = random() * (grid - 1);
-    const s = 0.5 + random() * 1.2;
-    const a = 0.5 + random();
-    for (let y = 0; y < grid; y++) {
-      for (let x = 0; x < grid; x++)
-        small[y * grid + x] += a * Math.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * s * s));
-    }
-    const px = (cx + 0.5) * cell;
-    const py = (cy + 0.5) * cell;
-    const r = 1.5 * s * cell;
-    gt.push({
-      x0: Math.max(0, Math.floor(px - r)),
-      y0: Math.max(0, Math.floor(py - r)),
-      x1: Math.min(size - 1, Math.floor(px + r)),
-      y1: Math.min(size - 1, Math.floor(py + r)),
-    });
-  }
-  const { data } = resampleScoreMap({ width: grid, height: grid, data: small }, size, size, 'bicubic');
-  if (noisy) for (let i = 0; i < data.length; i++) data[i] += 0.02 * random();
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of data) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  for (let i = 0; i < data.length; i++) data[i] = (data[i] - min) / (max - min);
-  return { map: { width: size, height: size, data }, gt };
-}
 
 /** Total ms to accumulate every image and compute; best of `rounds`. */
 function run(images, options, rounds = 3) {

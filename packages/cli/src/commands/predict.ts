@@ -22,6 +22,7 @@ import {
   CAM_SIZES,
   type CamSize,
   mapAtSize,
+  overlayFolder,
   renderOverlay,
   saveCam,
   saveOverlay,
@@ -80,12 +81,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
         { resume: flags.resume === true },
       )
     : undefined;
-  const overlayDir =
-    flags.overlays === undefined || flags.overlays === false
-      ? undefined
-      : typeof flags.overlays === 'string'
-        ? flags.overlays
-        : join(flags.out ?? '.', 'overlays');
+  const overlayDir = overlayFolder(flags.overlays, flags.out ?? '.');
   const todo = items.filter((item) => !runDir?.has(item.id));
   const progress = new Progress({ total: todo.length, label: 'predict' });
   let failed = 0;

@@ -32,6 +32,7 @@ import {
   CAM_SIZES,
   type CamSize,
   mapAtSize,
+  overlayFolder,
   renderOverlay,
   saveCam,
   saveOverlay,
@@ -175,12 +176,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     normalization,
     ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
   });
-  const overlayDir =
-    flags.overlays === undefined || flags.overlays === false
-      ? undefined
-      : typeof flags.overlays === 'string'
-        ? flags.overlays
-        : join(out, 'overlays');
+  const overlayDir = overlayFolder(flags.overlays, out);
 
   const todo = items.filter((item) => !runDir.has(item.id));
   if (runDir.done.size > 0) process.stderr.write(`run: resuming, ${runDir.done.size} images already done\n`);

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type Box,
   type BoxStyle,
@@ -72,4 +72,10 @@ export function renderOverlay(
 export async function saveOverlay(path: string, picture: RgbImage): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeImage(path, picture);
+}
+
+/** Where `--overlays [dir]` puts overlays: the given folder, or `<run dir>/overlays`; none when absent. */
+export function overlayFolder(option: string | boolean | undefined, runDir: string): string | undefined {
+  if (option === undefined || option === false) return undefined;
+  return typeof option === 'string' ? option : join(runDir, 'overlays');
 }
