@@ -65,7 +65,17 @@ export interface ReportOptions {
 
 interface Candidate {
   readonly score: number;
+  /** Share of the image the ground truth covers (largest box): ties prefer smaller objects. */
+  readonly extent: number;
   readonly record: RunRecord;
+}
+
+/** The largest ground-truth box's share of the image, 1 when unknown. */
+function groundTruthExtent(record: RunRecord): number {
+  if (!record.gtBoxes || !record.width || !record.height) return 1;
+  let largest = 0;
+  for (const [x0, y0, x1, y1] of record.gtBoxes) largest = Math.max(largest, (x1 - x0) * (y1 - y0));
+  return largest / (record.width * record.height);
 }
 
 export async function buildReports(dir: string, options: ReportOptions): Promise<Summary> {
@@ -122,8 +132,10 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     }
     const shown = record.groundTruth ?? record.predicted;
     if (shown?.iou !== undefined) {
-      keep(best, { score: shown.iou, record }, options.galleryCount, (a, b) => b.score - a.score);
-      keep(worst, { score: shown.iou, record }, options.galleryCount, (a, b) => a.score - b.score);
+      // Whole-image objects are trivially found: among equal IoUs, show the smaller objects.
+      const candidate = { score: shown.iou, extent: groundTruthExtent(record), record };
+      keep(best, candidate, options.galleryCount, (a, b) => b.score - a.score || a.extent - b.extent);
+      keep(worst, candidate, options.galleryCount, (a, b) => a.score - b.score || a.extent - b.extent);
     }
     const box = (record.predicted?.boxes ?? [])[0];
     const loc = record.loc;
