@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
 import {
   BoxAccuracyEvaluator,
+  type BoxAccuracyResult,
   type EvaluationProtocol,
   LocalizationAccuracyEvaluator,
   PROTOCOLS,
@@ -178,16 +179,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
           predictedClassLoc: loc.predictedClassLoc,
         }
       : null,
-    maxBoxAccByIoU: boxes
-      ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.maxBoxAcc]))
-      : null,
-    bestThresholdByIoU: boxes
-      ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.bestThreshold]))
-      : null,
-    maxBoxAccV2: boxes && protocol.multiContour ? boxes.maxBoxAccV2 : null,
-    ...(protocol.multiContour
-      ? {}
-      : { maxBoxAccV1: boxes?.levels.find((l) => l.iouThreshold === 50)?.maxBoxAcc ?? null }),
+    ...boxAccuracyJson(boxes, protocol.multiContour),
     boxAccuracy: boxes
       ? {
           thresholdInterval: protocol.thresholdInterval,
@@ -264,6 +256,26 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     files.push(join(dir, 'report.md'), join(dir, 'report.html'));
   }
   return { dir, metrics, files };
+}
+
+/**
+ * MaxBoxAcc under self-explaining keys, as `run` and `eval` print them: per IoU level, the best
+ * threshold per level, and MaxBoxAccV2 (all contours) or MaxBoxAccV1 (largest contour, IoU 50).
+ */
+export function boxAccuracyJson(
+  boxes: BoxAccuracyResult | undefined,
+  multiContour: boolean,
+): Pick<RunMetrics, 'maxBoxAccByIoU' | 'bestThresholdByIoU' | 'maxBoxAccV2' | 'maxBoxAccV1'> {
+  const byLevel = (pick: (l: BoxAccuracyResult['levels'][number]) => number) =>
+    boxes ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), pick(l)])) : null;
+  return {
+    maxBoxAccByIoU: byLevel((l) => l.maxBoxAcc),
+    bestThresholdByIoU: byLevel((l) => l.bestThreshold),
+    maxBoxAccV2: boxes && multiContour ? boxes.maxBoxAccV2 : null,
+    ...(multiContour
+      ? {}
+      : { maxBoxAccV1: boxes?.levels.find((l) => l.iouThreshold === 50)?.maxBoxAcc ?? null }),
+  };
 }
 
 function metricRows(m: RunMetrics): ReportInput['metrics'] {

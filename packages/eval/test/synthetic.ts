@@ -1,17 +1,9 @@
 /** Deterministic synthetic score maps for tests: smooth blobs around given boxes plus noise. */
 import type { Box, ScoreMap } from '@cam-localize/core';
 
-/** mulberry32. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../test-support/random.js';
+
+export { rng };
 
 /**
  * A size x size map (float32, in [0, 1]) with one Gaussian bump per box (shifted and scaled at

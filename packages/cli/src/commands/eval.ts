@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 import { positiveInteger } from '../options.js';
 import { Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
+import { boxAccuracyJson } from '../reporting.js';
 
 interface EvalFlags {
   cams: string;
@@ -81,15 +82,7 @@ export function registerEval(program: Command): void {
       const metrics = {
         protocol: result.protocol,
         images: { total: result.total, scored: result.scored, skipped: result.total - result.scored },
-        maxBoxAccByIoU: boxes
-          ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.maxBoxAcc]))
-          : null,
-        bestThresholdByIoU: boxes
-          ? Object.fromEntries(boxes.levels.map((l) => [String(l.iouThreshold), l.bestThreshold]))
-          : null,
-        ...(flags.boxes === 'all'
-          ? { maxBoxAccV2: boxes ? boxes.maxBoxAccV2 : null }
-          : { maxBoxAccV1: boxes?.levels.find((l) => l.iouThreshold === 50)?.maxBoxAcc ?? null }),
+        ...boxAccuracyJson(boxes, flags.boxes === 'all'),
         boxAccuracy: boxes
           ? {
               thresholdInterval: flags.interval,

@@ -52,6 +52,21 @@ export function weightedSum(context: CamContext, weights: Float32Array): Float32
   return out;
 }
 
+/** Sum of each channel's values over the grid, [K] in float64. */
+export function channelSums(
+  context: Pick<CamContext, 'features' | 'channels' | 'width' | 'height'>,
+): Float64Array {
+  const size = context.width * context.height;
+  const sums = new Float64Array(context.channels);
+  for (let k = 0; k < context.channels; k++) {
+    let sum = 0;
+    const offset = k * size;
+    for (let p = 0; p < size; p++) sum += context.features[offset + p]!;
+    sums[k] = sum;
+  }
+  return sums;
+}
+
 /**
  * The gradient of class score c with respect to channel k's average, for one image: W[c,k] on a
  * GAP-linear head, one-hot on a class-map head. The gradient with respect to F_k(x,y) is this

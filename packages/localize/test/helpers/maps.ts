@@ -2,16 +2,9 @@
 import type { ScoreMap } from '@cam-localize/core';
 import fc from 'fast-check';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../../../test-support/random.js';
+
+export { rng };
 
 export const MAP_KINDS = [
   'blobs',

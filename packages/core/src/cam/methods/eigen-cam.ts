@@ -1,4 +1,4 @@
-import { CamMethod, weightedSum } from '../base.js';
+import { CamMethod, channelSums, weightedSum } from '../base.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -27,12 +27,9 @@ export class EigenCam extends CamMethod {
   protected override combine(context: CamContext, weights: Float32Array): Float32Array {
     const map = weightedSum(context, weights);
     const size = context.width * context.height;
+    const sums = channelSums(context);
     let shift = 0;
-    for (let k = 0; k < context.channels; k++) {
-      let sum = 0;
-      for (let p = 0; p < size; p++) sum += context.features[k * size + p]!;
-      shift += (weights[k]! * sum) / size;
-    }
+    for (let k = 0; k < context.channels; k++) shift += (weights[k]! * sums[k]!) / size;
     for (let p = 0; p < size; p++) map[p] = map[p]! - shift;
     return map;
   }
@@ -41,10 +38,9 @@ export class EigenCam extends CamMethod {
     const { features, channels } = context;
     const size = context.width * context.height;
     const centred = new Float64Array(features.length);
+    const sums = channelSums(context);
     for (let k = 0; k < channels; k++) {
-      let mean = 0;
-      for (let p = 0; p < size; p++) mean += features[k * size + p]!;
-      mean /= size;
+      const mean = sums[k]! / size;
       for (let p = 0; p < size; p++) centred[k * size + p] = features[k * size + p]! - mean;
     }
     const v = new Float64Array(channels).fill(1 / Math.sqrt(channels));

@@ -1,4 +1,4 @@
-import { CamMethod, classWeightRow } from '../base.js';
+import { CamMethod, channelSums, classWeightRow } from '../base.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -19,13 +19,11 @@ export class GradCamPlusPlus extends CamMethod {
     const row = classWeightRow(context, classIndex);
     const size = context.width * context.height;
     const weights = new Float32Array(context.channels);
-    const { features } = context;
+    const sums = channelSums(context);
     for (let k = 0; k < context.channels; k++) {
       const g = row[k]! / size;
       if (!(g > 0)) continue; // relu(g) = 0
-      let sum = 0;
-      const offset = k * size;
-      for (let p = 0; p < size; p++) sum += features[offset + p]!;
+      const sum = sums[k]!;
       const g2 = g * g;
       const denominator = 2 * g2 + sum * g2 * g;
       if (denominator === 0) continue;

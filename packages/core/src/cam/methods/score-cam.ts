@@ -1,7 +1,7 @@
 import { CamError } from '../../errors.js';
 import { resampleScoreMap } from '../../resample.js';
 import { scoreMap } from '../../scoremap.js';
-import { CamMethod } from '../base.js';
+import { CamMethod, channelSums } from '../base.js';
 import { minMaxInPlace } from '../normalize.js';
 import type { CamContext } from '../types.js';
 
@@ -58,7 +58,7 @@ export class ScoreCam extends CamMethod {
         `Score-CAM input holds ${input.length} values, expected 3x${inputHeight}x${inputWidth}`,
       );
     }
-    const selected = strongestChannels(features, channels, width * height, this.maxChannels);
+    const selected = strongestChannels(context, this.maxChannels);
     const weights = new Float32Array(channels);
     const batch = new Float32Array(this.batchSize * 3 * plane);
     for (let start = 0; start < selected.length; start += this.batchSize) {
@@ -93,20 +93,12 @@ export class ScoreCam extends CamMethod {
 }
 
 /** Indices of the `limit` channels with the largest mean activation, strongest first. */
-function strongestChannels(
-  features: Float32Array,
-  channels: number,
-  size: number,
-  limit: number,
-): Int32Array {
-  const means = new Float64Array(channels);
-  for (let k = 0; k < channels; k++) {
-    let sum = 0;
-    for (let p = 0; p < size; p++) sum += features[k * size + p]!;
-    means[k] = sum / size;
-  }
-  const order = Array.from({ length: channels }, (_, k) => k).sort((a, b) => means[b]! - means[a]! || a - b);
-  return Int32Array.from(order.slice(0, Math.min(channels, limit)));
+function strongestChannels(context: CamContext, limit: number): Int32Array {
+  const sums = channelSums(context);
+  const order = Array.from({ length: context.channels }, (_, k) => k).sort(
+    (a, b) => sums[b]! - sums[a]! || a - b,
+  );
+  return Int32Array.from(order.slice(0, Math.min(context.channels, limit)));
 }
 
 /** softmax(scores)[index], computed stably. */

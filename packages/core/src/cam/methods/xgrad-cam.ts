@@ -1,4 +1,4 @@
-import { CamMethod, classWeightRow } from '../base.js';
+import { CamMethod, channelSums, classWeightRow } from '../base.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -18,13 +18,8 @@ export class XGradCam extends CamMethod {
     const row = classWeightRow(context, classIndex);
     const size = context.width * context.height;
     const weights = new Float32Array(context.channels);
-    const { features } = context;
-    for (let k = 0; k < context.channels; k++) {
-      let sum = 0;
-      const offset = k * size;
-      for (let p = 0; p < size; p++) sum += features[offset + p]!;
-      if (sum !== 0) weights[k] = row[k]! / size;
-    }
+    const sums = channelSums(context);
+    for (let k = 0; k < context.channels; k++) if (sums[k] !== 0) weights[k] = row[k]! / size;
     return weights;
   }
 }
