@@ -6,8 +6,10 @@
 import {
   CAM_METHODS,
   type CamModelOptions,
+  checkWorkerCount,
   DEVICES,
   type Device,
+  defaultPoolSize,
   NORMALIZATIONS,
   type Normalization,
   PRESET_NAMES,
@@ -36,6 +38,7 @@ export interface ModelFlags {
   classifierWeights?: string;
   classifierBias?: string;
   maxPixels?: number;
+  workers?: number;
 }
 
 export interface CamFlags {
@@ -51,6 +54,14 @@ export interface LocalizeFlags {
   boxes?: 'largest' | 'all' | 'merged';
   connectivity: '4' | '8';
   minArea: number;
+}
+
+/** Images per forward pass when --batch is not given: GPUs want larger batches than the CPU. */
+export const DEFAULT_BATCH = { cpu: 8, cuda: 32, webgpu: 32 } as const;
+
+/** The batch for a session on `provider` (the flag wins). */
+export function batchFor(flags: { batch?: number }, provider: string): number {
+  return flags.batch ?? DEFAULT_BATCH[provider as keyof typeof DEFAULT_BATCH] ?? DEFAULT_BATCH.cpu;
 }
 
 export function positiveInteger(name: string) {
@@ -83,8 +94,13 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     .option('--threads <n>', 'intra-op threads of the session', positiveInteger('--threads'))
     .option(
       '--batch <n>',
-      'images per forward pass (default 8; 1 for fixed-batch models)',
+      `images per forward pass (default ${DEFAULT_BATCH.cpu} on the CPU, ${DEFAULT_BATCH.cuda} on a GPU; 1 for fixed-batch models)`,
       positiveInteger('--batch'),
+    )
+    .option(
+      '--workers <n>',
+      `threads that decode images and post-process maps (default: cores - 1 = ${defaultPoolSize()}; 0: all on the main thread)`,
+      (v) => checkWorkerCount(Number(v), '--workers'),
     )
     .option('--feature-tensor <name>', 'use this tensor as the CAM feature map (when detection fails)')
     .option('--classifier-weights <name>', 'initializer [C,K] of the linear classifier over the feature map')

@@ -8,6 +8,7 @@ export * from './inspect.js';
 export * from './labels.js';
 export * from './model.js';
 export * from './onnx/index.js';
+export * from './pipeline/index.js';
 export * from './render/index.js';
 export * from './resample.js';
 export * from './runtime/index.js';

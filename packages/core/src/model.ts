@@ -9,19 +9,16 @@
  * const map = await model.cam(result, result.ranked[0]); // [h,w] map of the top class
  * await model.release();
  */
-import { type CamMethod, createCamMethod } from './cam/index.js';
+import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { rankClasses } from './cam/targets.js';
-import type { CamContext, Normalization } from './cam/types.js';
 import { CamError, UsageError } from './errors.js';
-import type { ImageGeometry } from './geometry.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
-import { preprocess } from './image/preprocess.js';
 import type { PreprocessConfig } from './image/presets.js';
-import { loadImage } from './image/sharp-codec.js';
-import type { RgbImage } from './image/types.js';
 import { addGraphOutputs } from './onnx/add-outputs.js';
 import { type OnnxModel, readOnnxModel } from './onnx/model.js';
+import { ImagePreparer, type PreparedImage } from './pipeline/image-preparer.js';
+import { checkWorkerCount } from './pipeline/task-pool.js';
 import { createSession, type Device, type ModelSession, type Provider } from './runtime/session.js';
 import type { ScoreMap } from './scoremap.js';
 
@@ -34,15 +31,16 @@ export interface CamModelOptions {
   readonly head?: HeadOverrides;
   /** Largest accepted image, in pixels. */
   readonly maxPixels?: number;
+  /**
+   * Threads that decode and preprocess images (`prepare`): 0 (the default) does it on the calling
+   * thread; N >= 1 starts a pool of N decode workers, so that many images are prepared at once.
+   */
+  readonly workers?: number;
+  /** Keep the decoded image in each PreparedImage (for overlays). Default true. */
+  readonly keepImages?: boolean;
 }
 
-/** An image loaded and preprocessed for the model. */
-export interface PreparedImage {
-  readonly file: string;
-  readonly image: RgbImage;
-  readonly tensor: Float32Array;
-  readonly geometry: ImageGeometry;
-}
+export type { PreparedImage };
 
 /** The model's answer for one image: class scores and the feature map CAMs are made from. */
 export interface Inference {
@@ -54,15 +52,11 @@ export interface Inference {
   readonly ranked: Int32Array;
 }
 
-export interface CamRequest {
-  readonly method?: string | CamMethod;
-  readonly normalization?: Normalization;
-  /** Score-CAM: most channels with a masked forward pass. */
-  readonly maxChannels?: number;
-}
+export type { CamRequest };
 
 export class CamModel {
-  private readonly methods = new Map<string, CamMethod>();
+  /** CAMs from the head, with this model's session for the methods that need forward passes. */
+  readonly headCam: HeadCam;
 
   private constructor(
     readonly onnx: OnnxModel,
@@ -71,8 +65,14 @@ export class CamModel {
     readonly preprocessConfig: PreprocessConfig,
     readonly inputWidth: number,
     readonly inputHeight: number,
-    private readonly maxPixels: number | undefined,
-  ) {}
+    private readonly preparer: ImagePreparer,
+    private readonly keepImages: boolean,
+  ) {
+    this.headCam = new HeadCam(head, inputWidth, inputHeight, async (inputs, count) => {
+      const out = await this.session.run(inputs, count);
+      return out[this.head.scoreTensor]!.data;
+    });
+  }
 
   static async load(path: string, options: CamModelOptions = {}): Promise<CamModel> {
     const onnx = await readOnnxModel(path);
@@ -92,7 +92,29 @@ export class CamModel {
       outputs: [head.scoreTensor, head.featureTensor],
       file: onnx.path,
     });
-    return new CamModel(onnx, head, session, config, inputWidth, inputHeight, options.maxPixels);
+    let preparer: ImagePreparer;
+    try {
+      preparer = await ImagePreparer.create({
+        config,
+        inputWidth,
+        inputHeight,
+        workers: checkWorkerCount(options.workers ?? 0),
+        ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+      });
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return new CamModel(
+      onnx,
+      head,
+      session,
+      config,
+      inputWidth,
+      inputHeight,
+      preparer,
+      options.keepImages ?? true,
+    );
   }
 
   get provider(): Provider {
@@ -104,18 +126,18 @@ export class CamModel {
     return this.session.fixedBatch;
   }
 
-  /** Loads and preprocesses one image file (or encoded bytes). */
-  async prepare(source: string | Uint8Array, file?: string): Promise<PreparedImage> {
+  /** Decode workers in use (0: images are prepared on the calling thread). */
+  get workers(): number {
+    return this.preparer.workers;
+  }
+
+  /**
+   * Loads and preprocesses one image file (or encoded bytes), on a decode worker when the model
+   * has them. `keepImage` overrides the model's `keepImages` for this call.
+   */
+  async prepare(source: string | Uint8Array, file?: string, keepImage?: boolean): Promise<PreparedImage> {
     const name = file ?? (typeof source === 'string' ? source : '<buffer>');
-    const image = await loadImage(source, {
-      file: name,
-      ...(this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels }),
-    });
-    const { tensor, geometry } = preprocess(image, this.preprocessConfig, {
-      inputWidth: this.inputWidth,
-      inputHeight: this.inputHeight,
-    });
-    return { file: name, image, tensor, geometry };
+    return this.preparer.prepare(source, name, keepImage ?? this.keepImages);
   }
 
   /** Runs a batch of prepared images through the model in one call (split for fixed-batch models). */
@@ -153,73 +175,24 @@ export class CamModel {
 
   /** The feature-grid shape [K, h, w] of the CAM layer. */
   get featureShape(): readonly [number, number, number] {
-    const [, k, h, w] = this.head.featureShape;
-    return [Number(k), Number(h), Number(w)];
+    return this.headCam.featureShape;
   }
 
   /** The score map of `classIndex` for one inference, on the feature grid (h x w). */
   async cam(inference: Inference, classIndex: number, request: CamRequest = {}): Promise<ScoreMap> {
-    const method = this.method(request);
-    const [channels, height, width] = this.gridOf(inference);
-    const context: CamContext = {
-      features: inference.features,
-      channels,
-      height,
-      width,
-      head: this.head,
-      scores: inference.scores,
-      probabilities: this.head.softmax,
-      input: inference.prepared.tensor,
-      inputWidth: this.inputWidth,
-      inputHeight: this.inputHeight,
-      forward: async (inputs, count) => {
-        const out = await this.session.run(inputs, count);
-        return out[this.head.scoreTensor]!.data;
-      },
-    };
-    return method.compute(context, classIndex, request.normalization ?? 'relu-minmax');
+    return this.headCam.cam(
+      { features: inference.features, scores: inference.scores, input: inference.prepared.tensor },
+      classIndex,
+      request,
+    );
   }
 
   async release(): Promise<void> {
-    await this.session.release();
+    await Promise.all([this.session.release(), this.preparer.close()]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();
-  }
-
-  private method(request: CamRequest): CamMethod {
-    if (typeof request.method === 'object') return request.method;
-    const name = request.method ?? 'cam';
-    const key = `${name}:${request.maxChannels ?? ''}`;
-    let method = this.methods.get(key);
-    if (method === undefined) {
-      method = createCamMethod(
-        name,
-        request.maxChannels === undefined ? {} : { scoreCam: { maxChannels: request.maxChannels } },
-      );
-      this.methods.set(key, method);
-    }
-    return method;
-  }
-
-  private gridOf(inference: Inference): [number, number, number] {
-    const [k, h, w] = this.featureShape;
-    if (
-      Number.isFinite(k) &&
-      Number.isFinite(h) &&
-      Number.isFinite(w) &&
-      k * h * w === inference.features.length
-    ) {
-      return [k, h, w];
-    }
-    // Dynamic spatial dims: square grid is the only safe guess when the shape is unknown.
-    const channels = this.head.kind === 'class-map' ? this.head.numClasses : this.head.channels;
-    const side = Math.round(Math.sqrt(inference.features.length / channels));
-    if (side * side * channels !== inference.features.length) {
-      throw new CamError('E_CAM', `cannot infer the feature grid from ${inference.features.length} values`);
-    }
-    return [channels, side, side];
   }
 }
 

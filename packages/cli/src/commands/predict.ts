@@ -1,37 +1,23 @@
-import { basename, dirname, join, relative } from 'node:path';
-import {
-  CamModel,
-  describeError,
-  type Labels,
-  parseTarget,
-  readLabels,
-  resolveTargets,
-} from '@cam-localize/core';
+import { basename, dirname, relative } from 'node:path';
+import { CamModel, defaultPoolSize, type Labels, parseTarget, readLabels } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
   addCamOptions,
   addLocalizeOptions,
   addModelOptions,
+  batchFor,
   type CamFlags,
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
 } from '../options.js';
-import {
-  CAM_SIZES,
-  type CamSize,
-  mapAtSize,
-  overlayFolder,
-  renderOverlay,
-  saveCam,
-  saveOverlay,
-} from '../pipeline/artifacts.js';
+import { CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { discoverImages } from '../pipeline/discover.js';
-import { boxToJson, localizeCam } from '../pipeline/localize-cam.js';
+import type { PredictWork } from '../pipeline/image-work.js';
 import { Progress } from '../pipeline/progress.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
-import { streamInferences } from '../pipeline/stream.js';
+import { ImagePipeline } from '../pipeline/stream.js';
 
 interface PredictFlags extends ModelFlags, CamFlags, LocalizeFlags {
   out?: string;
@@ -73,7 +59,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
   const target = parseTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
-  const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags));
+  const model = await CamModel.load(flags.model, { ...modelOptionsFromFlags(flags), keepImages: false });
   const runDir = flags.out
     ? await RunDirectory.open(
         flags.out,
@@ -82,71 +68,34 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
       )
     : undefined;
   const overlayDir = overlayFolder(flags.overlays, flags.out ?? '.');
+  const work: PredictWork = {
+    command: 'predict',
+    method: flags.method,
+    normalization: flags.normalize ?? 'relu-minmax',
+    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+    target,
+    threshold,
+    mode: flags.boxes ?? 'largest',
+    connectivity: Number(flags.connectivity) as 4 | 8,
+    minArea: flags.minArea,
+    ...(flags.saveCams === undefined ? {} : { saveCams: { dir: flags.saveCams, size: flags.camSize } }),
+    ...(overlayDir === undefined ? {} : { overlayDir }),
+    classNames: labels
+      ? Array.from({ length: model.head.numClasses }, (_, c) => labels.nameOf(c) ?? null)
+      : [],
+  };
   const todo = items.filter((item) => !runDir?.has(item.id));
   const progress = new Progress({ total: todo.length, label: 'predict' });
   let failed = 0;
+  const pipeline = await ImagePipeline.start(model, work, {
+    workers: flags.workers ?? defaultPoolSize(),
+    batchSize: batchFor(flags, model.provider),
+    keepImages: overlayDir !== undefined,
+    ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+  });
   try {
-    await streamInferences(model, todo, { batchSize: flags.batch ?? 8 }, async (outcome) => {
-      const { item } = outcome;
-      let record: Record<string, unknown>;
-      if (!outcome.ok) {
-        failed++;
-        record = { id: item.id, file: item.file, status: 'error', error: describeError(outcome.error) };
-      } else {
-        const { inference, timing } = outcome;
-        const started = performance.now();
-        try {
-          const { geometry, image } = inference.prepared;
-          const targets = [];
-          for (const [t, classIndex] of resolveTargets(target, inference.scores).entries()) {
-            const map = await model.cam(inference, classIndex, {
-              method: flags.method,
-              normalization: flags.normalize ?? 'relu-minmax',
-              ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
-            });
-            const localized = localizeCam(map, geometry, {
-              threshold,
-              mode: flags.boxes ?? 'largest',
-              connectivity: Number(flags.connectivity) as 4 | 8,
-              minArea: flags.minArea,
-              upsample: 'bilinear',
-            });
-            if (flags.saveCams !== undefined) {
-              const id = t === 0 ? item.id : `${item.id}.class${classIndex}`;
-              await saveCam(flags.saveCams, id, mapAtSize(map, flags.camSize, geometry, 'bilinear'));
-            }
-            if (overlayDir !== undefined && t === 0) {
-              await saveOverlay(
-                join(overlayDir, `${item.id}.jpg`),
-                renderOverlay(image, map, geometry, localized.boxes),
-              );
-            }
-            targets.push({
-              class: classIndex,
-              ...(labels ? { name: labels.nameOf(classIndex) } : {}),
-              score: inference.scores[classIndex],
-              boxes: localized.boxes.map(boxToJson),
-            });
-          }
-          record = {
-            id: item.id,
-            file: item.file,
-            status: 'ok',
-            width: image.width,
-            height: image.height,
-            top: Array.from(inference.ranked, (c) => ({
-              class: c,
-              ...(labels ? { name: labels.nameOf(c) } : {}),
-              score: inference.scores[c],
-            })),
-            targets,
-            timing: { ...timing, camMs: performance.now() - started },
-          };
-        } catch (error) {
-          failed++;
-          record = { id: item.id, file: item.file, status: 'error', error: describeError(error) };
-        }
-      }
+    await pipeline.run(todo, (record, item) => {
+      if (record.status === 'error') failed++;
       runDir?.append(record as never);
       if (flags.json) process.stdout.write(`${JSON.stringify(record)}\n`);
       if (record.status === 'error') process.stderr.write(`cam-localize: ${item.file}: ${record.error}\n`);
@@ -155,6 +104,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   } finally {
     progress.finish();
     runDir?.close();
+    await pipeline.close();
     await model.release();
   }
   const seconds = progress.elapsedSeconds;

@@ -1,11 +1,10 @@
 import { join, resolve } from 'node:path';
 import {
   CamModel,
-  describeError,
+  defaultPoolSize,
   type Labels,
   parseTarget,
   readLabels,
-  resolveTargets,
   UsageError,
 } from '@cam-localize/core';
 import {
@@ -21,6 +20,7 @@ import {
   addCamOptions,
   addLocalizeOptions,
   addModelOptions,
+  batchFor,
   type CamFlags,
   type LocalizeFlags,
   type ModelFlags,
@@ -28,21 +28,14 @@ import {
   positiveInteger,
   preprocessFromFlags,
 } from '../options.js';
-import {
-  CAM_SIZES,
-  type CamSize,
-  mapAtSize,
-  overlayFolder,
-  renderOverlay,
-  saveCam,
-  saveOverlay,
-} from '../pipeline/artifacts.js';
+import { CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
+import type { RunWork } from '../pipeline/image-work.js';
 import { Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
-import { streamInferences } from '../pipeline/stream.js';
+import { ImagePipeline } from '../pipeline/stream.js';
 import { buildReports, printSummary } from '../reporting.js';
 
 interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags {
@@ -137,7 +130,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     connectivity: Number(flags.connectivity),
     minArea: flags.minArea,
     device: flags.device,
-    batch: flags.batch ?? 8,
+    batch: flags.batch ?? null,
     limit: flags.limit ?? null,
     preprocess,
     preprocessFlags: {
@@ -158,83 +151,56 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     },
   };
 
-  const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags, { preprocess }));
+  const overlayDir = overlayFolder(flags.overlays, out);
+  const model = await CamModel.load(flags.model, {
+    ...modelOptionsFromFlags(flags, { preprocess }),
+    keepImages: false,
+  });
   const runDir = await RunDirectory.open(
     out,
-    { ...config, provider: model.provider },
+    { ...config, provider: model.provider, batch: batchFor(flags, model.provider) },
     {
       resume: flags.resume === true,
       overwrite: flags.overwrite === true,
     },
   );
-  const evaluator = new ImageEvaluator(model, protocol, {
+  const work: RunWork = {
+    command: 'run',
+    protocol,
+    method: flags.method,
+    normalization,
+    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+    target,
     threshold: parseThreshold(flags.threshold),
     mode: boxMode,
     connectivity: Number(flags.connectivity) as 4 | 8,
     minArea: flags.minArea,
-    method: flags.method,
-    normalization,
-    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
-  });
-  const overlayDir = overlayFolder(flags.overlays, out);
+    ...(flags.saveCams === undefined ? {} : { saveCams: { dir: flags.saveCams, size: flags.camSize } }),
+    ...(overlayDir === undefined ? {} : { overlayDir }),
+    classNames: Array.from({ length: model.head.numClasses }, (_, c) => nameOf(c) ?? null),
+  };
+  // On the main thread for the report's gallery (and to refuse bad settings before any image).
+  const evaluator = new ImageEvaluator(model, protocol, work);
 
   const todo = items.filter((item) => !runDir.has(item.id));
   if (runDir.done.size > 0) process.stderr.write(`run: resuming, ${runDir.done.size} images already done\n`);
   const progress = new Progress({ total: todo.length, label: 'run' });
+  const pipeline = await ImagePipeline.start(model, work, {
+    workers: flags.workers ?? defaultPoolSize(),
+    batchSize: batchFor(flags, model.provider),
+    keepImages: overlayDir !== undefined,
+    ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+  });
   try {
-    await streamInferences(model, todo, { batchSize: flags.batch ?? 8 }, async (outcome) => {
-      const { item } = outcome;
-      let record: RunRecord;
-      if (!outcome.ok) {
-        record = { id: item.id, file: item.file, status: 'error', error: describeError(outcome.error) };
-      } else {
-        const started = performance.now();
-        try {
-          const result = await evaluator.evaluate(outcome.inference, item, nameOf);
-          const extraTargets = [];
-          const classes = resolveTargets(target, outcome.inference.scores, item.classIndex);
-          for (const [t, classIndex] of classes.entries()) {
-            const map = await evaluator.mapOf(outcome.inference, classIndex, result);
-            if (flags.saveCams !== undefined) {
-              const id = t === 0 ? item.id : `${item.id}.class${classIndex}`;
-              await saveCam(
-                flags.saveCams,
-                id,
-                mapAtSize(map, flags.camSize, outcome.inference.prepared.geometry, protocol.upsample),
-              );
-            }
-            if (
-              t > 0 ||
-              (classIndex !== result.predicted.class && classIndex !== result.groundTruth?.class)
-            ) {
-              extraTargets.push(evaluator.classResult(outcome.inference, classIndex, map, item, nameOf));
-            }
-          }
-          if (overlayDir !== undefined) {
-            const shown = result.groundTruth ?? result.predicted;
-            const { image, geometry } = outcome.inference.prepared;
-            const map = await evaluator.mapOf(outcome.inference, shown.class, result);
-            await saveOverlay(
-              join(overlayDir, `${item.id}.jpg`),
-              renderOverlay(image, map, geometry, shown.boxes.map(toBox), item.boxes),
-            );
-          }
-          record = {
-            ...result.record,
-            ...(extraTargets.length > 0 ? { targets: extraTargets } : {}),
-            timing: { ...outcome.timing, camMs: performance.now() - started },
-          };
-        } catch (error) {
-          record = { id: item.id, file: item.file, status: 'error', error: describeError(error) };
-        }
-      }
-      runDir.append(record);
+    await pipeline.run(todo, (record, item) => {
+      runDir.append(record as RunRecord);
       if (record.status === 'error') process.stderr.write(`cam-localize: ${item.file}: ${record.error}\n`);
       progress.tick(record.status === 'ok');
     });
   } finally {
     progress.finish();
     runDir.close();
+    await pipeline.close();
   }
 
   const summary = await buildReports(runDir.path, {
@@ -259,5 +225,3 @@ export function protocolFor(flags: { protocol?: string; boxes?: string }): Evalu
     throw new UsageError('E_USAGE', '--protocol wsolevaluation takes --boxes all or largest');
   return WSOL_PROTOCOL;
 }
-
-const toBox = ([x0, y0, x1, y1]: [number, number, number, number]) => ({ x0, y0, x1, y1 });

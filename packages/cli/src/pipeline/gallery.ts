@@ -15,10 +15,12 @@ export function galleryRenderer(
   evaluator: ImageEvaluator,
 ): (record: RunRecord) => Promise<RgbImage> {
   return async (record) => {
-    const prepared = await model.prepare(record.file, record.id);
+    const prepared = await model.prepare(record.file, record.id, true);
     const [inference] = await model.infer([prepared]);
     const shown = record.groundTruth ?? record.predicted;
-    if (inference === undefined || shown === undefined) throw new Error('nothing to render');
+    if (inference === undefined || shown === undefined || prepared.image === undefined) {
+      throw new Error('nothing to render');
+    }
     const map = await evaluator.mapOf(inference, shown.class);
     return renderOverlay(
       prepared.image,

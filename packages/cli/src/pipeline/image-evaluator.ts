@@ -2,7 +2,7 @@ import {
   type Box,
   boxToInput,
   boxToOriginal,
-  type CamModel,
+  type CamRequest,
   type Inference,
   minMaxInPlace,
   type Normalization,
@@ -31,6 +31,11 @@ export interface ImageEvaluationSettings {
   readonly method: string;
   readonly normalization: Normalization;
   readonly maxChannels?: number;
+}
+
+/** Where CAMs come from: the model (main thread) or its head alone (a pipeline worker). */
+export interface CamSource {
+  cam(inference: Inference, classIndex: number, request: CamRequest): Promise<ScoreMap>;
 }
 
 /** What evaluating one image produced: its record, and the maps made on the way (for reuse). */
@@ -62,7 +67,7 @@ export class ImageEvaluator {
   readonly boxAccuracy: BoxAccuracyEvaluator;
 
   constructor(
-    private readonly model: CamModel,
+    private readonly model: CamSource,
     readonly protocol: EvaluationProtocol,
     private readonly settings: ImageEvaluationSettings,
   ) {

@@ -35,6 +35,15 @@ async function getSharp(): Promise<SharpFactory> {
   return sharpPromise;
 }
 
+/**
+ * Caps libvips' own threads per image operation (sharp.concurrency). A pool of decode workers sets
+ * 1: the workers are the parallelism, and libvips threads on top would only oversubscribe the cores.
+ */
+export async function limitDecoderThreads(threads: number): Promise<void> {
+  const sharp = await getSharp();
+  sharp.concurrency(threads);
+}
+
 /** Default pixel limit against decompression bombs: 100 megapixels. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 

@@ -1,0 +1,190 @@
+/**
+ * What `run` and `predict` do to one image after its forward pass: the CAMs of the classes asked
+ * for, their boxes, the evaluation (run), the saved maps and overlays, and the record that goes
+ * into results.jsonl. The same code runs on the pipeline's worker threads (CAMs from the head's
+ * weights) and on the main thread (methods that need the session, or `--workers 0`), so the
+ * records are identical whichever thread made them.
+ */
+import { join } from 'node:path';
+import {
+  type CamRequest,
+  describeError,
+  type Inference,
+  type Normalization,
+  resolveTargets,
+  type ScoreMap,
+  type TargetSpec,
+} from '@cam-localize/core';
+import type { DatasetItem, EvaluationProtocol } from '@cam-localize/eval';
+import type { ThresholdSpec } from '@cam-localize/localize';
+import { type CamSize, mapAtSize, renderOverlay, saveCam, saveOverlay } from './artifacts.js';
+import { type CamSource, ImageEvaluator } from './image-evaluator.js';
+import { boxToJson, localizeCam } from './localize-cam.js';
+import type { RunRecord } from './records.js';
+
+/** Settings shared by run and predict: plain data, so they cross to the worker threads as they are. */
+interface CommonWork {
+  readonly method: string;
+  readonly normalization: Normalization;
+  readonly maxChannels?: number;
+  readonly target: TargetSpec;
+  readonly threshold: ThresholdSpec;
+  readonly mode: 'largest' | 'all' | 'merged';
+  readonly connectivity: 4 | 8;
+  readonly minArea: number;
+  readonly saveCams?: { readonly dir: string; readonly size: CamSize };
+  readonly overlayDir?: string;
+  /** Class names by index (labels file or dataset class list); empty when unknown. */
+  readonly classNames: readonly (string | null)[];
+}
+
+export interface RunWork extends CommonWork {
+  readonly command: 'run';
+  readonly protocol: EvaluationProtocol;
+}
+
+export interface PredictWork extends CommonWork {
+  readonly command: 'predict';
+}
+
+export type ImageWork = RunWork | PredictWork;
+
+/** The item an image came from: a dataset item (run) or a file found by predict. */
+export type WorkItem = Pick<DatasetItem, 'id' | 'file'> & Partial<DatasetItem>;
+
+export interface WorkTiming {
+  readonly prepareMs: number;
+  readonly inferMs: number;
+}
+
+/** A record of results.jsonl (run's shape; predict writes a subset of its fields). */
+export type ImageRecord = RunRecord | Record<string, unknown>;
+
+/** Does the per-image work of one command with one CAM source (the head in a worker, or the model). */
+export class ImageWorker {
+  private readonly evaluator: ImageEvaluator | undefined;
+  private readonly request: CamRequest;
+
+  constructor(
+    readonly work: ImageWork,
+    private readonly source: CamSource,
+  ) {
+    this.request = {
+      method: work.method,
+      normalization: work.normalization,
+      ...(work.maxChannels === undefined ? {} : { maxChannels: work.maxChannels }),
+    };
+    this.evaluator =
+      work.command === 'run'
+        ? new ImageEvaluator(source, work.protocol, {
+            threshold: work.threshold,
+            mode: work.mode,
+            connectivity: work.connectivity,
+            minArea: work.minArea,
+            method: work.method,
+            normalization: work.normalization,
+            ...(work.maxChannels === undefined ? {} : { maxChannels: work.maxChannels }),
+          })
+        : undefined;
+  }
+
+  private readonly nameOf = (c: number): string | undefined => this.work.classNames[c] ?? undefined;
+
+  /** The record of one image; an error in its work becomes an error record (the run goes on). */
+  async process(inference: Inference, item: WorkItem, timing: WorkTiming): Promise<ImageRecord> {
+    const started = performance.now();
+    try {
+      const record =
+        this.evaluator === undefined
+          ? await this.predict(inference, item)
+          : await this.evaluate(this.evaluator, inference, item as DatasetItem);
+      return { ...record, timing: { ...timing, camMs: performance.now() - started } };
+    } catch (error) {
+      return errorRecord(item, error);
+    }
+  }
+
+  private async evaluate(
+    evaluator: ImageEvaluator,
+    inference: Inference,
+    item: DatasetItem,
+  ): Promise<RunRecord> {
+    const work = this.work as RunWork;
+    const result = await evaluator.evaluate(inference, item, this.nameOf);
+    const { geometry, image } = inference.prepared;
+    const extraTargets = [];
+    const classes = resolveTargets(work.target, inference.scores, item.classIndex);
+    for (const [t, classIndex] of classes.entries()) {
+      const map = await evaluator.mapOf(inference, classIndex, result);
+      if (work.saveCams !== undefined) {
+        const id = t === 0 ? item.id : `${item.id}.class${classIndex}`;
+        await saveCam(
+          work.saveCams.dir,
+          id,
+          mapAtSize(map, work.saveCams.size, geometry, work.protocol.upsample),
+        );
+      }
+      if (t > 0 || (classIndex !== result.predicted.class && classIndex !== result.groundTruth?.class)) {
+        extraTargets.push(evaluator.classResult(inference, classIndex, map, item, this.nameOf));
+      }
+    }
+    if (work.overlayDir !== undefined && image !== undefined) {
+      const shown = result.groundTruth ?? result.predicted;
+      const map = await evaluator.mapOf(inference, shown.class, result);
+      await saveOverlay(
+        join(work.overlayDir, `${item.id}.jpg`),
+        renderOverlay(image, map, geometry, shown.boxes.map(toBox), item.boxes),
+      );
+    }
+    return { ...result.record, ...(extraTargets.length > 0 ? { targets: extraTargets } : {}) };
+  }
+
+  private async predict(inference: Inference, item: WorkItem): Promise<Record<string, unknown>> {
+    const work = this.work;
+    const { geometry, image } = inference.prepared;
+    const named = (c: number) => (this.nameOf(c) === undefined ? {} : { name: this.nameOf(c) });
+    const targets = [];
+    for (const [t, classIndex] of resolveTargets(work.target, inference.scores).entries()) {
+      const map: ScoreMap = await this.source.cam(inference, classIndex, this.request);
+      const localized = localizeCam(map, geometry, {
+        threshold: work.threshold,
+        mode: work.mode,
+        connectivity: work.connectivity,
+        minArea: work.minArea,
+        upsample: 'bilinear',
+      });
+      if (work.saveCams !== undefined) {
+        const id = t === 0 ? item.id : `${item.id}.class${classIndex}`;
+        await saveCam(work.saveCams.dir, id, mapAtSize(map, work.saveCams.size, geometry, 'bilinear'));
+      }
+      if (work.overlayDir !== undefined && t === 0 && image !== undefined) {
+        await saveOverlay(
+          join(work.overlayDir, `${item.id}.jpg`),
+          renderOverlay(image, map, geometry, localized.boxes),
+        );
+      }
+      targets.push({
+        class: classIndex,
+        ...named(classIndex),
+        score: inference.scores[classIndex],
+        boxes: localized.boxes.map(boxToJson),
+      });
+    }
+    return {
+      id: item.id,
+      file: item.file,
+      status: 'ok',
+      width: geometry.originalWidth,
+      height: geometry.originalHeight,
+      top: Array.from(inference.ranked, (c) => ({ class: c, ...named(c), score: inference.scores[c] })),
+      targets,
+    };
+  }
+}
+
+/** The record of an image whose work failed. */
+export function errorRecord(item: WorkItem, error: unknown): RunRecord {
+  return { id: item.id, file: item.file, status: 'error', error: describeError(error) };
+}
+
+const toBox = ([x0, y0, x1, y1]: [number, number, number, number]) => ({ x0, y0, x1, y1 });

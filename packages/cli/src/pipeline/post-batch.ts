@@ -1,0 +1,81 @@
+/**
+ * One batch's model outputs as they travel to a post-processing worker, and the work done on them
+ * there: the whole batch's score and feature buffers move in one transfer (no per-image copies),
+ * and each image's views are cut again on the other side.
+ */
+import {
+  type CamHead,
+  HeadCam,
+  type ImageGeometry,
+  type Inference,
+  type RgbImage,
+  rankClasses,
+} from '@cam-localize/core';
+import type { CamSource } from './image-evaluator.js';
+import type { ImageRecord, ImageWork, ImageWorker, WorkItem, WorkTiming } from './image-work.js';
+
+export interface PostBatch {
+  readonly items: readonly WorkItem[];
+  readonly files: readonly string[];
+  readonly geometries: readonly ImageGeometry[];
+  /** Decoded images, for overlays (absent otherwise). */
+  readonly images: readonly (RgbImage | undefined)[];
+  readonly timings: readonly WorkTiming[];
+  /** [n*C] class scores of the batch. */
+  readonly scores: Float32Array;
+  /** [n*K*h*w] feature maps of the batch. */
+  readonly features: Float32Array;
+}
+
+/** The set-up a post-processing worker gets once. */
+export interface PostInit {
+  readonly work: ImageWork;
+  readonly head: CamHead;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+}
+
+const EMPTY = new Float32Array(0);
+
+/** The batch's inferences as views into its buffers. */
+export function inferencesOf(batch: PostBatch, rankedCount = 5): Inference[] {
+  const n = batch.items.length;
+  const classes = batch.scores.length / n;
+  const perImage = batch.features.length / n;
+  return batch.items.map((_, i) => {
+    const scores = batch.scores.subarray(i * classes, (i + 1) * classes);
+    const image = batch.images[i];
+    return {
+      // The input tensor stays behind: only methods with forward passes read it, and those run
+      // on the main thread beside the session.
+      prepared: {
+        file: batch.files[i]!,
+        tensor: EMPTY,
+        geometry: batch.geometries[i]!,
+        ...(image ? { image } : {}),
+      },
+      scores,
+      features: batch.features.subarray(i * perImage, (i + 1) * perImage),
+      ranked: rankClasses(scores, rankedCount),
+    };
+  });
+}
+
+/** Runs the per-image work over a batch, in order. */
+export async function processBatch(worker: ImageWorker, batch: PostBatch): Promise<ImageRecord[]> {
+  const inferences = inferencesOf(batch);
+  const records: ImageRecord[] = [];
+  for (const [i, inference] of inferences.entries()) {
+    records.push(await worker.process(inference, batch.items[i]!, batch.timings[i]!));
+  }
+  return records;
+}
+
+/** A CAM source over the head's weights alone (no session): what the workers use. */
+export function headCamSource(init: PostInit): CamSource {
+  const headCam = new HeadCam(init.head, init.inputWidth, init.inputHeight);
+  return {
+    cam: (inference, classIndex, request) =>
+      headCam.cam({ features: inference.features, scores: inference.scores }, classIndex, request),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The decode task of a worker thread: load an image file with sharp, orient it and preprocess it
+ * into the model's input tensor, off the main thread. The tensor (and the decoded image, when the
+ * caller keeps it for overlays) go back transferred, not copied. sharp's own thread pool is cut
+ * to one thread: the pool of workers is the parallelism. Served by prepare-worker.ts, and by any
+ * worker that does other tasks too (the CLI's pipeline worker).
+ */
+import type { ImageGeometry } from '../geometry.js';
+import { preprocess } from '../image/preprocess.js';
+import type { PreprocessConfig } from '../image/presets.js';
+import { limitDecoderThreads, loadImage } from '../image/sharp-codec.js';
+import type { RgbImage } from '../image/types.js';
+import { serveTasks, type TaskResult } from './task-worker.js';
+
+export interface PrepareInit {
+  readonly config: PreprocessConfig;
+  readonly inputWidth: number;
+  readonly inputHeight: number;
+  readonly maxPixels?: number;
+}
+
+export interface PrepareRequest {
+  /** A file path, or encoded bytes (transferred). */
+  readonly source: string | Uint8Array;
+  /** The name used in messages. */
+  readonly file: string;
+  /** Send the decoded image back too (for overlays). */
+  readonly keepImage: boolean;
+}
+
+export interface PrepareResponse {
+  readonly tensor: Float32Array;
+  readonly geometry: ImageGeometry;
+  readonly image?: RgbImage;
+  /** Milliseconds this worker spent on the image (decode + preprocess). */
+  readonly ms: number;
+}
+
+/** Sets up a worker for decode tasks and returns the handler of one task. */
+export async function createPrepareTask(
+  init: PrepareInit,
+): Promise<(request: PrepareRequest) => Promise<TaskResult<PrepareResponse>>> {
+  await limitDecoderThreads(1);
+  const input = { inputWidth: init.inputWidth, inputHeight: init.inputHeight };
+  return async (request): Promise<TaskResult<PrepareResponse>> => {
+    const started = performance.now();
+    const image = await loadImage(request.source, {
+      file: request.file,
+      ...(init.maxPixels === undefined ? {} : { maxPixels: init.maxPixels }),
+    });
+    const { tensor, geometry } = preprocess(image, init.config, input);
+    const transfer: ArrayBuffer[] = [tensor.buffer as ArrayBuffer];
+    if (request.keepImage) transfer.push(image.data.buffer as ArrayBuffer);
+    const ms = performance.now() - started;
+    return { result: { tensor, geometry, ms, ...(request.keepImage ? { image } : {}) }, transfer };
+  };
+}
