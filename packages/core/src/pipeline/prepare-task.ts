@@ -10,7 +10,7 @@ import { preprocess } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
 import { limitDecoderThreads, loadImage } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
-import { serveTasks, type TaskResult } from './task-worker.js';
+import type { TaskResult } from './task-worker.js';
 
 export interface PrepareInit {
   readonly config: PreprocessConfig;
