@@ -52,6 +52,8 @@ interface Slot<Res> {
   readonly worker: Worker;
   readonly pending: Map<number, Pending<Res>>;
   alive: boolean;
+  /** Settles when the thread has ended. */
+  readonly exited: Promise<void>;
 }
 
 interface Queued<Req, Res> {
@@ -108,6 +110,13 @@ export class TaskPool<Req, Res> {
   run(request: Req, transfer: readonly ArrayBuffer[] = []): Promise<Res> {
     if (this.closed)
       return Promise.reject(new UsageError('E_USAGE', `${this.options.label}: pool is closed`));
+    if (this.size === 0) {
+      return Promise.reject(
+        new DeviceError('E_DEVICE', `${this.options.label}: no worker thread is left (each one failed)`, {
+          hint: 'run with --workers 0 to do this work on the main thread',
+        }),
+      );
+    }
     return new Promise<Res>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, request, transfer, pending: { resolve, reject } });
       this.dispatch();
@@ -120,10 +129,14 @@ export class TaskPool<Req, Res> {
     for (const q of this.queue.splice(0)) q.pending.reject(gone);
     await Promise.all(
       this.slots.map(async (slot) => {
+        const wasAlive = slot.alive;
         slot.alive = false;
         for (const p of slot.pending.values()) p.reject(gone);
         slot.pending.clear();
-        await slot.worker.terminate();
+        // A thread that failed is still on its way out: wait for its exit rather than terminate it.
+        slot.worker.ref();
+        if (wasAlive) await slot.worker.terminate();
+        await slot.exited;
       }),
     );
   }
@@ -140,7 +153,8 @@ export class TaskPool<Req, Res> {
           hint: 'rebuild the packages (pnpm build), or run with --workers 0',
         }),
     });
-    const slot: Slot<Res> = { worker, pending: new Map(), alive: true };
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const slot: Slot<Res> = { worker, pending: new Map(), alive: true, exited };
     this.slots.push(slot);
     return new Promise<void>((resolve, reject) => {
       let ready = false;

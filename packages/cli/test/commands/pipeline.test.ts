@@ -1,0 +1,116 @@
+/**
+ * The parallel pipeline against the main-thread one: `--workers 2` must write exactly what
+ * `--workers 0` writes (records in input order, metrics, saved maps and overlays), with broken images
+ * in the middle of batches, for run (tool mode and the wsolevaluation protocol) and predict.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { describeWithTestBed } from '../../../../test-support/testbed.js';
+import { runCli } from '../cli-process.js';
+import { FAST_MODEL, ilsvrcSubset, readJsonLines } from '../fixtures.js';
+
+const model = [
+  '--model',
+  FAST_MODEL,
+  '--preset',
+  'mobilenet',
+  '--device',
+  'cpu',
+  '--threads',
+  '1',
+  '--batch',
+  '4',
+];
+
+/** A record without its timings (the only field that may differ between two runs). */
+function untimed(record: Record<string, unknown>): Record<string, unknown> {
+  const { timing, ...rest } = record;
+  void timing;
+  return rest;
+}
+
+function files(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const path = join(entry.parentPath, entry.name);
+      out.set(path.slice(dir.length), readFileSync(path));
+    }
+  }
+  return out;
+}
+
+describeWithTestBed('the parallel pipeline writes what the main-thread pipeline writes', () => {
+  const dataset = ilsvrcSubset(14, { broken: true });
+  const ids = readFileSync(join(dataset, 'image_ids.txt'), 'utf8').trim().split('\n');
+
+  it.each([
+    ['tool mode', []],
+    ['--protocol wsolevaluation', ['--protocol', 'wsolevaluation']],
+  ])('run, %s', async (_, extra) => {
+    const base = mkdtempSync(join(tmpdir(), 'cam-par-'));
+    const outs: string[] = [];
+    for (const workers of ['0', '2']) {
+      const out = join(base, `w${workers}`);
+      const r = await runCli([
+        'run',
+        dataset,
+        ...model,
+        ...extra,
+        '--workers',
+        workers,
+        '--out',
+        out,
+        '--save-cams',
+        join(out, 'cams'),
+        '--overlays',
+        '--no-report',
+      ]);
+      expect(r.code, r.stderr).toBe(1); // the two broken images
+      outs.push(out);
+    }
+    const [serial, parallel] = outs.map((out) => readJsonLines(join(out!, 'results.jsonl')));
+    expect(serial!.map((r) => r.id)).toEqual(ids); // input order, failures in their place
+    expect(parallel!.map(untimed)).toEqual(serial!.map(untimed));
+    expect(parallel!.filter((r) => r.status === 'error')).toHaveLength(2);
+    const metrics = outs.map((out) => JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')));
+    expect(metrics[1]).toEqual(metrics[0]);
+    const [a, b] = outs.map((out) => files(join(out, 'cams')));
+    expect(a!.size).toBe(14);
+    expect(b).toEqual(a);
+    const [oa, ob] = outs.map((out) => files(join(out, 'overlays')));
+    expect(oa!.size).toBe(14);
+    expect(ob).toEqual(oa);
+  });
+
+  it('predict', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'cam-par-'));
+    const lines: Record<string, unknown>[][] = [];
+    for (const workers of ['0', '2']) {
+      const r = await runCli([
+        'predict',
+        ...ids.map((id) => join(dataset, id)),
+        ...model,
+        '--workers',
+        workers,
+        '--target',
+        'topk:2',
+        '--json',
+        '--save-cams',
+        join(base, `cams${workers}`),
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      lines.push(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>),
+      );
+    }
+    expect(lines[0]!.length).toBe(16);
+    expect(lines[1]!.map(untimed)).toEqual(lines[0]!.map(untimed));
+    expect(files(join(base, 'cams2'))).toEqual(files(join(base, 'cams0')));
+  });
+});
