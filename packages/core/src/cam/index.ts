@@ -1,4 +1,5 @@
 export * from './base.js';
+export * from './device.js';
 export * from './methods/cam.js';
 export * from './methods/eigen-cam.js';
 export * from './methods/grad-cam.js';
