@@ -12,26 +12,41 @@ export interface CamGraphRun {
   readonly classes: BigInt64Array;
 }
 
+/** A session on a model with an appended CAM graph; `run` feeds one batch with its targets. */
+export async function openCamGraph(graph: CamGraph, numClasses: number) {
+  const session = await ort.InferenceSession.create(graph.bytes);
+  return {
+    async run(
+      feeds: Record<string, ort.Tensor>,
+      targets: readonly (readonly number[])[],
+    ): Promise<CamGraphRun> {
+      const t = camTargetsTensor(targets, numClasses, graph.maxRank);
+      const out = await session.run(
+        { ...feeds, [graph.targetsInput]: new ort.Tensor('int64', t, [targets.length, targets[0]!.length]) },
+        [...graph.outputs],
+      );
+      const cam = out[graph.camOutput]!;
+      return {
+        scores: out[graph.scoreOutput]!.data as Float32Array,
+        maps: cam.data as Float32Array,
+        dims: cam.dims,
+        classes: out[graph.classesOutput]!.data as BigInt64Array,
+      };
+    },
+    release: () => session.release(),
+  };
+}
+
+/** One batch through a fresh session. */
 export async function runCamGraph(
   graph: CamGraph,
   feeds: Record<string, ort.Tensor>,
   targets: readonly (readonly number[])[],
   numClasses: number,
 ): Promise<CamGraphRun> {
-  const session = await ort.InferenceSession.create(graph.bytes);
+  const session = await openCamGraph(graph, numClasses);
   try {
-    const t = camTargetsTensor(targets, numClasses, graph.maxRank);
-    const out = await session.run(
-      { ...feeds, [graph.targetsInput]: new ort.Tensor('int64', t, [targets.length, targets[0]!.length]) },
-      [...graph.outputs],
-    );
-    const cam = out[graph.camOutput]!;
-    return {
-      scores: out[graph.scoreOutput]!.data as Float32Array,
-      maps: cam.data as Float32Array,
-      dims: cam.dims,
-      classes: out[graph.classesOutput]!.data as BigInt64Array,
-    };
+    return await session.run(feeds, targets);
   } finally {
     await session.release();
   }
