@@ -139,7 +139,7 @@ describeWithTestBed('CAM on the device against the JS path (test bed)', () => {
     const index = JSON.parse(readFileSync(`${golden}/index.json`, 'utf8')) as { image: string }[];
     beds.set(
       'resnet18',
-      await load(shared('models', 'untrained', 'resnet18.onnx'), 'imagenet', async (m) =>
+      await load(shared('models', 'untrained', 'resnet18.onnx'), 'imagenet', async () =>
         index.map(({ image }) => {
           const stem = image.replace(/\.JPEG$/, '');
           const tensor = readNpyFloat32(`${golden}/${stem}.input.npy`).data;
