@@ -136,6 +136,24 @@ describe('appendCamGraph on tiny models', () => {
     expect(Buffer.from(out.scores.buffer).equals(Buffer.from(scores.buffer))).toBe(true);
   });
 
+  it('ranks as rankClasses does, ties to the lower class index', async () => {
+    // Class maps that are all zero after the ReLU give equal scores of 0: a blank first image.
+    const mixed = input.slice();
+    mixed.fill(0, 0, 3 * S * S);
+    const ref = await reference(tinyModel('class-map'), mixed, n);
+    const scores = Array.from({ length: n }, (_, i) => ref.scores.subarray(i * 5, i * 5 + 5));
+    expect(scores.some((row) => new Set(row).size < row.length)).toBe(true);
+    const graph = appendCamGraph(ref.model, ref.head, { method: 'cam', maxRank: 5 });
+    const targets = Array.from({ length: n }, () => [-1, -2, -3, -4, -5]);
+    const out = await runCamGraph(
+      graph,
+      { input: new ort.Tensor('float32', mixed, [n, 3, S, S]) },
+      targets,
+      5,
+    );
+    expect(Array.from(out.classes, Number)).toEqual(scores.flatMap((row) => Array.from(rankClasses(row))));
+  });
+
   it('a constant map becomes all zeros under min-max, as normalize.ts', async () => {
     // Class-map head: a class whose maps are all zero (ReLU) is constant.
     const m = parseOnnxModel(tinyModel('class-map'));
@@ -160,6 +178,35 @@ describe('appendCamGraph on tiny models', () => {
       }
     }
     expect(found).toBe(true);
+  });
+
+  it('a map holding Infinity or NaN becomes all zeros under min-max, as normalize.ts', async () => {
+    const huge = input.map((v) => v * 3e38); // the convolution overflows to +-Infinity
+    const ref = await reference(tinyModel('gemm'), huge, n);
+    expect(ref.features.some((v) => !Number.isFinite(v))).toBe(true);
+    const targets = Array.from({ length: n }, () => [0, 1, 2, 3, 4]);
+    for (const normalization of ['relu-minmax', 'minmax'] as const) {
+      const graph = appendCamGraph(ref.model, ref.head, { method: 'cam', normalization });
+      const out = await runCamGraph(
+        graph,
+        { input: new ort.Tensor('float32', huge, [n, 3, S, S]) },
+        targets,
+        5,
+      );
+      let zeroed = 0;
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < 5; c++) {
+          const expected = await jsMap(ref, i, c, { method: 'cam', normalization });
+          const at = (i * 5 + c) * S * S;
+          expect(
+            Array.from(out.maps.subarray(at, at + S * S)),
+            `${normalization} image ${i} class ${c}`,
+          ).toEqual(Array.from(expected));
+          if (expected.every((v) => v === 0)) zeroed++;
+        }
+      }
+      expect(zeroed).toBeGreaterThan(0);
+    }
   });
 
   it('refuses what it cannot compute in the graph, with the reason', async () => {
