@@ -6,6 +6,7 @@ import { describeWithTestBed, shared } from '../../../../test-support/testbed.js
 import { DEVICE_CAM_METHODS } from '../../src/cam/device.js';
 import { normalizeInPlace } from '../../src/cam/normalize.js';
 import type { Normalization } from '../../src/cam/types.js';
+import { resizeGeometry } from '../../src/geometry.js';
 import type { PresetName } from '../../src/image/presets.js';
 import { CamModel, type Inference, type PreparedImage } from '../../src/model.js';
 import { appendCamGraph, type CamGraphOptions } from '../../src/onnx/cam-graph.js';
@@ -194,15 +195,6 @@ function fakePrepared(file: string): Omit<PreparedImage, 'tensor'> {
   return {
     file,
     image: { width: 224, height: 224, data: new Uint8Array(224 * 224 * 3) },
-    geometry: {
-      originalWidth: 224,
-      originalHeight: 224,
-      resizeWidth: 224,
-      resizeHeight: 224,
-      cropX: 0,
-      cropY: 0,
-      inputWidth: 224,
-      inputHeight: 224,
-    },
+    geometry: resizeGeometry(224, 224, 224, 224),
   };
 }
