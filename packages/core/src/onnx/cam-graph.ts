@@ -85,8 +85,17 @@ export function appendCamGraph(onnx: OnnxModel, head: CamHead, options: CamGraph
       `resize target must be positive integers, got ${resize.width}x${resize.height}`,
     );
   }
+  if (resize === undefined && (options.resizedNormalization ?? 'none') !== 'none') {
+    throw new CamError('E_CAM', 'resizedNormalization needs a resize', {
+      hint: 'give resize, or normalise on the grid with normalization',
+    });
+  }
   for (const name of [CAM_TARGETS_INPUT, CAM_OUTPUT, CAM_CLASSES_OUTPUT]) {
-    if (onnx.producer(name) !== undefined || onnx.graph.inputs.some((i) => i.name === name)) {
+    if (
+      onnx.producer(name) !== undefined ||
+      onnx.initializer(name) !== undefined ||
+      onnx.graph.inputs.some((i) => i.name === name)
+    ) {
       throw new CamError('E_CAM', `the model already has a tensor named '${name}'`, { file: onnx.path });
     }
   }

@@ -221,6 +221,11 @@ describe('appendCamGraph on tiny models', () => {
       /eigencam has no on-device form/,
     );
     expect(() => appendCamGraph(m, head, { method: 'cam', maxRank: 6 })).toThrow(/maxRank 6/);
+    expect(() => appendCamGraph(m, head, { method: 'cam', resizedNormalization: 'minmax' })).toThrow(
+      /needs a resize/,
+    );
+    const taken = parseOnnxModel(appendCamGraph(m, head, { method: 'cam' }).bytes);
+    expect(() => appendCamGraph(taken, head, { method: 'cam' })).toThrow(/already/);
     expect(() => camTargetsTensor([[5]], 5, 1)).toThrow(/cam target 5/);
     expect(() => camTargetsTensor([[-2]], 5, 1)).toThrow(/-1..-1/);
     expect(() => camTargetsTensor([[1], [1, 2]], 5, 1)).toThrow(/image 1 has 2 targets/);
