@@ -168,13 +168,36 @@ export function resampleScoreMap(
   // OpenCV: scale = 1 / (dst / src) in double, the source position rounded to float.
   const sx = 1 / (width / map.width);
   const sy = 1 / (height / map.height);
-  const coord =
-    method === 'nearest'
-      ? (scale: number) => (i: number) => (i + 0.5) * scale - 0.5
-      : (scale: number) => (i: number) => f32((i + 0.5) * scale - 0.5);
-  const xt = axisTaps(width, map.width, method, coord(sx));
-  const yt = axisTaps(height, map.height, method, coord(sy));
+  const xt = axisTaps(width, map.width, method, sourceCoordinate(sx, method));
+  const yt = axisTaps(height, map.height, method, sourceCoordinate(sy, method));
   return separable(map, width, height, xt, yt);
+}
+
+/**
+ * The resampling of one axis as a dense [outSize x srcSize] float32 matrix (row-major), with the
+ * very taps `resampleScoreMap` uses (taps that clamp onto the same source sample add up).
+ * `R_y · M · R_xᵀ` is the resampled map: how the on-device CAM graph resizes with MatMul.
+ */
+export function resampleMatrix(outSize: number, srcSize: number, method: ResampleMethod): Float32Array {
+  checkSize(outSize, srcSize);
+  const matrix = new Float32Array(outSize * srcSize);
+  if (outSize === srcSize) {
+    for (let i = 0; i < outSize; i++) matrix[i * srcSize + i] = 1;
+    return matrix;
+  }
+  const taps = axisTaps(outSize, srcSize, method, sourceCoordinate(1 / (outSize / srcSize), method));
+  for (let i = 0; i < outSize; i++) {
+    for (let j = 0, o = i * taps.k; j < taps.k; j++, o++) {
+      const at = i * srcSize + taps.index[o]!;
+      matrix[at] = Math.fround(matrix[at]! + taps.weight[o]!);
+    }
+  }
+  return matrix;
+}
+
+/** OpenCV's source position of output sample i, in double for nearest, rounded to float otherwise. */
+function sourceCoordinate(scale: number, method: ResampleMethod): (i: number) => number {
+  return method === 'nearest' ? (i) => (i + 0.5) * scale - 0.5 : (i) => f32((i + 0.5) * scale - 0.5);
 }
 
 /**

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ImageGeometry } from '../src/geometry.js';
-import { type ResampleMethod, resampleScoreMap, scoreMapToOriginal } from '../src/resample.js';
+import {
+  type ResampleMethod,
+  resampleMatrix,
+  resampleScoreMap,
+  scoreMapToOriginal,
+} from '../src/resample.js';
 import { scoreMap } from '../src/scoremap.js';
 
 interface Case {
@@ -130,5 +135,36 @@ describe('scoreMapToOriginal', () => {
     expect(out.data[10 * 200 + 100]).toBe(1);
     expect(out.data[49 * 200 + 199]).toBe(1);
     expect(out.data[50 * 200 + 150]).toBe(0);
+  });
+});
+
+describe('resampleMatrix', () => {
+  it('R_y · M · R_xᵀ equals resampleScoreMap for every kernel, up and down', () => {
+    const data = Float32Array.from({ length: 7 * 5 }, (_, i) => Math.cos(i * 1.3) * 3);
+    const m = scoreMap(7, 5, data);
+    for (const method of ['nearest', 'bilinear', 'bicubic'] as const) {
+      for (const [w, h] of [
+        [224, 224],
+        [3, 4],
+        [7, 11],
+      ] as const) {
+        const rx = resampleMatrix(w, 7, method);
+        const ry = resampleMatrix(h, 5, method);
+        const expected = resampleScoreMap(m, w, h, method).data;
+        let max = 0;
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            let acc = 0;
+            for (let j = 0; j < 5; j++) {
+              let row = 0;
+              for (let i = 0; i < 7; i++) row += data[j * 7 + i]! * rx[x * 7 + i]!;
+              acc += ry[y * 5 + j]! * row;
+            }
+            max = Math.max(max, Math.abs(acc - expected[y * w + x]!));
+          }
+        }
+        expect(max, `${method} ${w}x${h}`).toBeLessThan(1e-5);
+      }
+    }
   });
 });

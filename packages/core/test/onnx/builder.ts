@@ -168,7 +168,10 @@ export const S = 6; // input / feature size (3x3 conv, pad 1)
  * input [N,3,6,6] -> Conv 3x3 (K) -> Relu `features` -> <head> -> `logits`.
  * Class-map heads: Conv 1x1 (C) -> Relu `features` -> GAP -> Flatten -> logits.
  */
-export function tinyModel(pattern: HeadPattern, opts: { batch?: number | string } = {}): Uint8Array {
+export function tinyModel(
+  pattern: HeadPattern,
+  opts: { batch?: number | string; opset?: number; irVersion?: number } = {},
+): Uint8Array {
   const batch = opts.batch ?? 'N';
   const nodes: NodeSpec[] = [];
   const inits: TensorSpec[] = [
@@ -313,7 +316,8 @@ export function tinyModel(pattern: HeadPattern, opts: { batch?: number | string 
     outputs: [{ name: 'logits', shape: [batch, C] }],
     nodes,
     initializers: inits,
-    opset,
+    opset: opts.opset ?? opset,
+    ...(opts.irVersion === undefined ? {} : { irVersion: opts.irVersion }),
   });
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Which CAM methods can run inside the model's graph (see onnx/cam-graph.ts). On a GAP-linear or
+ * class-map head the gradient of a class score with respect to the features is constant over the
+ * grid, so these methods have closed forms made of a row gather, per-channel sums and a
+ * channel-weighted sum: standard ONNX ops. Score-CAM needs extra forward passes and Eigen-CAM an
+ * SVD: they stay on the JS path.
+ */
+import type { CamMethodName } from './registry.js';
+import type { CamHeadWeights } from './types.js';
+
+export type DeviceCamMethod = 'cam' | 'gradcam' | 'gradcampp' | 'xgradcam' | 'layercam';
+
+export const DEVICE_CAM_METHODS: readonly DeviceCamMethod[] = [
+  'cam',
+  'gradcam',
+  'gradcampp',
+  'xgradcam',
+  'layercam',
+];
+
+/** The lowest opset the appended graph needs (MatMul with batch broadcasting, Cast-6, Equal-7). */
+export const DEVICE_CAM_MIN_OPSET = 7;
+
+/** Whether `method` has an on-device form. */
+export function isDeviceCamMethod(method: string): method is DeviceCamMethod {
+  return (DEVICE_CAM_METHODS as readonly string[]).includes(method);
+}
+
+/**
+ * Whether the CAM of `method` can be computed on the device for this head and opset; the reason
+ * when not, for a caller that falls back to the JS path and says why.
+ */
+export function deviceCamSupport(
+  method: CamMethodName | string,
+  head: Pick<CamHeadWeights, 'kind' | 'weights'> & {
+    readonly featureShape: readonly (number | null)[];
+  },
+  opset: number,
+): { readonly ok: true } | { readonly ok: false; readonly reason: string } {
+  if (!isDeviceCamMethod(method)) {
+    return { ok: false, reason: `${method} has no on-device form (it needs forward passes or an SVD)` };
+  }
+  if (opset < DEVICE_CAM_MIN_OPSET) {
+    return { ok: false, reason: `the model's opset ${opset} is below ${DEVICE_CAM_MIN_OPSET}` };
+  }
+  if (head.kind === 'gap-linear' && head.weights === null) {
+    return { ok: false, reason: 'the head has no classifier weights' };
+  }
+  const [, , h, w] = head.featureShape;
+  if (typeof h !== 'number' || typeof w !== 'number') {
+    return { ok: false, reason: 'the feature grid size is not known before running the model' };
+  }
+  return { ok: true };
+}
