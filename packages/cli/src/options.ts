@@ -39,6 +39,7 @@ export interface ModelFlags {
   classifierBias?: string;
   maxPixels?: number;
   workers?: number;
+  nullForward?: boolean;
 }
 
 export interface CamFlags {
@@ -101,6 +102,10 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
       '--workers <n>',
       `threads that decode images and post-process maps (default: cores - 1 = ${defaultPoolSize()}; 0: all on the main thread)`,
       (v) => checkWorkerCount(Number(v), '--workers'),
+    )
+    .option(
+      '--null-forward',
+      'benchmarking: run the model on the first batch only and replay its outputs (the cost of all but the model)',
     )
     .option('--feature-tensor <name>', 'use this tensor as the CAM feature map (when detection fails)')
     .option('--classifier-weights <name>', 'initializer [C,K] of the linear classifier over the feature map')
@@ -186,6 +191,7 @@ export function modelOptionsFromFlags(
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
     ...(head === undefined ? {} : { head }),
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+    ...(flags.nullForward ? { nullForward: true } : {}),
   };
 }
 

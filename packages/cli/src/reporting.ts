@@ -380,14 +380,14 @@ function csvRow(cells: readonly (string | number)[]): string {
 /** The one-screen summary on stderr at the end of a run. */
 export function printSummary(
   summary: Summary,
-  run: { seconds: number; images: number; provider: string },
+  run: { seconds: number; images: number; throughput: string },
 ): void {
   const m = summary.metrics;
   const pct = (v: number | undefined | null) =>
     v === undefined || v === null || Number.isNaN(v) ? 'n/a' : `${v.toFixed(2)}%`;
   const lines = [
     `run: ${m.images.total} images (${m.images.ok} ok, ${m.images.failed} failed); ${run.images} processed now in ${run.seconds.toFixed(1)} s ` +
-      `(${(run.images / Math.max(run.seconds, 1e-9)).toFixed(1)} img/s, ${run.provider}, peak RSS ` +
+      `(${run.throughput}, peak RSS ` +
       `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB); protocol ${m.protocol}`,
   ];
   if (m.localization) {

@@ -107,10 +107,9 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     await pipeline.close();
     await model.release();
   }
-  const seconds = progress.elapsedSeconds;
   process.stderr.write(
-    `predict: ${todo.length - failed} images ok, ${failed} failed, ${seconds.toFixed(1)} s ` +
-      `(${(todo.length / Math.max(seconds, 1e-9)).toFixed(1)} img/s, ${model.provider})` +
+    `predict: ${todo.length - failed} images ok, ${failed} failed, ${pipeline.stats.seconds.toFixed(1)} s ` +
+      `(${pipeline.describeStats()})` +
       (runDir ? `; results in ${runDir.file(RunDirectory.RESULTS)}` : '') +
       '\n',
   );

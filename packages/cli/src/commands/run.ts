@@ -209,7 +209,11 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     writeReports: flags.report,
   });
   await model.release();
-  printSummary(summary, { seconds: progress.elapsedSeconds, images: todo.length, provider: model.provider });
+  printSummary(summary, {
+    seconds: pipeline.stats.seconds,
+    images: todo.length,
+    throughput: pipeline.describeStats(),
+  });
   if (summary.metrics.images.failed > 0) process.exitCode = 1;
   if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
 }

@@ -47,7 +47,17 @@ interface Group<T> {
   readonly ready: Prepared<T>[];
 }
 
+/** What a pipeline run cost: wall time, and CPU time of the whole process (every thread). */
+export interface PipelineStats {
+  readonly images: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+}
+
 export class ImagePipeline {
+  /** The cost of the last `run`. */
+  stats: PipelineStats = { images: 0, seconds: 0, cpuSeconds: 0 };
+
   private constructor(
     private readonly model: CamModel,
     private readonly options: PipelineOptions,
@@ -87,6 +97,39 @@ export class ImagePipeline {
 
   /** Runs every item through the stages; `onRecord` sees one record per item, in input order. */
   async run<T extends WorkItem>(
+    items: Iterable<T>,
+    onRecord: (record: ImageRecord, item: T) => void,
+  ): Promise<void> {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    let images = 0;
+    try {
+      await this.stream(items, (record, item) => {
+        images++;
+        onRecord(record, item);
+      });
+    } finally {
+      const used = process.cpuUsage(cpu);
+      this.stats = {
+        images,
+        seconds: (performance.now() - started) / 1000,
+        cpuSeconds: (used.user + used.system) / 1e6,
+      };
+    }
+  }
+
+  /** The last run's throughput, for a summary line. */
+  describeStats(): string {
+    const { images, seconds, cpuSeconds } = this.stats;
+    const rate = images / Math.max(seconds, 1e-9);
+    const coreMs = images === 0 ? 0 : (cpuSeconds * 1000) / images;
+    return (
+      `${rate.toFixed(1)} img/s, ${this.model.provider}, batch ${this.options.batchSize}, ` +
+      `${this.options.workers} workers, ${coreMs.toFixed(1)} CPU core-ms/img`
+    );
+  }
+
+  private async stream<T extends WorkItem>(
     items: Iterable<T>,
     onRecord: (record: ImageRecord, item: T) => void,
   ): Promise<void> {

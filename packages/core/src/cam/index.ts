@@ -1,6 +1,6 @@
 export * from './base.js';
-export * from './head-cam.js';
 export * from './device.js';
+export * from './head-cam.js';
 export * from './methods/cam.js';
 export * from './methods/eigen-cam.js';
 export * from './methods/grad-cam.js';

@@ -12,12 +12,13 @@ import { ImagePreparer } from '../../src/pipeline/image-preparer.js';
 async function photos(): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'cam-prep-'));
   const files: string[] = [];
-  for (const [i, [w, h]] of [
+  const sizes: [number, number][] = [
     [300, 200],
     [157, 411],
     [224, 224],
     [640, 97],
-  ].entries()) {
+  ];
+  for (const [i, [w, h]] of sizes.entries()) {
     const next = rng(100 + i);
     const raw = Buffer.from(Array.from({ length: w * h * 3 }, () => Math.floor(next() * 256)));
     const file = join(dir, `p${i}.${i % 2 === 0 ? 'jpg' : 'png'}`);
