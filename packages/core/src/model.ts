@@ -12,7 +12,7 @@
 import { type CamMethod, createCamMethod } from './cam/index.js';
 import { rankClasses } from './cam/targets.js';
 import type { CamContext, Normalization } from './cam/types.js';
-import { CamError, UsageError } from './errors.js';
+import { CamError, ModelError, UsageError } from './errors.js';
 import type { ImageGeometry } from './geometry.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
@@ -22,7 +22,8 @@ import { loadImage } from './image/sharp-codec.js';
 import type { RgbImage } from './image/types.js';
 import { addGraphOutputs } from './onnx/add-outputs.js';
 import { type OnnxModel, readOnnxModel } from './onnx/model.js';
-import { createSession, type Device, type ModelSession, type Provider } from './runtime/session.js';
+import { createSession } from './runtime/session.js';
+import type { Device, DeviceChoice, ModelSession, Provider } from './runtime/types.js';
 import type { ScoreMap } from './scoremap.js';
 
 export interface CamModelOptions {
@@ -92,11 +93,25 @@ export class CamModel {
       outputs: [head.scoreTensor, head.featureTensor],
       file: onnx.path,
     });
+    if (session.extraInputNames.length > 0) {
+      await session.release();
+      const names = [session.inputName, ...session.extraInputNames];
+      throw new ModelError(
+        'E_MODEL_FORMAT',
+        `the model has ${names.length} inputs (${names.join(', ')}); an image classifier with one input is needed`,
+        { file: onnx.path },
+      );
+    }
     return new CamModel(onnx, head, session, config, inputWidth, inputHeight, options.maxPixels);
   }
 
   get provider(): Provider {
     return this.session.provider;
+  }
+
+  /** The device asked for, the provider the session got, and why (e.g. why `auto` chose CPU). */
+  get deviceChoice(): DeviceChoice {
+    return this.session.deviceChoice;
   }
 
   /** The batch the model is fixed to, or null for a dynamic batch. */
