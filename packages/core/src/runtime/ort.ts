@@ -3,6 +3,7 @@
  * lazily (`await import('onnxruntime-node')`), so importing @cam-localize/core loads no native
  * code. Other runtime modules take its types from here.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as Ort from 'onnxruntime-node';
@@ -46,4 +47,28 @@ export function ortPackageFolder(): string | undefined {
 export function ortBinaryFolder(): string | undefined {
   const pkg = ortPackageFolder();
   return pkg === undefined ? undefined : join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** onnxruntime-node's main file (for a child process to require), or undefined. */
+export function ortEntryFile(): string | undefined {
+  const pkg = ortPackageFolder();
+  const main = pkg === undefined ? undefined : (readPackageJson(pkg)?.main ?? 'index.js');
+  return pkg === undefined || main === undefined ? undefined : join(pkg, main);
+}
+
+/** The installed onnxruntime-node's version, from its package.json. */
+export function ortPackageVersion(): string | null {
+  const pkg = ortPackageFolder();
+  return pkg === undefined ? null : (readPackageJson(pkg)?.version ?? null);
+}
+
+function readPackageJson(folder: string): { version?: string; main?: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as {
+      version?: string;
+      main?: string;
+    };
+  } catch {
+    return undefined;
+  }
 }
