@@ -159,6 +159,8 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   };
 
   const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags, { preprocess }));
+  // auto says what it picked and why (e.g. which CUDA library is missing).
+  if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   const runDir = await RunDirectory.open(
     out,
     { ...config, provider: model.provider },

@@ -5,7 +5,7 @@
  * (dlopen in a child process). Each problem comes with the command or variable that fixes it.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readElfDynamic, readElfRodataStrings } from './elf.js';
 import {
   candidateLibraryFolders,
@@ -66,7 +66,10 @@ export function ortReleaseOf(versionDefinitions: readonly string[]): string | nu
 }
 
 function installCommands(folder: string, ortRelease: string | null): string[] {
+  // The binary folder is <onnxruntime-node>/bin/napi-v6/<platform>/<arch>.
+  const script = join(resolve(folder, '..', '..', '..', '..'), 'script', 'install.js');
   return [
+    `\`node ${script} --onnxruntime-node-install=cuda12\` (onnxruntime-node's own install step; needs network access to nuget.org)`,
     'pnpm: `pnpm approve-builds` (allow onnxruntime-node), then `ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node` (needs network access to nuget.org)',
     'npm: `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`',
     `offline: copy ${CUDA_PROVIDER_FILE} and ${PROVIDERS_SHARED_FILE} of ONNX Runtime ${ortRelease ?? '<the same release as libonnxruntime.so.1>'} (Linux x64 GPU build) into ${folder}`,

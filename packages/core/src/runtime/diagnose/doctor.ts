@@ -119,7 +119,7 @@ export async function runDoctor(options: { device?: string } = {}): Promise<Doct
     fixes: cudaSession?.ok === true ? [] : cudaFixes,
   };
 
-  const vulkan = linux ? checkVulkanStack() : null;
+  const vulkan = linux ? checkVulkanStack(nvidiaSmi.gpus !== null && nvidiaSmi.gpus.length > 0) : null;
   const webgpuSession = listed.has('webgpu') ? probeSession('webgpu') : null;
   const webgpu: ProviderReport = {
     provider: 'webgpu',

@@ -72,7 +72,8 @@ function jsonFiles(dir: string): string[] {
   }
 }
 
-export function checkVulkanStack(env: NodeJS.ProcessEnv = process.env): VulkanStack {
+/** `nvidiaGpu`: whether nvidia-smi sees a GPU (without one, a missing NVIDIA ICD is no news). */
+export function checkVulkanStack(nvidiaGpu: boolean, env: NodeJS.ProcessEnv = process.env): VulkanStack {
   const libraries = WEBGPU_LIBRARIES.map((n) => probeLibrary(n, env));
   const variable = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES ?? null;
   const icdFiles =
@@ -89,7 +90,12 @@ export function checkVulkanStack(env: NodeJS.ProcessEnv = process.env): VulkanSt
     );
     fixes.push(`apt-get install ${WEBGPU_LINUX_PACKAGES}`);
   }
-  if (!icdFiles.some((f) => /nvidia/i.test(f))) {
+  if (!nvidiaGpu) {
+    problems.push(
+      'no NVIDIA GPU seen (nvidia-smi); the Vulkan drivers here offered Dawn no adapter it supports',
+    );
+    fixes.push('use a machine with a GPU and its Vulkan driver, or --device cpu');
+  } else if (!icdFiles.some((f) => /nvidia/i.test(f))) {
     if (strayNvidiaIcds.length > 0) {
       problems.push(`the NVIDIA Vulkan ICD ${strayNvidiaIcds[0]} is outside the loader's default folders`);
       fixes.push(`export VK_DRIVER_FILES=${strayNvidiaIcds[0]}`);

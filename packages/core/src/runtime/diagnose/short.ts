@@ -4,7 +4,7 @@
  */
 import { ortBinaryFolder } from '../ort.js';
 import { checkCudaProvider } from './cuda.js';
-import { checkVulkanStack } from './gpu-host.js';
+import { checkVulkanStack, queryNvidiaSmi } from './gpu-host.js';
 
 const MORE = 'run `cam-localize doctor --device cuda` for the full check, or use --device cpu';
 
@@ -32,7 +32,8 @@ export function shortWebGpuAdvice(): string {
   const tail = 'run `cam-localize doctor --device webgpu` for the full check, or use --device cpu or cuda';
   if (process.platform !== 'linux') return `${base}; ${tail}`;
   try {
-    const v = checkVulkanStack();
+    const gpus = queryNvidiaSmi().gpus;
+    const v = checkVulkanStack(gpus !== null && gpus.length > 0);
     return v.problems.length === 0
       ? `${base} (Vulkan loader, GL libraries and an NVIDIA ICD are present); ${tail}`
       : `${base}: ${v.problems.join('; ')}; fix: ${v.fixes.join('; ')}; ${tail}`;

@@ -42,6 +42,9 @@ describe('checkCudaProvider on fixture libraries', () => {
     expect(c.ortRelease).toBe('1.30.0');
     expect(c.problems[0]).toMatch(/no libonnxruntime_providers_cuda.so beside libonnxruntime.so.1/);
     const fixes = c.fixes.join('\n');
+    expect(fixes).toContain(
+      `node ${join(dir, '..', '..', '..', '..', 'script', 'install.js')} --onnxruntime-node-install=cuda12`,
+    );
     expect(fixes).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 pnpm rebuild onnxruntime-node');
     expect(fixes).toContain('ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node');
     expect(fixes).toContain(`of ONNX Runtime 1.30.0 (Linux x64 GPU build) into ${dir}`);
