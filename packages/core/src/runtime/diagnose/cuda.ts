@@ -76,7 +76,7 @@ function installCommands(folder: string, ortRelease: string | null): string[] {
   ];
 }
 
-function libraryPathFix(folders: readonly string[]): string {
+export function libraryPathFix(folders: readonly string[]): string {
   return `export LD_LIBRARY_PATH=${folders.join(':')}\${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}`;
 }
 

@@ -49,6 +49,9 @@ export function formatDoctor(r: DoctorReport): string {
   } else {
     lines.push(row('provider library', 'not checked (Linux only)'));
   }
+  const cudaReport = r.providers.find((p) => p.provider === 'cuda');
+  for (const l of cudaReport?.session?.ok === false ? cudaReport.session.stderr : [])
+    lines.push(row('  stderr', l));
   const smi = r.nvidiaSmi;
   lines.push(
     row(

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkCudaProvider, cudaMajorOf } from '../../../src/runtime/diagnose/cuda.js';
 import { probeLibrary } from '../../../src/runtime/diagnose/libraries.js';
+import { summarizeCudaCheck } from '../../../src/runtime/diagnose/short.js';
 import { buildElf } from './elf-builder.js';
 
 const CUDA13 = ['libcublasLt.so.13', 'libcublas.so.13', 'libcurand.so.10', 'libcudart.so.13'];
@@ -79,6 +80,11 @@ describe('checkCudaProvider on fixture libraries', () => {
     expect(text).toContain(`install ${elsewhere.join(', ')} (CUDA 13 runtime`);
     expect(text).not.toMatch(/CUDA 12/);
     expect(text).not.toMatch(/same release/);
+    // The short form in the --device cuda error: the same facts, one line.
+    const short = summarizeCudaCheck(c);
+    expect(short).toContain(`the provider (CUDA 13) needs ${missing.join(', ')}, not found by the loader`);
+    expect(short).toContain(`fix: export LD_LIBRARY_PATH=${wheels}`);
+    expect(short).not.toMatch(/CUDA 12|\n/);
   });
 
   it('provider and libonnxruntime from different releases: says both and how to match them', () => {
