@@ -12,7 +12,7 @@ export function formatDoctor(r: DoctorReport): string {
   lines.push(row('node', `${r.node.version} (${r.node.platform} ${r.node.arch})`));
   lines.push(
     row(
-      'onnxruntime-node',
+      'onnxruntime-node (npm)',
       `${r.onnxruntimeNode.version ?? '?'} at ${r.onnxruntimeNode.folder ?? '(not found)'}${r.onnxruntimeNode.error ? ` (cannot load: ${r.onnxruntimeNode.error})` : ''}`,
     ),
   );
