@@ -1,5 +1,6 @@
 import { CamLocalizeError, describeError, UsageError } from '@cam-localize/core';
 import { Command, CommanderError } from 'commander';
+import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerPredict } from './commands/predict.js';
@@ -16,7 +17,14 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   program.configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerRun, registerPredict, registerEval, registerInspect, registerReport])
+  for (const register of [
+    registerRun,
+    registerPredict,
+    registerEval,
+    registerInspect,
+    registerDoctor,
+    registerReport,
+  ])
     register(program);
   for (const command of program.commands) command.exitOverride();
   return program;

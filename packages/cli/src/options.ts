@@ -14,6 +14,7 @@ import {
   type Normalization,
   PRESET_NAMES,
   type PreprocessOverrides,
+  parseDevice,
   parsePreprocessOverrides,
   UsageError,
 } from '@cam-localize/core';
@@ -91,7 +92,11 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     .addOption(
       new Option('--interpolation <kind>', 'resize filter').choices(['bilinear', 'bicubic', 'nearest']),
     )
-    .addOption(new Option('--device <device>', 'execution provider').choices([...DEVICES]).default('auto'))
+    .addOption(
+      new Option('--device <device>', `execution provider: ${DEVICES.join(', ')}, or cuda:N (GPU id N)`)
+        .argParser(parseDevice)
+        .default('auto'),
+    )
     .option('--threads <n>', 'intra-op threads of the session', positiveInteger('--threads'))
     .option(
       '--batch <n>',

@@ -11,7 +11,7 @@
  */
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { rankClasses } from './cam/targets.js';
-import { CamError, UsageError } from './errors.js';
+import { CamError, ModelError, UsageError } from './errors.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
 import type { PreprocessConfig } from './image/presets.js';
@@ -19,13 +19,8 @@ import { addGraphOutputs } from './onnx/add-outputs.js';
 import { type OnnxModel, readOnnxModel } from './onnx/model.js';
 import { ImagePreparer, type PreparedImage } from './pipeline/image-preparer.js';
 import { checkWorkerCount } from './pipeline/task-pool.js';
-import {
-  createSession,
-  type Device,
-  type ModelSession,
-  type OutputTensor,
-  type Provider,
-} from './runtime/session.js';
+import { createSession } from './runtime/session.js';
+import type { Device, DeviceChoice, ModelSession, OutputTensor, Provider } from './runtime/types.js';
 import type { ScoreMap } from './scoremap.js';
 
 export interface CamModelOptions {
@@ -105,6 +100,15 @@ export class CamModel {
       outputs: [head.scoreTensor, head.featureTensor],
       file: onnx.path,
     });
+    if (session.extraInputNames.length > 0) {
+      await session.release();
+      const names = [session.inputName, ...session.extraInputNames];
+      throw new ModelError(
+        'E_MODEL_FORMAT',
+        `the model has ${names.length} inputs (${names.join(', ')}); an image classifier with one input is needed`,
+        { file: onnx.path },
+      );
+    }
     let preparer: ImagePreparer;
     try {
       preparer = await ImagePreparer.create({
@@ -133,6 +137,11 @@ export class CamModel {
 
   get provider(): Provider {
     return this.session.provider;
+  }
+
+  /** The device asked for, the provider the session got, and why (e.g. why `auto` chose CPU). */
+  get deviceChoice(): DeviceChoice {
+    return this.session.deviceChoice;
   }
 
   /** The batch the model is fixed to, or null for a dynamic batch. */

@@ -1,5 +1,5 @@
 /**
- * Worker threads, shared by the packages that use them (core's session worker, eval's scoring
+ * Worker threads, shared by the packages that use them (core's session-thread-worker, eval's scoring
  * pool): starting a worker module from its compiled `.js`, or from its `.ts` source when the
  * package runs from src/ (vitest), and carrying typed errors across the thread boundary.
  */

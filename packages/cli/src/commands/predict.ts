@@ -60,6 +60,8 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const target = parseTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
   const model = await CamModel.load(flags.model, { ...modelOptionsFromFlags(flags), keepImages: false });
+  // auto says what it picked and why (e.g. which CUDA library is missing).
+  if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   const runDir = flags.out
     ? await RunDirectory.open(
         flags.out,

@@ -156,6 +156,8 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     ...modelOptionsFromFlags(flags, { preprocess }),
     keepImages: false,
   });
+  // auto says what it picked and why (e.g. which CUDA library is missing).
+  if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   const runDir = await RunDirectory.open(
     out,
     { ...config, provider: model.provider, batch: batchFor(flags, model.provider) },

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
 import { HeadNotFoundError } from '../../src/errors.js';
 import { type CamHead, detectCamHead } from '../../src/head/detect.js';
+import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
 import { parseOnnxModel, readOnnxModel } from '../../src/onnx/model.js';
-import { createCamSession } from '../../src/runtime/cam-session.js';
+import { createSession } from '../../src/runtime/index.js';
 import { C, type HeadPattern, K, randomFloats, S, tinyModel, tinyWeights } from '../onnx/builder.js';
 
 /** score_c = sum_k W[c,k] * mean(F_k) + b[c], from the features the session returns. */
@@ -33,7 +34,11 @@ async function checkNumerics(
   batch = 2,
 ) {
   const model = bytes instanceof Uint8Array ? parseOnnxModel(bytes) : bytes;
-  const s = await createCamSession(model, head, { device: 'cpu' });
+  // The feature map appended as an output, as CamModel does.
+  const s = await createSession(addGraphOutputs(model, [head.featureTensor]), {
+    device: 'cpu',
+    outputs: [head.scoreTensor, head.featureTensor],
+  });
   try {
     const shape = s.inputShape.map((d) => (typeof d === 'number' ? d : batch));
     const b = shape[0]!;
@@ -41,7 +46,12 @@ async function checkNumerics(
       shape.reduce((x, y) => x * y, 1),
       23,
     );
-    const r = await s.run(input, b);
+    const out = await s.run(input, b);
+    const r = {
+      scores: out[head.scoreTensor]!.data,
+      features: out[head.featureTensor]!.data,
+      featureDims: out[head.featureTensor]!.dims,
+    };
     const mine = scoresFromFeatures(head, r.features, b);
     let maxErr = 0;
     let maxAbs = 0;

@@ -8,7 +8,7 @@ import {
   CUDA_INSTALL_HINT,
   createSession,
   parseDevice,
-} from '../../src/runtime/session.js';
+} from '../../src/runtime/index.js';
 import { C, K, randomFloats, S, tinyModel } from '../onnx/builder.js';
 
 const srcDir = join(import.meta.dirname, '..', '..', 'src');

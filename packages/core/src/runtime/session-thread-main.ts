@@ -1,11 +1,13 @@
 /**
- * Main-thread side of a session that runs onnxruntime in a worker thread (session-worker.ts).
+ * The main side of a worker session: the calling thread's handle on a session that runs
+ * onnxruntime in a worker thread (the worker side is session-thread-worker.ts).
  *
  * - The model bytes are copied once and the copy is transferred to the worker (a path is passed as is).
- * - Each run copies the caller's input once (`input.slice()`, exactly the view, so a subarray of a
- *   larger buffer does not drag the rest along) and transfers the copy: the caller's Float32Array is
- *   never detached (Score-CAM reuses its masked batch buffer; CamModel.infer could give its own away,
- *   but the copy costs well under a millisecond per 224x224 batch of 8).
+ * - Each run copies the caller's input and extra inputs once (`slice()`, exactly the view, so a
+ *   subarray of a larger buffer does not drag the rest along) and transfers the copy: the caller's
+ *   arrays are never detached (Score-CAM reuses its masked batch buffer). With `transfer: true` the
+ *   caller gives its buffers away: whole, unshared buffers are transferred as they are (detached
+ *   afterwards); views of a larger buffer are still copied.
  * - Outputs come back transferred (no copy). Runs may be in flight together: the worker runs them
  *   one at a time in call order and each request has an id.
  * - The worker is unref'd while nothing is pending, so a forgotten session does not keep the
@@ -14,16 +16,19 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { CamLocalizeError, DeviceError, ModelError, UsageError } from '../errors.js';
-import { startModuleWorker } from '../threads.js';
-import { checkInputDims } from './ort.js';
-import type { Device, ModelSession, OutputTensor, Provider, SessionOptions } from './session.js';
-import {
-  type FromWorker,
-  reviveError,
-  type SessionInfo,
-  type ToWorker,
-  type WorkerInit,
-} from './worker-protocol.js';
+import { reviveError, startModuleWorker } from '../threads.js';
+import type { DeviceSpec } from './device.js';
+import { checkExtraInputs, checkInputDims, runOptions } from './run-inputs.js';
+import type { FromWorker, SessionInfo, ToWorker, WorkerInit } from './session-thread-protocol.js';
+import type {
+  DeviceChoice,
+  ExtraInput,
+  ModelSession,
+  OutputTensor,
+  Provider,
+  RunOptions,
+  SessionOptions,
+} from './types.js';
 
 interface Pending {
   resolve: (outputs: Record<string, OutputTensor>) => void;
@@ -35,7 +40,7 @@ function describe(e: unknown): string {
 }
 
 function startWorker(init: WorkerInit, transferList: ArrayBuffer[]): Worker {
-  return startModuleWorker(import.meta.url, 'session-worker', {
+  return startModuleWorker(import.meta.url, 'session-thread-worker', {
     workerData: init,
     transferList,
     missing: (path) =>
@@ -48,7 +53,7 @@ function startWorker(init: WorkerInit, transferList: ArrayBuffer[]): Worker {
 /** Starts a worker, opens the session there and waits until it is ready (or failed). */
 export async function openWorkerSession(
   model: Uint8Array | string,
-  device: Device,
+  device: DeviceSpec,
   options: SessionOptions = {},
 ): Promise<ModelSession> {
   const file = options.file ?? (typeof model === 'string' ? model : undefined);
@@ -106,8 +111,10 @@ export async function openWorkerSession(
 class WorkerModelSession implements ModelSession {
   readonly thread = 'worker' as const;
   readonly provider: Provider;
+  readonly deviceChoice: DeviceChoice;
   readonly inputName: string;
   readonly inputShape: readonly (number | string)[];
+  readonly extraInputNames: readonly string[];
   readonly fixedBatch: number | null;
   readonly outputNames: readonly string[];
   private nextId = 1;
@@ -122,9 +129,11 @@ class WorkerModelSession implements ModelSession {
     info: SessionInfo,
     private readonly file: string | undefined,
   ) {
-    this.provider = info.provider;
+    this.deviceChoice = info.deviceChoice;
+    this.provider = info.deviceChoice.provider;
     this.inputName = info.inputName;
     this.inputShape = info.inputShape;
+    this.extraInputNames = info.extraInputNames;
     this.fixedBatch = info.fixedBatch;
     this.outputNames = info.outputNames;
     worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -185,7 +194,7 @@ class WorkerModelSession implements ModelSession {
   async run(
     input: Float32Array,
     batch: number,
-    dims?: readonly number[],
+    options?: readonly number[] | RunOptions,
   ): Promise<Record<string, OutputTensor>> {
     if (this.releasing !== undefined) throw new UsageError('E_USAGE', 'the session was released');
     if (this.failure !== undefined) {
@@ -195,12 +204,22 @@ class WorkerModelSession implements ModelSession {
         hint: this.failure.hint,
       });
     }
+    const { dims, extra, transfer = false } = runOptions(options);
     checkInputDims(this.inputName, this.inputShape, input, batch, dims);
-    const copy = input.slice();
+    checkExtraInputs(this.extraInputNames, extra, batch);
+    const buffers = new Set<ArrayBuffer>();
+    const sent = handOver(input, transfer, buffers);
+    let sentExtra: Record<string, ExtraInput> | null = null;
+    if (extra !== undefined) {
+      sentExtra = {};
+      for (const [name, t] of Object.entries(extra)) {
+        sentExtra[name] = { data: handOver(t.data, transfer, buffers), dims: [...t.dims] };
+      }
+    }
     const id = this.nextId++;
     return this.request(
-      { type: 'run', id, input: copy, batch, dims: dims === undefined ? null : [...dims] },
-      [copy.buffer as ArrayBuffer],
+      { type: 'run', id, input: sent, batch, dims: dims === undefined ? null : [...dims], extra: sentExtra },
+      [...buffers],
     );
   }
 
@@ -222,4 +241,22 @@ class WorkerModelSession implements ModelSession {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();
   }
+}
+
+/**
+ * The array to post and its buffer added to `buffers` (the transfer list): the caller's own array
+ * when it gives it away and it is a whole, unshared buffer not already listed; a copy otherwise.
+ */
+function handOver<T extends Float32Array | Int32Array | BigInt64Array>(
+  data: T,
+  transfer: boolean,
+  buffers: Set<ArrayBuffer>,
+): T {
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  const own =
+    transfer && whole && data.buffer instanceof ArrayBuffer && !buffers.has(data.buffer)
+      ? data
+      : (data.slice() as T);
+  buffers.add(own.buffer as ArrayBuffer);
+  return own;
 }

@@ -1,15 +1,17 @@
 /**
- * The worker thread of a worker session (see worker-session.ts): opens the onnxruntime session
- * from `workerData` (device/provider selection as on the main thread, ort.ts) and answers
- * run/release requests one at a time, in the order they arrive. Output arrays are transferred
- * back; errors are sent as SerializedError and rebuilt as the same typed error on the main side.
+ * The worker side of a worker session (the main side is session-thread-main.ts): opens the
+ * onnxruntime session from `workerData` (device/provider selection as on the main thread,
+ * ort-session.ts) and answers run/release requests one at a time, in the order they arrive.
+ * Output arrays are transferred back; errors are sent as SerializedError and rebuilt as the same typed error on the main side.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { type OrtModelSession, openOrtSession } from './ort.js';
-import { type FromWorker, serializeError, type ToWorker, type WorkerInit } from './worker-protocol.js';
+import { serializeError } from '../threads.js';
+import { type OrtModelSession, openOrtSession } from './ort-session.js';
+import type { FromWorker, ToWorker, WorkerInit } from './session-thread-protocol.js';
 
 const port = parentPort;
-if (port === null) throw new Error('session-worker.js runs only as a worker thread (see worker-session.ts)');
+if (port === null)
+  throw new Error('session-thread-worker.js runs only as a worker thread (see session-thread-main.ts)');
 
 const init = workerData as WorkerInit;
 const send = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
@@ -22,9 +24,10 @@ let queue: Promise<void> = (async () => {
     send({
       type: 'ready',
       info: {
-        provider: session.provider,
+        deviceChoice: session.deviceChoice,
         inputName: session.inputName,
         inputShape: [...session.inputShape],
+        extraInputNames: [...session.extraInputNames],
         fixedBatch: session.fixedBatch,
         outputNames: [...session.outputNames],
       },
@@ -46,7 +49,10 @@ async function handle(message: ToWorker): Promise<void> {
   }
   try {
     if (session === undefined) throw new Error('the session worker has no session');
-    const outputs = await session.run(message.input, message.batch, message.dims ?? undefined);
+    const outputs = await session.run(message.input, message.batch, {
+      ...(message.dims === null ? {} : { dims: message.dims }),
+      ...(message.extra === null ? {} : { extra: message.extra }),
+    });
     const transfer = new Set<ArrayBuffer>();
     for (const name of Object.keys(outputs)) {
       const t = outputs[name]!;

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../cli-process.js';
+
+interface Report {
+  requested: string;
+  ok: boolean;
+  verdict: string;
+  node: { version: string };
+  onnxruntimeNode: { version: string | null };
+  providers: { provider: string; available: boolean; reason: string; problems: string[]; fixes: string[] }[];
+  nvidiaSmi: { gpus: string[] | null };
+}
+
+describe('cam-localize doctor', () => {
+  it('--json --device cpu: exit 0; each provider with a reason; cuda and webgpu missing here with fixes', async () => {
+    const r = await runCli(['doctor', '--json', '--device', 'cpu']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.requested).toBe('cpu');
+    expect(report.ok).toBe(true);
+    expect(report.node.version).toBe(process.version);
+    expect(report.onnxruntimeNode.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const byName = Object.fromEntries(report.providers.map((p) => [p.provider, p]));
+    expect(Object.keys(byName)).toEqual(['cpu', 'cuda', 'webgpu']);
+    expect(byName.cpu!.available).toBe(true);
+    expect(byName.cpu!.reason).toMatch(/a session started and ran/);
+    if (report.nvidiaSmi.gpus === null) {
+      // A machine without a GPU (this one): both GPU providers missing, each saying why and what fixes it.
+      expect(byName.cuda!.available).toBe(false);
+      expect(byName.cuda!.reason.length).toBeGreaterThan(10);
+      expect(byName.cuda!.problems.join('\n')).toMatch(/libonnxruntime_providers_cuda.so|nvidia-smi/);
+      expect(byName.cuda!.fixes.join('\n')).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12|LD_LIBRARY_PATH/);
+      expect(byName.webgpu!.available).toBe(false);
+      expect(byName.webgpu!.reason).toMatch(/did not start|no WebGPU provider/);
+    }
+  });
+
+  it('--device cuda: exit 1 where CUDA would not work, with the reason in the verdict', async () => {
+    const r = await runCli(['doctor', '--device', 'cuda']);
+    const cudaWorks = /^\s+cuda\s+available/m.test(r.stdout);
+    expect(r.code, r.stderr).toBe(cudaWorks ? 0 : 1);
+    expect(r.stdout).toMatch(/^cam-localize doctor: cuda would/);
+    expect(r.stdout).toMatch(/^\s+provider\s+status\s+why$/m);
+    expect(r.stdout).toMatch(/^\s+cpu\s+available\s+a session started/m);
+    if (!cudaWorks) {
+      expect(r.stdout).toMatch(/cuda would NOT work: /);
+      expect(r.stdout).toMatch(/^To fix$/m);
+    }
+  });
+
+  it('refuses a bad device (exit 2), and webgpu:N because onnxruntime-node cannot pick an adapter', async () => {
+    const bad = await runCli(['doctor', '--device', 'gpu']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown device 'gpu'.*cuda:N/);
+    const webgpuN = await runCli(['doctor', '--device', 'webgpu:1']);
+    expect(webgpuN.code).toBe(2);
+    expect(webgpuN.stderr).toMatch(/cannot choose a WebGPU adapter/);
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * Sessions on the thread that calls them: picking the execution provider (with the reason) and
+ * running onnxruntime. `createSession` (session.ts) uses it directly on the main thread, or
+ * through the worker in session-thread-worker.ts.
+ */
+import { DeviceError, ModelError, UsageError } from '../errors.js';
+import type { DeviceSpec } from './device.js';
+import { formatDevice } from './device.js';
+import {
+  loadOrt,
+  type OrtModule,
+  type OrtResult,
+  type OrtSession,
+  type OrtSessionOptions,
+  type OrtTensor,
+} from './ort.js';
+import { availableProviders, deviceFailureAdvice, providerMissingError } from './providers.js';
+import { checkExtraInputs, checkInputDims, runOptions, sliceExtraInputs } from './run-inputs.js';
+import type {
+  DeviceChoice,
+  ExtraInput,
+  ModelSession,
+  OutputTensor,
+  Provider,
+  RunOptions,
+  SessionOptions,
+} from './types.js';
+
+function describeCause(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0]!.slice(0, 500) : String(e);
+}
+
+async function makeOrtSession(
+  ort: OrtModule,
+  model: Uint8Array | string,
+  provider: Provider,
+  deviceId: number | null,
+  options: SessionOptions,
+): Promise<OrtSession> {
+  const so: OrtSessionOptions = {
+    executionProviders:
+      provider === 'cpu'
+        ? ['cpu']
+        : [provider === 'cuda' && deviceId !== null ? { name: 'cuda', deviceId } : provider, 'cpu'],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+  if (options.intraOpThreads !== undefined) so.intraOpNumThreads = options.intraOpThreads;
+  if (options.interOpThreads !== undefined) so.interOpNumThreads = options.interOpThreads;
+  return typeof model === 'string'
+    ? await ort.InferenceSession.create(model, so)
+    : await ort.InferenceSession.create(model, so);
+}
+
+function isModelProblem(e: unknown): boolean {
+  const m = describeCause(e);
+  return /protobuf|INVALID_GRAPH|INVALID_PROTOBUF|NOT_IMPLEMENTED|Load model|Node \(|shape|Type Error/i.test(
+    m,
+  );
+}
+
+/**
+ * Creates an onnxruntime session on the calling thread, on the requested (already parsed)
+ * device; `auto` reports the provider it got and why. Throws DeviceError / ModelError.
+ */
+export async function openOrtSession(
+  model: Uint8Array | string,
+  device: DeviceSpec,
+  options: SessionOptions = {},
+): Promise<OrtModelSession> {
+  const file = options.file ?? (typeof model === 'string' ? model : undefined);
+  const where = file === undefined ? {} : { file };
+  const ort = await loadOrt();
+  const avail = await availableProviders();
+  const cuda = avail.find((a) => a.provider === 'cuda')!;
+  const requested = formatDevice(device);
+
+  let session: OrtSession | undefined;
+  let choice: DeviceChoice | undefined;
+  if (device.kind === 'cuda' || device.kind === 'webgpu') {
+    const kind = device.kind;
+    const entry = avail.find((a) => a.provider === kind)!;
+    if (!entry.installed) throw providerMissingError(kind, entry, file);
+    try {
+      session = await makeOrtSession(ort, model, kind, device.deviceId, options);
+      choice = { requested, provider: kind, reason: `${requested} as requested` };
+    } catch (cause) {
+      throw new DeviceError(
+        'E_DEVICE',
+        `device '${requested}' failed to start a session: ${describeCause(cause)}`,
+        {
+          cause,
+          ...where,
+          hint: deviceFailureAdvice(kind),
+        },
+      );
+    }
+  } else {
+    let reason =
+      device.kind === 'cpu' ? 'cpu as requested' : `auto: cpu; cuda not installed (${cuda.detail})`;
+    if (device.kind === 'auto' && cuda.installed) {
+      try {
+        session = await makeOrtSession(ort, model, 'cuda', null, options);
+        choice = { requested, provider: 'cuda', reason: 'auto: cuda (provider installed and started)' };
+      } catch (cause) {
+        session = undefined; // fall back to CPU
+        reason = `auto: cpu; cuda did not start: ${describeCause(cause)} (${deviceFailureAdvice('cuda')})`;
+      }
+    }
+    if (session === undefined) {
+      try {
+        session = await makeOrtSession(ort, model, 'cpu', null, options);
+        choice = { requested, provider: 'cpu', reason };
+      } catch (cause) {
+        throw new ModelError(
+          isModelProblem(cause) ? 'E_MODEL_FORMAT' : 'E_SESSION',
+          `onnxruntime cannot load the model: ${describeCause(cause)}`,
+          { cause, ...where },
+        );
+      }
+    }
+  }
+  return new OrtModelSession(ort, session, choice!, options, file);
+}
+
+/** A session that runs on the thread that calls it (run blocks that thread for the forward pass). */
+export class OrtModelSession implements ModelSession {
+  readonly thread = 'main' as const;
+  readonly provider: Provider;
+  readonly inputName: string;
+  readonly inputShape: readonly (number | string)[];
+  readonly extraInputNames: readonly string[];
+  readonly fixedBatch: number | null;
+  readonly outputNames: readonly string[];
+  private released = false;
+
+  constructor(
+    private readonly ort: OrtModule,
+    private readonly session: OrtSession,
+    readonly deviceChoice: DeviceChoice,
+    options: SessionOptions,
+    private readonly file: string | undefined,
+  ) {
+    this.provider = deviceChoice.provider;
+    const names = session.inputNames;
+    if (names.length === 0) {
+      throw new ModelError('E_MODEL_FORMAT', 'the model has no inputs', this.where());
+    }
+    this.inputName = names[0]!;
+    this.extraInputNames = names.slice(1);
+    const meta = session.inputMetadata[0];
+    const shape = meta?.isTensor ? meta.shape : [];
+    this.inputShape = shape.map((d) => (typeof d === 'number' && d >= 0 ? d : String(d)));
+    const b = this.inputShape[0];
+    this.fixedBatch = typeof b === 'number' && b > 0 ? b : null;
+    const wanted = options.outputs ?? session.outputNames;
+    for (const o of wanted) {
+      if (!session.outputNames.includes(o)) {
+        throw new ModelError(
+          'E_SESSION',
+          `'${o}' is not an output of the session (outputs: ${session.outputNames.join(', ')})`,
+          this.where(),
+        );
+      }
+    }
+    this.outputNames = [...wanted];
+  }
+
+  private where(): { file?: string } {
+    return this.file === undefined ? {} : { file: this.file };
+  }
+
+  async run(
+    input: Float32Array,
+    batch: number,
+    options?: readonly number[] | RunOptions,
+  ): Promise<Record<string, OutputTensor>> {
+    if (this.released) throw new UsageError('E_USAGE', 'the session was released');
+    const { dims, extra } = runOptions(options);
+    const full = checkInputDims(this.inputName, this.inputShape, input, batch, dims);
+    checkExtraInputs(this.extraInputNames, extra, batch);
+    const fixed = this.fixedBatch;
+    if (fixed === null || fixed === batch) return this.runOnce(input, full, extra ?? {});
+    if (batch % fixed !== 0) {
+      throw new UsageError(
+        'E_USAGE',
+        `the model takes batches of exactly ${fixed}; ${batch} is not a multiple of it`,
+      );
+    }
+    const per = input.length / batch;
+    const parts: Record<string, OutputTensor>[] = [];
+    for (let b = 0; b < batch; b += fixed) {
+      const slice = input.subarray(b * per, (b + fixed) * per);
+      const extraSlice = sliceExtraInputs(extra ?? {}, b, b + fixed);
+      parts.push(await this.runOnce(slice, [fixed, ...full.slice(1)], extraSlice));
+    }
+    const out: Record<string, OutputTensor> = {};
+    for (const name of this.outputNames) {
+      const first = parts[0]![name]!;
+      const chunk = first.data.length;
+      const data = new Float32Array(chunk * parts.length);
+      for (let i = 0; i < parts.length; i++) data.set(parts[i]![name]!.data, i * chunk);
+      out[name] = { data, dims: [(first.dims[0] ?? 1) * parts.length, ...first.dims.slice(1)] };
+    }
+    return out;
+  }
+
+  private tensorOf(t: ExtraInput): OrtTensor {
+    if (t.data instanceof BigInt64Array) return new this.ort.Tensor('int64', t.data, t.dims);
+    if (t.data instanceof Int32Array) return new this.ort.Tensor('int32', t.data, t.dims);
+    return new this.ort.Tensor('float32', t.data, t.dims);
+  }
+
+  private async runOnce(
+    input: Float32Array,
+    dims: number[],
+    extra: Readonly<Record<string, ExtraInput>>,
+  ): Promise<Record<string, OutputTensor>> {
+    const feeds: Record<string, OrtTensor> = {
+      [this.inputName]: new this.ort.Tensor('float32', input, dims),
+    };
+    for (const [name, t] of Object.entries(extra)) feeds[name] = this.tensorOf(t);
+    let result: OrtResult;
+    try {
+      result = await this.session.run(feeds, [...this.outputNames]);
+    } catch (cause) {
+      throw new ModelError(
+        'E_SESSION',
+        `inference failed on input [${dims.join(',')}]: ${describeCause(cause)}`,
+        {
+          cause,
+          ...this.where(),
+        },
+      );
+    } finally {
+      for (const t of Object.values(feeds)) t.dispose();
+    }
+    const out: Record<string, OutputTensor> = {};
+    for (const name of this.outputNames) {
+      const t = result[name];
+      if (t === undefined)
+        throw new ModelError('E_SESSION', `onnxruntime returned no '${name}'`, this.where());
+      const d = t.data;
+      const data = d instanceof Float32Array ? d : Float32Array.from(d as ArrayLike<number>, Number);
+      out[name] = { data, dims: t.dims.map(Number) };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.session.release();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
+}
