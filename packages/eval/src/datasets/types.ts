@@ -59,4 +59,11 @@ export interface ReadDatasetOptions {
   split?: 'train' | 'test' | 'all';
   /** Files read at once (XML annotations). Default 32. */
   concurrency?: number;
+  /**
+   * Let image, mask and annotation paths resolve outside the dataset root (absolute paths, `..`,
+   * symbolic links that lead out). Default false: such paths are refused (see confine.ts).
+   */
+  allowOutsideRoot?: boolean;
+  /** Problems listed in the one error a reader throws for a bad dataset. Default 20. */
+  maxProblems?: number;
 }
