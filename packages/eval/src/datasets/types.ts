@@ -31,6 +31,11 @@ export interface DatasetItem {
   boxClassNames?: string[];
   /** Ground-truth masks (wsolevaluation's mask metadata). */
   mask?: DatasetMask;
+  /**
+   * Set when the image lacked ground truth the rest of its dataset has (see ground-truth.ts): its
+   * ground truth was taken away so that it counts in no metric.
+   */
+  missingGroundTruth?: ('class label' | 'boxes' | 'mask')[];
 }
 
 export interface Dataset {
