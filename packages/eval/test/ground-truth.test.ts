@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Box, writeImage } from '@cam-localize/core';
@@ -24,14 +24,19 @@ const item = (id: string, extra: Partial<DatasetItem> = {}): DatasetItem => ({
   classIndex: 0,
   ...extra,
 });
+/** An item without a class label. */
+const unlabeled = (it: DatasetItem): DatasetItem => {
+  const { classIndex: _, ...rest } = it;
+  return rest;
+};
 
 describe('checkGroundTruth', () => {
   it('names the images without a label or boxes their dataset has, and strips their ground truth', () => {
     const items = [
       item('a'),
-      item('b', { classIndex: undefined }),
+      unlabeled(item('b')),
       item('c', { boxes: [] }),
-      item('d', { boxes: [], classIndex: undefined }),
+      unlabeled(item('d', { boxes: [] })),
     ];
     const check = checkGroundTruth(items);
     expect(check.incomplete).toEqual([
@@ -48,7 +53,7 @@ describe('checkGroundTruth', () => {
     expect(stripped[1]!.classIndex).toBeUndefined();
   });
   it('asks nothing a dataset does not carry: a folder without labels or boxes, a mask dataset without boxes', () => {
-    expect(checkGroundTruth([item('a', { boxes: [], classIndex: undefined })]).incomplete).toEqual([]);
+    expect(checkGroundTruth([unlabeled(item('a', { boxes: [] }))]).incomplete).toEqual([]);
     const masks = [item('a', { boxes: [], mask: { files: ['m.png'] } }), item('b', { boxes: [] })];
     expect(checkGroundTruth(masks).incomplete).toEqual([{ id: 'b', missing: ['mask'] }]);
   });

@@ -5,7 +5,7 @@
  * is entered once per real path, so links that loop (`sub/up -> ..`) end the walk instead of
  * repeating it. Links that lead outside the folder are refused unless `allowOutsideRoot`.
  */
-import { realpath, readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { confinementFor } from './confine.js';
 import { ProblemList } from './problems.js';
