@@ -198,7 +198,11 @@ async function run(root: string, flags: RunFlags): Promise<void> {
         try {
           const result = await evaluator.evaluate(outcome.inference, item, nameOf);
           const extraTargets = [];
-          const classes = resolveTargets(target, outcome.inference.scores, item.classIndex);
+          // An image stripped of its ground truth (it counts in no metric) has no class to target.
+          const classes =
+            item.missingGroundTruth && target.kind === 'gt'
+              ? []
+              : resolveTargets(target, outcome.inference.scores, item.classIndex);
           for (const [t, classIndex] of classes.entries()) {
             const map = await evaluator.mapOf(outcome.inference, classIndex, result);
             if (flags.saveCams !== undefined) {

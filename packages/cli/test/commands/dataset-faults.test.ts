@@ -99,6 +99,10 @@ describeWithTestBed('dataset faults in run and eval', () => {
     const allowed = await run(root, '--overwrite', '--allow-missing');
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.metrics.localization.gtKnownLoc).toBeCloseTo(50, 10);
+    // Under the protocol (target: the ground-truth class) the unlabelled image is not a failure either.
+    const protocol = await run(root, '--overwrite', '--allow-missing', '--protocol', 'wsolevaluation');
+    expect(protocol.code, protocol.stderr).toBe(0);
+    expect(protocol.metrics.images).toMatchObject({ ok: 3, failed: 0, scored: 2 });
   });
 
   it('a missing box line is named, counted, left out, and fails run and eval unless --allow-missing', async () => {
