@@ -131,8 +131,21 @@ describeWithTestBed('dataset faults in run and eval', () => {
     expect(refused.stderr).toContain(`${join(root, 'image_ids.txt')}:1:`);
     expect(refused.stderr).toContain('pass --allow-outside-root');
     expect(refused.stderr).toContain('3 problems in the dataset');
-    const allowed = await run(root, '--allow-outside-root');
+    const allowed = await run(root, '--allow-outside-root', '--save-cams', join(root, 'cams'));
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(allowed.metrics.images.ok).toBe(3);
+    const evalRefused = await runCli(['eval', root, '--cams', join(root, 'cams'), '--size', '128']);
+    expect(evalRefused.code).toBe(1);
+    expect(evalRefused.stderr).toContain('pass --allow-outside-root');
+    const evalAllowed = await runCli([
+      'eval',
+      root,
+      '--cams',
+      join(root, 'cams'),
+      '--size',
+      '128',
+      '--allow-outside-root',
+    ]);
+    expect(evalAllowed.code, evalAllowed.stderr).toBe(0);
   });
 });
