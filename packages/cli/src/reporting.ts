@@ -14,6 +14,7 @@ import {
   type EvaluationProtocol,
   LocalizationAccuracyEvaluator,
   PROTOCOLS,
+  PxapEvaluator,
   type ReportGalleryItem,
   type ReportInput,
   renderHtmlReport,
@@ -22,6 +23,7 @@ import {
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { scoresFromRanges } from './pipeline/image-evaluator.js';
+import { replayPxap } from './pipeline/pxap-record.js';
 import type { RunRecord } from './pipeline/records.js';
 import { RunDirectory, readRecords, writeJsonAtomic } from './pipeline/run-dir.js';
 
@@ -49,6 +51,17 @@ export interface RunMetrics {
     multiContour: boolean;
     iouLevels: readonly number[];
   } | null;
+  /** PxAP over the images with ground-truth masks (mask datasets), as `eval` computes it. */
+  readonly pxap?: { pxap: number; images: number } | null;
+  /** Why PxAP is undefined although masks were scored. */
+  readonly pxapError?: string;
+  /** Ground truth the metrics could not use, counted once for the run. */
+  readonly warnings: {
+    /** Images that lacked a label, boxes or mask the rest of the dataset has: in no metric. */
+    missingGroundTruth: { images: number; first: { id: string; missing: string[] }[] };
+    /** Ground-truth boxes that reached outside their image and were clipped to it. */
+    clippedBoxes: number;
+  };
 }
 
 export interface Summary {
@@ -96,6 +109,8 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     iouThresholds: protocol.iouThresholds,
     multiContour: protocol.multiContour,
   });
+  const pxapEvaluator = new PxapEvaluator({ thresholds });
+  const warnings: RunMetrics['warnings'] = { missingGroundTruth: { images: 0, first: [] }, clippedBoxes: 0 };
   const counts = { total: 0, ok: 0, failed: 0, scored: 0 };
   /** Scored images whose class the model knows: without any, class-based metrics mean nothing. */
   let classified = 0;
@@ -125,6 +140,13 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
       counts.scored++;
       if (record.gtClass !== undefined && record.gtClass >= 0) classified++;
       localization.accumulateDecisions(record.gtClass ?? -1, record.loc);
+    }
+    if (record.pxap) replayPxap(pxapEvaluator, record.pxap);
+    warnings.clippedBoxes += record.clippedBoxes ?? 0;
+    if (record.missingGroundTruth) {
+      const missing = warnings.missingGroundTruth;
+      missing.images++;
+      if (missing.first.length < 5) missing.first.push({ id: record.id, missing: record.missingGroundTruth });
     }
     if (record.boxAcc) {
       boxAccuracy.accumulateScores(
@@ -165,6 +187,16 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
 
   const loc = counts.scored > 0 ? localization.compute() : undefined;
   const boxes = boxAccuracy.imageCount > 0 ? boxAccuracy.compute() : undefined;
+  let pxap: RunMetrics['pxap'] = null;
+  let pxapError: string | undefined;
+  if (pxapEvaluator.imageCount > 0) {
+    try {
+      const result = pxapEvaluator.compute();
+      pxap = { pxap: result.pxap, images: result.count };
+    } catch (error) {
+      pxapError = error instanceof Error ? error.message : String(error);
+    }
+  }
   const metrics: RunMetrics = {
     protocol: protocol.name,
     images: counts,
@@ -187,6 +219,9 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
           iouLevels: protocol.iouThresholds,
         }
       : null,
+    pxap,
+    ...(pxapError === undefined ? {} : { pxapError }),
+    warnings,
   };
   const files = [join(dir, RunDirectory.RESULTS), csvPath];
   await writeJsonAtomic(join(dir, 'metrics.json'), metrics);
@@ -299,6 +334,9 @@ function metricRows(m: RunMetrics): ReportInput['metrics'] {
       });
     }
   }
+  if (m.pxap) {
+    rows.push({ name: 'PxAP', value: m.pxap.pxap, unit: '%', note: `over ${m.pxap.images} masks` });
+  }
   if (m.localization) {
     const l = m.localization;
     const rate = (value: number | null) =>
@@ -405,6 +443,20 @@ export function printSummary(
     const headline =
       m.maxBoxAccV2 !== null ? `MaxBoxAccV2 ${pct(m.maxBoxAccV2)}` : `MaxBoxAcc (V1) ${pct(m.maxBoxAccV1)}`;
     lines.push(`  ${headline} (${levels})`);
+  }
+  if (m.pxap) lines.push(`  PxAP ${pct(m.pxap.pxap)} over ${m.pxap.images} masks`);
+  if (m.pxapError) lines.push(`  PxAP not defined: ${m.pxapError}`);
+  const missing = m.warnings.missingGroundTruth;
+  if (missing.images > 0) {
+    const first = missing.first.map((f) => `${f.id} (no ${f.missing.join(', no ')})`).join(', ');
+    lines.push(
+      `  warning: ${missing.images} images lack ground truth the rest of the dataset has, and count in no metric: ${first}${missing.images > missing.first.length ? ', ...' : ''}`,
+    );
+  }
+  if (m.warnings.clippedBoxes > 0) {
+    lines.push(
+      `  warning: ${m.warnings.clippedBoxes} ground-truth boxes reached outside their image and were clipped to it`,
+    );
   }
   lines.push(
     `  wrote ${summary.files.map((f) => f.replace(`${summary.dir}/`, '')).join(', ')} in ${summary.dir}`,

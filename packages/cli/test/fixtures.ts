@@ -1,8 +1,9 @@
 /**
  * Small datasets for CLI tests, laid out in wsolevaluation's metadata format over the real
- * ILSVRC photos of the test bed (linked, never copied), plus deliberately broken images.
+ * ILSVRC photos of the test bed (the few used are copied in: a link out of the dataset folder is
+ * refused without --allow-outside-root), plus deliberately broken images.
  */
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shared } from '../../../test-support/testbed.js';
@@ -14,9 +15,10 @@ export const MOBILENET_V2 = shared('models', 'mobilenetv2-1.0-imagenet.onnx');
 /** The first `count` images of the ILSVRC sample as a wsolevaluation metadata folder; extra broken entries optional. */
 export function ilsvrcSubset(count: number, options: { broken?: boolean } = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'cam-ilsvrc-'));
-  symlinkSync(join(ILSVRC, 'images'), join(root, 'images'));
   const read = (name: string) => readFileSync(join(ILSVRC, name), 'utf8').trim().split('\n');
   const ids = read('image_ids.txt').slice(0, count);
+  mkdirSync(join(root, 'images'));
+  for (const id of ids) copyFileSync(join(ILSVRC, id), join(root, id));
   const keep = new Set(ids);
   const pick = (name: string) => read(name).filter((line) => keep.has(line.split(',')[0]!));
   const labels = pick('class_labels.txt');

@@ -68,6 +68,37 @@ export class ImageError extends CamLocalizeError {}
 export class CamError extends CamLocalizeError {}
 /** A labels / annotation / dataset / .npy file is malformed. */
 export class DataError extends CamLocalizeError {}
+/**
+ * Several problems found in one pass over a dataset's annotations (each a CamLocalizeError naming
+ * its file and line), reported together so that one run shows every fix to make. `problems` holds
+ * the first `problems.length` of `total`.
+ */
+export class DatasetProblemsError extends DataError {
+  readonly problems: readonly CamLocalizeError[];
+  readonly total: number;
+
+  constructor(root: string, problems: readonly CamLocalizeError[], total: number) {
+    const more = total > problems.length ? `; ... and ${total - problems.length} more` : '';
+    super(
+      'E_ANNOTATION',
+      `${total} problem${total === 1 ? '' : 's'} in the dataset ${root}: ${problems.map((p) => p.toOneLine()).join('; ')}${more}`,
+      { file: root, hint: 'fix them all, then run again' },
+    );
+    this.problems = problems;
+    this.total = total;
+  }
+
+  /** One problem a line (the CLI prints this), the count and the hint first. */
+  override toOneLine(): string {
+    const more =
+      this.total > this.problems.length ? [`  ... and ${this.total - this.problems.length} more`] : [];
+    return [
+      `${this.total} problem${this.total === 1 ? '' : 's'} in the dataset ${this.file} (${this.hint}):`,
+      ...this.problems.map((p) => `  ${p.toOneLine()}`),
+      ...more,
+    ].join('\n');
+  }
+}
 /** Bad options from the caller. */
 export class UsageError extends CamLocalizeError {}
 

@@ -8,6 +8,7 @@ export * from './datasets/index.js';
 export * from './evaluators/box-accuracy.js';
 export * from './evaluators/localization.js';
 export * from './evaluators/pxap.js';
+export * from './ground-truth.js';
 export * from './iou.js';
 export * from './masks.js';
 export * from './npy.js';

@@ -15,6 +15,8 @@ import {
   type Box,
   CamLocalizeError,
   describeError,
+  type ImageSize,
+  readImageSize,
   resampleScoreMap,
   type ScoreMap,
   UsageError,
@@ -22,6 +24,7 @@ import {
 import type { Dataset, DatasetItem } from './datasets/types.js';
 import { BoxAccuracyEvaluator, type BoxAccuracyResult } from './evaluators/box-accuracy.js';
 import { PxapEvaluator, type PxapResult } from './evaluators/pxap.js';
+import { clipBoxesToImage } from './ground-truth.js';
 import { resizeBoxWsol } from './iou.js';
 import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './masks.js';
 import { scoreMapPathCandidates } from './npy.js';
@@ -62,6 +65,11 @@ export interface ScoreCamOptions {
   signal?: AbortSignal;
   /** Decoder for mask images; default core's `loadImage`. */
   loadMask?: ReadMaskOptions['load'];
+  /**
+   * The size of an image whose layout does not store it (CUB, LOC_val_solution.csv); default
+   * core's `readImageSize` (the file's header, no pixel decoding), the size `run` decodes.
+   */
+  imageSize?: (file: string) => Promise<ImageSize>;
 }
 
 /**
@@ -96,6 +104,8 @@ export interface ScoreCamResult {
   problemCounts: Record<CamProblemKind, number>;
   /** How many maps needed resizing to the evaluation frame. */
   resized: number;
+  /** Ground-truth boxes that reached outside their image and were clipped to it (ground-truth.ts). */
+  clippedBoxes: number;
   aborted: boolean;
   protocol: string;
 }
@@ -134,6 +144,38 @@ export async function scoreCamDirectory(
   let done = 0;
   let aborted = false;
   const items = dataset.items;
+  let clippedBoxes = 0;
+
+  // Image sizes the layout does not store, from the files' headers (never the pixels).
+  const headerSizes = new Map<DatasetItem, ImageSize | string>();
+  const needSize = items.filter(
+    (i) => i.boxes.length > 0 && (i.width === undefined || i.height === undefined),
+  );
+  if (needSize.length > 0) {
+    const imageSize = options.imageSize ?? readImageSize;
+    let k = 0;
+    const reader = async () => {
+      while (k < needSize.length) {
+        const item = needSize[k++]!;
+        headerSizes.set(item, await imageSize(item.file).catch((e: unknown) => describeError(e)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(16, needSize.length) }, reader));
+  }
+  /** The item's boxes clipped to its image and brought to the evaluation frame, or why they cannot be. */
+  const boxesInFrame = (item: DatasetItem): Box[] | string => {
+    let width = item.width;
+    let height = item.height;
+    if (width === undefined || height === undefined) {
+      const header = headerSizes.get(item);
+      if (header === undefined || typeof header === 'string')
+        return `no image size (the layout stores none, and the image header cannot be read: ${header ?? 'no file'})`;
+      ({ width, height } = header);
+    }
+    const clipped = clipBoxesToImage(item.boxes, width, height);
+    clippedBoxes += clipped.clipped;
+    return clipped.boxes.map((b) => resizeBoxWsol(b, width, height, size, size));
+  };
 
   const scoreOne = async (item: DatasetItem): Promise<void> => {
     let candidates: string[];
@@ -154,15 +196,16 @@ export async function scoreCamDirectory(
       );
       return;
     }
-    if (useBoxes && (item.width === undefined || item.height === undefined)) {
-      report(
-        item.id,
-        candidates[0]!,
-        'no-image-size',
-        'the dataset gives no image size, so boxes cannot be rescaled',
-      );
-      if (!hasMask) return;
-      useBoxes = false;
+    let gt: Box[] = [];
+    if (useBoxes) {
+      const framed = boxesInFrame(item);
+      if (typeof framed === 'string') {
+        report(item.id, candidates[0]!, 'no-image-size', framed);
+        if (!hasMask) return;
+        useBoxes = false;
+      } else {
+        gt = framed;
+      }
     }
     const loaded = await loadCamForEval(candidates, size, resample);
     if (!loaded.ok) {
@@ -173,7 +216,6 @@ export async function scoreCamDirectory(
     if (loaded.resized) resized++;
     let counted = false;
     if (useBoxes) {
-      const gt: Box[] = item.boxes.map((b) => resizeBoxWsol(b, item.width!, item.height!, size, size));
       try {
         evaluator.accumulateValues(normalized, width, height, gt);
         counted = true;
@@ -243,17 +285,12 @@ export async function scoreCamDirectory(
           progress();
           continue;
         }
-        if (item.width === undefined || item.height === undefined) {
-          report(
-            item.id,
-            candidates[0]!,
-            'no-image-size',
-            'the dataset gives no image size, so boxes cannot be rescaled',
-          );
+        const gtBoxes = boxesInFrame(item);
+        if (typeof gtBoxes === 'string') {
+          report(item.id, candidates[0]!, 'no-image-size', gtBoxes);
           progress();
           continue;
         }
-        const gtBoxes = item.boxes.map((b) => resizeBoxWsol(b, item.width!, item.height!, size, size));
         files.push({ id: item.id, candidates, gtBoxes });
         sentItems.push(item);
       }
@@ -334,6 +371,7 @@ export async function scoreCamDirectory(
     problems,
     problemCounts,
     resized,
+    clippedBoxes,
     aborted,
     protocol: WSOL_PROTOCOL.name,
   };

@@ -3,6 +3,7 @@ import { readDataset, scoreCamDirectory } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import { positiveInteger } from '../options.js';
+import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
 import { Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
 import { boxAccuracyJson } from '../reporting.js';
@@ -19,6 +20,8 @@ interface EvalFlags {
   limit?: number;
   out?: string;
   json?: boolean;
+  allowOutsideRoot?: boolean;
+  allowMissing?: boolean;
 }
 
 /**
@@ -54,11 +57,17 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
     .option('--out <file>', 'also write the metrics JSON to this file')
     .option('--json', 'print the metrics as JSON on stdout')
+    .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
+    .option('--allow-missing', 'exit 0 although some images lack their boxes or mask')
     .action(async (root: string, flags: EvalFlags) => {
-      const dataset = await readDataset(
-        resolve(root),
-        flags.split === undefined ? {} : { split: flags.split },
-      );
+      const dataset = await readDataset(resolve(root), {
+        ...(flags.split === undefined ? {} : { split: flags.split }),
+        allowOutsideRoot: flags.allowOutsideRoot === true,
+      });
+      // eval scores no class: only missing boxes or masks matter here.
+      const boxesAndMasks = dataset.items.map(({ classIndex: _, ...item }) => item);
+      const checked = checkedItems(boxesAndMasks, 'eval', flags.allowMissing === true);
+      dataset.items = checked.items;
       if (flags.limit !== undefined) dataset.items = dataset.items.slice(0, flags.limit);
       const iouThresholds = (flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50'))
         .split(',')
@@ -95,6 +104,7 @@ export function registerEval(program: Command): void {
         ...(result.pxapError ? { pxapError: result.pxapError } : {}),
         problems: result.problemCounts,
         resized: result.resized,
+        warnings: { missingGroundTruth: missingSummary(checked.check), clippedBoxes: result.clippedBoxes },
       };
       for (const problem of result.problems.slice(0, 20)) {
         process.stderr.write(`cam-localize: ${problem.file}: ${problem.message}\n`);
@@ -117,6 +127,11 @@ export function registerEval(program: Command): void {
       );
       if (flags.out) await writeJsonAtomic(flags.out, metrics);
       if (flags.json) process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+      if (result.clippedBoxes > 0)
+        process.stderr.write(
+          `eval: warning: ${result.clippedBoxes} ground-truth boxes reached outside their image and were clipped to it\n`,
+        );
       if (result.scored === 0) process.exitCode = 1;
+      if (checked.check.incomplete.length > 0 && !flags.allowMissing) process.exitCode = 1;
     });
 }

@@ -30,6 +30,7 @@ import {
 } from '../options.js';
 import { CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
+import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import type { RunWork } from '../pipeline/image-work.js';
 import { Progress } from '../pipeline/progress.js';
@@ -51,6 +52,8 @@ interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags {
   split?: 'train' | 'test' | 'all';
   gallery: number;
   report: boolean;
+  allowOutsideRoot?: boolean;
+  allowMissing?: boolean;
 }
 
 /** `cam-localize run <dataset>`: predict, localize, evaluate and report over a whole dataset. */
@@ -83,6 +86,8 @@ export function registerRun(program: Command): void {
     .option('--gallery <n>', 'best and worst examples in the report', (v) => Number(v), 8)
     .option('--no-report', 'skip the Markdown/HTML reports')
     .option('--json', 'print the metrics as JSON on stdout')
+    .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
+    .option('--allow-missing', 'exit 0 although some images lack their class label or boxes')
     .action(async (root: string, flags: RunFlags) => {
       await run(root, flags);
     });
@@ -94,8 +99,9 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   const dataset = await readDataset(resolve(root), {
     ...(flags.split === undefined ? {} : { split: flags.split }),
     ...(flags.labels === undefined ? {} : { labels: flags.labels }),
+    allowOutsideRoot: flags.allowOutsideRoot === true,
   });
-  let items: DatasetItem[] = dataset.items;
+  let items: DatasetItem[] = checkedItems(dataset.items, 'run', flags.allowMissing === true).items;
   if (flags.limit !== undefined) items = items.slice(0, flags.limit);
   if (items.length === 0) throw new UsageError('E_USAGE', `no images in ${root}`);
 
@@ -217,6 +223,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     throughput: pipeline.describeStats(),
   });
   if (summary.metrics.images.failed > 0) process.exitCode = 1;
+  if (summary.metrics.warnings.missingGroundTruth.images > 0 && !flags.allowMissing) process.exitCode = 1;
   if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
 }
 

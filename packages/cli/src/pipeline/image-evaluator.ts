@@ -12,6 +12,7 @@ import {
 } from '@cam-localize/core';
 import {
   BoxAccuracyEvaluator,
+  clipBoxesToImage,
   type DatasetItem,
   type EvaluationProtocol,
   LocalizationAccuracyEvaluator,
@@ -21,6 +22,7 @@ import {
 } from '@cam-localize/eval';
 import { type ThresholdSpec, thresholdGrid, wsolBoxes } from '@cam-localize/localize';
 import { boxToJson, localizeCam } from './localize-cam.js';
+import { pxapOfImage } from './pxap-record.js';
 import type { ClassResult, RunRecord } from './records.js';
 
 export interface ImageEvaluationSettings {
@@ -171,6 +173,13 @@ export class ImageEvaluator {
       );
     }
 
+    // PxAP scores the same map as MaxBoxAcc, against the mask read as `eval` reads it.
+    const pxap =
+      item.mask === undefined
+        ? undefined
+        : await pxapOfImage((truth ?? predicted).evalMap, item, this.boxAccuracy.thresholds);
+    const clipped = this.clippedGroundTruth(item, inference);
+
     const record: RunRecord = {
       id: item.id,
       file: item.file,
@@ -179,7 +188,9 @@ export class ImageEvaluator {
       height: geometry.originalHeight,
       ...(gtClass === undefined ? {} : { gtClass }),
       ...(gtClass !== undefined && nameOf(gtClass) !== undefined ? { gtName: nameOf(gtClass)! } : {}),
-      ...(item.boxes.length > 0 ? { gtBoxes: item.boxes.map(boxToJson) } : {}),
+      ...(item.boxes.length > 0 ? { gtBoxes: clipped.boxes.map(boxToJson) } : {}),
+      ...(clipped.clipped > 0 ? { clippedBoxes: clipped.clipped } : {}),
+      ...(item.missingGroundTruth ? { missingGroundTruth: item.missingGroundTruth } : {}),
       top: Array.from(inference.ranked, (c) => ({
         class: c,
         ...(nameOf(c) === undefined ? {} : { name: nameOf(c)! }),
@@ -189,6 +200,7 @@ export class ImageEvaluator {
       ...(truthResult ? { groundTruth: truthResult } : {}),
       ...(loc ? { loc } : {}),
       ...(boxAcc ? { boxAcc } : {}),
+      ...(pxap ? { pxap } : {}),
     };
     return { record, predicted: predictedResult, groundTruth: truthResult, maps };
   }
@@ -226,20 +238,32 @@ export class ImageEvaluator {
     return { evalMap: localized.inputMap, evalBoxes: localized.boxes, boxes: localized.boxes };
   }
 
+  /**
+   * The item's ground-truth boxes clipped to its image (the dataset's size, else the decoded one):
+   * the one rule (eval's ground-truth.ts) every metric below sees.
+   */
+  private clippedGroundTruth(item: DatasetItem, inference: Inference): { boxes: Box[]; clipped: number } {
+    const { originalWidth, originalHeight } = inference.prepared.geometry;
+    return clipBoxesToImage(item.boxes, item.width ?? originalWidth, item.height ?? originalHeight);
+  }
+
   /** Ground-truth boxes in the frame the protocol scores localization in. */
   private groundTruthInFrame(item: DatasetItem, width: number, height: number, inference: Inference): Box[] {
+    const { boxes } = this.clippedGroundTruth(item, inference);
     if (this.protocol.gtBoxes === 'resize-truncate') {
       const { inputWidth, inputHeight } = inference.prepared.geometry;
       const w = item.width ?? width;
       const h = item.height ?? height;
-      return item.boxes.map((b) => resizeBoxWsol(b, w, h, inputWidth, inputHeight));
+      return boxes.map((b) => resizeBoxWsol(b, w, h, inputWidth, inputHeight));
     }
-    return item.boxes;
+    return boxes;
   }
 
   /** MaxBoxAcc's map frame for tool mode: GT boxes in model-input pixels (clipped to the crop). */
   private gtInInput(item: DatasetItem, inference: Inference): Box[] {
-    return item.boxes.map((b) => boxToInput(inference.prepared.geometry, b));
+    return this.clippedGroundTruth(item, inference).boxes.map((b) =>
+      boxToInput(inference.prepared.geometry, b),
+    );
   }
 }
 

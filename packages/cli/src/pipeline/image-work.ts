@@ -113,7 +113,11 @@ export class ImageWorker {
     const result = await evaluator.evaluate(inference, item, this.nameOf);
     const { geometry, image } = inference.prepared;
     const extraTargets = [];
-    const classes = resolveTargets(work.target, inference.scores, item.classIndex);
+    // An image stripped of its ground truth (it counts in no metric) has no class to target.
+    const classes =
+      item.missingGroundTruth && work.target.kind === 'gt'
+        ? []
+        : resolveTargets(work.target, inference.scores, item.classIndex);
     for (const [t, classIndex] of classes.entries()) {
       const map = await evaluator.mapOf(inference, classIndex, result);
       if (work.saveCams !== undefined) {

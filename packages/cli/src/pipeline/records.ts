@@ -1,3 +1,4 @@
+import type { PxapRecord } from './pxap-record.js';
 import type { ImageRecordBase } from './run-dir.js';
 
 export type JsonBox = [number, number, number, number];
@@ -44,5 +45,11 @@ export interface RunRecord extends ImageRecordBase {
    * where this image's best box reaches that IoU. Enough to replay the evaluator exactly.
    */
   readonly boxAcc?: Record<string, [number, number][]>;
+  /** PxAP histograms of the scored map over the image's ground-truth mask (mask datasets). */
+  readonly pxap?: PxapRecord;
+  /** Ground-truth boxes that reached outside the image and were clipped to it. */
+  readonly clippedBoxes?: number;
+  /** What ground truth the image lacked (it then counts in no metric). */
+  readonly missingGroundTruth?: string[];
   readonly timing?: { prepareMs: number; inferMs: number; camMs: number };
 }

@@ -140,6 +140,32 @@ export async function loadImage(
   return { width, height, data, file: name };
 }
 
+/** An image's upright size, as `loadImage` would decode it. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * The size of an image file from its header alone (no pixel decoding), upright: EXIF orientations
+ * 5 to 8 swap width and height, as `loadImage` does when it applies them. Throws ImageError
+ * (E_IMAGE_READ) naming the file when it cannot be read or its header gives no size.
+ */
+export async function readImageSize(file: string): Promise<ImageSize> {
+  const sharp = await getSharp();
+  let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
+  try {
+    meta = await sharp(file, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeError(file, error);
+  }
+  if (meta.width === undefined || meta.height === undefined) {
+    throw new ImageError('E_IMAGE_READ', 'the image header gives no size', { file });
+  }
+  const swap = meta.orientation !== undefined && meta.orientation >= 5;
+  return swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+}
+
 function decodeError(name: string, error: unknown): ImageError {
   const raw = error instanceof Error ? error.message : String(error);
   const first = raw.split('\n')[0]!.trim();

@@ -9,6 +9,7 @@ import {
   encodeImage,
   formatFromPath,
   loadImage,
+  readImageSize,
   writeImage,
 } from '../../src/image/sharp-codec.js';
 import { rgbImage } from '../../src/image/types.js';
@@ -226,5 +227,34 @@ describe('native code stays lazy', () => {
     expect(users.map((f) => f.slice(root.length))).toEqual(['image/sharp-codec.ts']);
     const text = readFileSync(join(root, 'image/sharp-codec.ts'), 'utf8');
     expect(text).not.toMatch(/^import[^;]*from 'sharp'/m);
+  });
+});
+
+describe('readImageSize', () => {
+  it('gives the upright size loadImage decodes, from the header (EXIF orientation included)', async () => {
+    for (const orientation of [1, 3, 6, 8]) {
+      const file = join(dir, `size-${orientation}.jpg`);
+      writeFileSync(file, await orientedJpeg(orientation));
+      const decoded = await loadImage(file);
+      expect(await readImageSize(file)).toEqual({ width: decoded.width, height: decoded.height });
+    }
+  });
+  it('does not decode the pixels: a PNG cut after its header still gives its size', async () => {
+    const file = join(dir, 'size-truncated.png');
+    const whole = await sharp({
+      create: { width: 3000, height: 2000, channels: 3, background: { r: 10, g: 20, b: 30 } },
+    })
+      .png()
+      .toBuffer();
+    writeFileSync(file, whole.subarray(0, 100));
+    expect(await readImageSize(file)).toEqual({ width: 3000, height: 2000 });
+    await expectImageError(loadImage(file), 'E_IMAGE_READ', file);
+  });
+  it('names the file it cannot read', async () => {
+    const file = join(dir, 'size-missing.jpg');
+    await expectImageError(readImageSize(file), 'E_IMAGE_READ', file);
+    const text = join(dir, 'size-text.jpg');
+    writeFileSync(text, 'not an image');
+    await expectImageError(readImageSize(text), 'E_IMAGE_READ', text);
   });
 });

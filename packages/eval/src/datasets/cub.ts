@@ -7,7 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { confinementFor } from './confine.js';
 import { parseClassList } from './labels.js';
+import { ProblemList } from './problems.js';
 import { checkBox, dataError, lines, parseIndex, parseNumber, readText } from './text.js';
 import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
 
@@ -19,22 +21,29 @@ export async function readCubDataset(root: string, options: ReadDatasetOptions =
   const absRoot = resolve(root);
   const imageRoot = resolve(absRoot, options.imageRoot ?? 'images');
   const split = options.split ?? 'test';
+  const problems = new ProblemList(absRoot, options.maxProblems);
+  const confine = confinementFor(absRoot, options);
   const byNumber = new Map<string, { item: DatasetItem; line: number }>();
   const order: string[] = [];
 
   const imagesFile = join(absRoot, 'images.txt');
   for (const { n, text } of lines(await readText(imagesFile))) {
-    const m = /^\s*(\S+)\s+(.+?)\s*$/.exec(text);
-    if (m === null) throw dataError(imagesFile, n, 'expected `<image number> <path>`');
-    const key = String(parseIndex(m[1]!, imagesFile, n, 'image number'));
-    if (byNumber.has(key))
-      throw dataError(
-        imagesFile,
-        n,
-        `image number ${key} repeated (first on line ${byNumber.get(key)!.line})`,
-      );
-    byNumber.set(key, { item: { id: m[2]!, file: resolve(imageRoot, m[2]!), boxes: [] }, line: n });
-    order.push(key);
+    problems.guard(() => {
+      const m = /^\s*(\S+)\s+(.+?)\s*$/.exec(text);
+      if (m === null) throw dataError(imagesFile, n, 'expected `<image number> <path>`');
+      const key = String(parseIndex(m[1]!, imagesFile, n, 'image number'));
+      if (byNumber.has(key))
+        throw dataError(
+          imagesFile,
+          n,
+          `image number ${key} repeated (first on line ${byNumber.get(key)!.line})`,
+        );
+      const file = resolve(imageRoot, m[2]!);
+      byNumber.set(key, { item: { id: m[2]!, file, boxes: [] }, line: n });
+      order.push(key);
+      // Registered even when refused, so that its other lines raise no second problem.
+      confine.assert(file, m[2]!, imagesFile, n);
+    });
   }
 
   const columns = (file: string, n: number, text: string, count: number, shape: string) => {
@@ -50,41 +59,55 @@ export async function readCubDataset(root: string, options: ReadDatasetOptions =
   const labelsFile = join(absRoot, 'image_class_labels.txt');
   if (existsSync(labelsFile)) {
     for (const { n, text } of lines(await readText(labelsFile))) {
-      const { f, item } = columns(labelsFile, n, text, 2, '<image number> <class>');
-      const c = parseIndex(f[1]!, labelsFile, n, 'class');
-      if (c < 1) throw dataError(labelsFile, n, `class ${c} out of range (CUB classes start at 1)`);
-      item.classIndex = c - 1;
+      problems.guard(() => {
+        const { f, item } = columns(labelsFile, n, text, 2, '<image number> <class>');
+        const c = parseIndex(f[1]!, labelsFile, n, 'class');
+        if (c < 1) throw dataError(labelsFile, n, `class ${c} out of range (CUB classes start at 1)`);
+        item.classIndex = c - 1;
+      });
     }
   }
 
   const boxesFile = join(absRoot, 'bounding_boxes.txt');
   for (const { n, text } of lines(await readText(boxesFile))) {
-    const { f, item } = columns(boxesFile, n, text, 5, '<image number> <x> <y> <width> <height>');
-    const x = parseNumber(f[1]!, boxesFile, n, 'x');
-    const y = parseNumber(f[2]!, boxesFile, n, 'y');
-    const w = parseNumber(f[3]!, boxesFile, n, 'width');
-    const h = parseNumber(f[4]!, boxesFile, n, 'height');
-    const box = { x0: x, y0: y, x1: x + w, y1: y + h };
-    checkBox(box, boxesFile, n);
-    item.boxes.push(box);
+    problems.guard(() => {
+      const { f, item } = columns(boxesFile, n, text, 5, '<image number> <x> <y> <width> <height>');
+      const x = parseNumber(f[1]!, boxesFile, n, 'x');
+      const y = parseNumber(f[2]!, boxesFile, n, 'y');
+      const w = parseNumber(f[3]!, boxesFile, n, 'width');
+      const h = parseNumber(f[4]!, boxesFile, n, 'height');
+      const box = { x0: x, y0: y, x1: x + w, y1: y + h };
+      checkBox(box, boxesFile, n);
+      item.boxes.push(box);
+    });
   }
 
   let selected = order;
   if (split !== 'all') {
     const splitFile = join(absRoot, 'train_test_split.txt');
     const isTrain = new Map<string, boolean>();
+    /** Images whose split line is bad: reported once, not again as 'no split'. */
+    const badLine = new Set<string>();
     for (const { n, text } of lines(await readText(splitFile))) {
-      const { f } = columns(splitFile, n, text, 2, '<image number> <is training image>');
-      if (f[1] !== '0' && f[1] !== '1')
-        throw dataError(splitFile, n, `split flag must be 0 or 1, got ${JSON.stringify(f[1])}`);
-      isTrain.set(String(Number(f[0])), f[1] === '1');
+      badLine.add(String(Number(text.trim().split(/\s+/)[0])));
+      problems.guard(() => {
+        const { f } = columns(splitFile, n, text, 2, '<image number> <is training image>');
+        if (f[1] !== '0' && f[1] !== '1')
+          throw dataError(splitFile, n, `split flag must be 0 or 1, got ${JSON.stringify(f[1])}`);
+        isTrain.set(String(Number(f[0])), f[1] === '1');
+        badLine.delete(String(Number(f[0])));
+      });
     }
     selected = order.filter((k) => {
       const t = isTrain.get(k);
-      if (t === undefined) throw dataError(splitFile, undefined, `image number ${k} has no split`);
+      if (t === undefined) {
+        if (!badLine.has(k)) problems.add(dataError(splitFile, undefined, `image number ${k} has no split`));
+        return false;
+      }
       return t === (split === 'train');
     });
   }
+  problems.throwIfAny();
 
   const dataset: Dataset = {
     root: absRoot,

@@ -8,7 +8,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Box } from '@cam-localize/core';
+import { confinementFor } from './confine.js';
 import { type ClassList, readClassList } from './labels.js';
+import { ProblemList } from './problems.js';
 import { checkBox, dataError, lines, parseNumber, readText } from './text.js';
 import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
 
@@ -43,49 +45,55 @@ export async function readImagenetCsv(rootOrCsv: string, options: ReadDatasetOpt
   if (rows.length === 0 || !/^ImageId\s*,\s*PredictionString\s*$/i.test(rows[0]!.text)) {
     throw dataError(csv, rows[0]?.n ?? 1, 'expected the header `ImageId,PredictionString`');
   }
+  const problems = new ProblemList(absRoot, options.maxProblems);
+  const confine = confinementFor(absRoot, options);
   const seen = new Set<string>();
   const items: DatasetItem[] = [];
   for (const { n, text } of rows.slice(1)) {
-    const comma = text.indexOf(',');
-    if (comma < 0) throw dataError(csv, n, 'expected `<ImageId>,<PredictionString>`');
-    const imageId = text.slice(0, comma).trim();
-    if (imageId === '') throw dataError(csv, n, 'empty ImageId');
-    if (seen.has(imageId)) throw dataError(csv, n, `ImageId ${imageId} repeated`);
-    seen.add(imageId);
-    const tokens = text
-      .slice(comma + 1)
-      .trim()
-      .split(/\s+/)
-      .filter((t) => t !== '');
-    if (tokens.length % 5 !== 0) {
-      throw dataError(
-        csv,
-        n,
-        `PredictionString has ${tokens.length} tokens, expected groups of 5 (wnid x0 y0 x1 y1)`,
-      );
-    }
-    const boxes: Box[] = [];
-    const names: string[] = [];
-    for (let i = 0; i < tokens.length; i += 5) {
-      const box = {
-        x0: parseNumber(tokens[i + 1]!, csv, n, 'x0'),
-        y0: parseNumber(tokens[i + 2]!, csv, n, 'y0'),
-        x1: parseNumber(tokens[i + 3]!, csv, n, 'x1'),
-        y1: parseNumber(tokens[i + 4]!, csv, n, 'y1'),
-      };
-      checkBox(box, csv, n);
-      boxes.push(box);
-      names.push(tokens[i]!);
-    }
-    const file = join(imageDir, `${imageId}.JPEG`);
-    const item: DatasetItem = { id: relative(absRoot, file).split(sep).join('/'), file, boxes };
-    if (names.length > 0) {
-      item.boxClassNames = names;
-      item.className = names[0]!;
-      item.classIndex = classes !== undefined ? classes.indexOf(names[0]!) : -1;
-    }
-    items.push(item);
+    problems.guard(() => {
+      const comma = text.indexOf(',');
+      if (comma < 0) throw dataError(csv, n, 'expected `<ImageId>,<PredictionString>`');
+      const imageId = text.slice(0, comma).trim();
+      if (imageId === '') throw dataError(csv, n, 'empty ImageId');
+      if (seen.has(imageId)) throw dataError(csv, n, `ImageId ${imageId} repeated`);
+      seen.add(imageId);
+      const tokens = text
+        .slice(comma + 1)
+        .trim()
+        .split(/\s+/)
+        .filter((t) => t !== '');
+      if (tokens.length % 5 !== 0) {
+        throw dataError(
+          csv,
+          n,
+          `PredictionString has ${tokens.length} tokens, expected groups of 5 (wnid x0 y0 x1 y1)`,
+        );
+      }
+      const boxes: Box[] = [];
+      const names: string[] = [];
+      for (let i = 0; i < tokens.length; i += 5) {
+        const box = {
+          x0: parseNumber(tokens[i + 1]!, csv, n, 'x0'),
+          y0: parseNumber(tokens[i + 2]!, csv, n, 'y0'),
+          x1: parseNumber(tokens[i + 3]!, csv, n, 'x1'),
+          y1: parseNumber(tokens[i + 4]!, csv, n, 'y1'),
+        };
+        checkBox(box, csv, n);
+        boxes.push(box);
+        names.push(tokens[i]!);
+      }
+      const file = join(imageDir, `${imageId}.JPEG`);
+      confine.assert(file, imageId, csv, n);
+      const item: DatasetItem = { id: relative(absRoot, file).split(sep).join('/'), file, boxes };
+      if (names.length > 0) {
+        item.boxClassNames = names;
+        item.className = names[0]!;
+        item.classIndex = classes !== undefined ? classes.indexOf(names[0]!) : -1;
+      }
+      items.push(item);
+    });
   }
+  problems.throwIfAny();
   const dataset: Dataset = { root: absRoot, format: 'imagenet-csv', items };
   if (classes !== undefined) {
     dataset.classNames = classes.names;

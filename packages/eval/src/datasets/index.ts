@@ -61,7 +61,7 @@ export async function readDataset(root: string, options: ReadDatasetOptions = {}
     case 'imagenet-csv':
       return readImagenetCsv(root, options);
     case 'folder':
-      return readImageFolder(root);
+      return readImageFolder(root, options);
     default:
       throw new UsageError('E_USAGE', `unknown dataset format ${JSON.stringify(format)}`, {
         hint: `one of ${DATASET_FORMATS.join(', ')}`,

@@ -31,6 +31,11 @@ export interface DatasetItem {
   boxClassNames?: string[];
   /** Ground-truth masks (wsolevaluation's mask metadata). */
   mask?: DatasetMask;
+  /**
+   * Set when the image lacked ground truth the rest of its dataset has (see ground-truth.ts): its
+   * ground truth was taken away so that it counts in no metric.
+   */
+  missingGroundTruth?: ('class label' | 'boxes' | 'mask')[];
 }
 
 export interface Dataset {
@@ -59,4 +64,11 @@ export interface ReadDatasetOptions {
   split?: 'train' | 'test' | 'all';
   /** Files read at once (XML annotations). Default 32. */
   concurrency?: number;
+  /**
+   * Let image, mask and annotation paths resolve outside the dataset root (absolute paths, `..`,
+   * symbolic links that lead out). Default false: such paths are refused (see confine.ts).
+   */
+  allowOutsideRoot?: boolean;
+  /** Problems listed in the one error a reader throws for a bad dataset. Default 20. */
+  maxProblems?: number;
 }

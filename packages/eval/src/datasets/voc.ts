@@ -9,7 +9,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type { Box } from '@cam-localize/core';
+import { confinementFor } from './confine.js';
 import { type ClassList, readClassList } from './labels.js';
+import { ProblemList } from './problems.js';
 import { checkBox, dataError, parseNumber, readText } from './text.js';
 import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
 import { child, children, parseXml, type XmlElement } from './xml.js';
@@ -130,36 +132,48 @@ export async function readVocDataset(root: string, options: ReadDatasetOptions =
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (xmlFiles.length === 0) throw dataError(annDir, undefined, 'no .xml annotation files');
 
-  const items = await mapLimit(xmlFiles, options.concurrency ?? 32, async (name): Promise<DatasetItem> => {
-    const file = join(annDir, name);
-    const ann = parseVocAnnotation(await readText(file), file);
-    const stem = basename(name, extname(name));
-    const image =
-      (ann.filename !== undefined ? (byName.get(ann.filename) ?? byStem.get(ann.filename)) : undefined) ??
-      byStem.get(stem) ??
-      (ann.filename !== undefined ? byStem.get(basename(ann.filename, extname(ann.filename))) : undefined);
-    if (image === undefined) {
-      throw dataError(
-        file,
-        undefined,
-        `no image for this annotation in ${imageDir}`,
-        `expected ${stem}.jpg or <filename>`,
-      );
-    }
-    const item: DatasetItem = { id: toId(absRoot, image), file: image, boxes: ann.objects.map((o) => o.box) };
-    if (ann.width !== undefined && ann.height !== undefined) {
-      item.width = ann.width;
-      item.height = ann.height;
-    }
-    if (ann.objects.length > 0) {
-      item.boxClassNames = ann.objects.map((o) => o.name);
-      const first = ann.objects[0]!.name;
-      item.className = first;
-      if (classes !== undefined) item.classIndex = classes.indexOf(first);
-      else item.classIndex = -1;
-    }
-    return item;
-  });
+  const problems = new ProblemList(absRoot, options.maxProblems);
+  const confine = confinementFor(absRoot, options);
+  const read = await mapLimit(xmlFiles, options.concurrency ?? 32, (name) =>
+    problems.guardAsync(async (): Promise<DatasetItem> => {
+      const file = join(annDir, name);
+      confine.assert(file, undefined, file);
+      const ann = parseVocAnnotation(await readText(file), file);
+      const stem = basename(name, extname(name));
+      const image =
+        (ann.filename !== undefined ? (byName.get(ann.filename) ?? byStem.get(ann.filename)) : undefined) ??
+        byStem.get(stem) ??
+        (ann.filename !== undefined ? byStem.get(basename(ann.filename, extname(ann.filename))) : undefined);
+      if (image === undefined) {
+        throw dataError(
+          file,
+          undefined,
+          `no image for this annotation in ${imageDir}`,
+          `expected ${stem}.jpg or <filename>`,
+        );
+      }
+      confine.assert(image, undefined, file);
+      const item: DatasetItem = {
+        id: toId(absRoot, image),
+        file: image,
+        boxes: ann.objects.map((o) => o.box),
+      };
+      if (ann.width !== undefined && ann.height !== undefined) {
+        item.width = ann.width;
+        item.height = ann.height;
+      }
+      if (ann.objects.length > 0) {
+        item.boxClassNames = ann.objects.map((o) => o.name);
+        const first = ann.objects[0]!.name;
+        item.className = first;
+        if (classes !== undefined) item.classIndex = classes.indexOf(first);
+        else item.classIndex = -1;
+      }
+      return item;
+    }),
+  );
+  problems.throwIfAny();
+  const items = read.filter((item): item is DatasetItem => item !== undefined);
 
   const dataset: Dataset = { root: absRoot, format: 'voc-xml', items };
   if (classes !== undefined) {

@@ -12,9 +12,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Box } from '@cam-localize/core';
+import { confinementFor } from './confine.js';
 import { readClassList } from './labels.js';
+import { ProblemList } from './problems.js';
 import { checkBox, dataError, lines, parseIndex, parseNumber, parsePositive, readText } from './text.js';
-import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
+import type { Dataset, DatasetItem, DatasetMask, ReadDatasetOptions } from './types.js';
 
 export const WSOL_FILES = [
   'image_ids.txt',
@@ -33,21 +35,27 @@ export async function readWsolMetadata(root: string, options: ReadDatasetOptions
   const meta = resolve(absRoot, options.metadataDir ?? '.');
   const imageRoot = resolve(absRoot, options.imageRoot ?? '.');
   const maskRoot = resolve(absRoot, options.maskRoot ?? '.');
+  const problems = new ProblemList(absRoot, options.maxProblems);
+  const confine = confinementFor(absRoot, options);
 
   const idsFile = join(meta, 'image_ids.txt');
   const items: DatasetItem[] = [];
   const byId = new Map<string, { item: DatasetItem; line: number }>();
   for (const { n, text } of lines(await readText(idsFile))) {
-    const id = text;
-    if (id.includes(',')) throw dataError(idsFile, n, `image id ${JSON.stringify(id)} contains a comma`);
-    const prev = byId.get(id);
-    if (prev !== undefined)
-      throw dataError(idsFile, n, `image id ${JSON.stringify(id)} repeated (first on line ${prev.line})`);
-    const item: DatasetItem = { id, file: resolve(imageRoot, id), boxes: [] };
-    items.push(item);
-    byId.set(id, { item, line: n });
+    problems.guard(() => {
+      const id = text;
+      if (id.includes(',')) throw dataError(idsFile, n, `image id ${JSON.stringify(id)} contains a comma`);
+      const prev = byId.get(id);
+      if (prev !== undefined)
+        throw dataError(idsFile, n, `image id ${JSON.stringify(id)} repeated (first on line ${prev.line})`);
+      const item: DatasetItem = { id, file: resolve(imageRoot, id), boxes: [] };
+      items.push(item);
+      byId.set(id, { item, line: n });
+      // Registered even when refused, so that its other lines raise no second problem.
+      confine.assert(item.file, id, idsFile, n);
+    });
   }
-  if (items.length === 0) throw dataError(idsFile, undefined, 'no image ids');
+  if (items.length === 0 && problems.size === 0) throw dataError(idsFile, undefined, 'no image ids');
 
   const lookup = (file: string, n: number, id: string): DatasetItem => {
     const hit = byId.get(id);
@@ -66,21 +74,25 @@ export async function readWsolMetadata(root: string, options: ReadDatasetOptions
   if (existsSync(labelsFile)) {
     const seen = new Set<string>();
     for (const { n, text } of lines(await readText(labelsFile))) {
-      const [id, label] = fields(labelsFile, n, text, 2, '<id>,<class index>') as [string, string];
-      const item = lookup(labelsFile, n, id);
-      if (seen.has(id)) throw dataError(labelsFile, n, `class of ${JSON.stringify(id)} given twice`);
-      seen.add(id);
-      item.classIndex = parseIndex(label, labelsFile, n, 'class index');
+      problems.guard(() => {
+        const [id, label] = fields(labelsFile, n, text, 2, '<id>,<class index>') as [string, string];
+        const item = lookup(labelsFile, n, id);
+        if (seen.has(id)) throw dataError(labelsFile, n, `class of ${JSON.stringify(id)} given twice`);
+        seen.add(id);
+        item.classIndex = parseIndex(label, labelsFile, n, 'class index');
+      });
     }
   }
 
   const sizesFile = join(meta, 'image_sizes.txt');
   if (existsSync(sizesFile)) {
     for (const { n, text } of lines(await readText(sizesFile))) {
-      const [id, w, h] = fields(sizesFile, n, text, 3, '<id>,<width>,<height>') as [string, string, string];
-      const item = lookup(sizesFile, n, id);
-      item.width = parsePositive(w, sizesFile, n, 'width');
-      item.height = parsePositive(h, sizesFile, n, 'height');
+      problems.guard(() => {
+        const [id, w, h] = fields(sizesFile, n, text, 3, '<id>,<width>,<height>') as [string, string, string];
+        const item = lookup(sizesFile, n, id);
+        item.width = parsePositive(w, sizesFile, n, 'width');
+        item.height = parsePositive(h, sizesFile, n, 'height');
+      });
     }
   }
 
@@ -88,25 +100,33 @@ export async function readWsolMetadata(root: string, options: ReadDatasetOptions
   if (existsSync(locFile)) {
     const locLines = lines(await readText(locFile));
     const kind = locLines.length > 0 && locLines[0]!.text.split(',').length === 3 ? 'masks' : 'boxes';
+    const maskFile = (written: string, n: number): string => {
+      const file = resolve(maskRoot, written);
+      confine.assert(file, written, locFile, n);
+      return file;
+    };
     for (const { n, text } of locLines) {
-      if (kind === 'boxes') {
-        const f = fields(locFile, n, text, 5, '<id>,<x0>,<y0>,<x1>,<y1>');
-        const item = lookup(locFile, n, f[0]!);
-        const box: Box = {
-          x0: parseNumber(f[1]!, locFile, n, 'x0'),
-          y0: parseNumber(f[2]!, locFile, n, 'y0'),
-          x1: parseNumber(f[3]!, locFile, n, 'x1'),
-          y1: parseNumber(f[4]!, locFile, n, 'y1'),
-        };
-        checkBox(box, locFile, n);
-        item.boxes.push(box);
-      } else {
+      problems.guard(() => {
+        if (kind === 'boxes') {
+          const f = fields(locFile, n, text, 5, '<id>,<x0>,<y0>,<x1>,<y1>');
+          const item = lookup(locFile, n, f[0]!);
+          const box: Box = {
+            x0: parseNumber(f[1]!, locFile, n, 'x0'),
+            y0: parseNumber(f[2]!, locFile, n, 'y0'),
+            x1: parseNumber(f[3]!, locFile, n, 'x1'),
+            y1: parseNumber(f[4]!, locFile, n, 'y1'),
+          };
+          checkBox(box, locFile, n);
+          item.boxes.push(box);
+          return;
+        }
         const f = fields(locFile, n, text, 3, '<id>,<mask path>,<ignore path>');
         const item = lookup(locFile, n, f[0]!);
         if (f[1]!.trim() === '') throw dataError(locFile, n, 'empty mask path');
         if (item.mask === undefined) {
-          item.mask = { files: [resolve(maskRoot, f[1]!)] };
-          if (f[2]!.trim() !== '') item.mask.ignoreFile = resolve(maskRoot, f[2]!);
+          const mask: DatasetMask = { files: [maskFile(f[1]!, n)] };
+          if (f[2]!.trim() !== '') mask.ignoreFile = maskFile(f[2]!, n);
+          item.mask = mask;
         } else {
           if (f[2]!.trim() !== '') {
             throw dataError(
@@ -116,11 +136,12 @@ export async function readWsolMetadata(root: string, options: ReadDatasetOptions
               'only the first line of an image gives one',
             );
           }
-          item.mask.files.push(resolve(maskRoot, f[1]!));
+          item.mask.files.push(maskFile(f[1]!, n));
         }
-      }
+      });
     }
   }
+  problems.throwIfAny();
 
   const dataset: Dataset = { root: absRoot, format: 'wsol-metadata', items };
   const labels =

@@ -82,7 +82,7 @@ describe('wsolevaluation metadata', () => {
     ['class_labels.txt', 'images/a.jpg,-1\n', 1, /non-negative integer/],
     ['class_labels.txt', 'images/a.jpg,1,2\n', 1, /expected 2/],
     ['image_sizes.txt', 'images/a.jpg,0,5\n', 1, /width must be positive/],
-    ['image_ids.txt', 'images/a.jpg\nimages/a.jpg\n', 2, /repeated \(first on line 1\)/],
+    ['image_ids.txt', 'images/a.jpg\nimages/b.jpg\nimages/a.jpg\n', 3, /repeated \(first on line 1\)/],
   ])('reports %s errors with file and line (%#)', async (name, content, line, message) => {
     const root = fixture({ ...wsolOk, [name]: content });
     const e = await rejection(readDataset(root));
