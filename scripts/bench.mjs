@@ -2,7 +2,8 @@
 /**
  * `pnpm bench`: runs every package benchmark (packages/<pkg>/bench/*.bench.mjs, each exporting a
  * default async function returning rows {name, value, unit, note?}) one after another in this one
- * process run, and prints one table. Pass package names to run only those: `pnpm bench eval`.
+ * process run, and prints one table. Pass package names or benchmark names to run only those:
+ * `pnpm bench eval`, `pnpm bench pipeline`; `--json` prints the rows as JSON instead.
  * Benchmarks that need the test bed (../shared, or $CAM_LOCALIZE_SHARED) skip with a message.
  */
 import { readdirSync } from 'node:fs';
@@ -10,10 +11,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const only = new Set(process.argv.slice(2));
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const only = new Set(args.filter((a) => a !== '--json'));
 const files = [];
 for (const pkg of ['core', 'localize', 'eval', 'cli']) {
-  if (only.size > 0 && !only.has(pkg)) continue;
   const folder = join(root, 'packages', pkg, 'bench');
   let names = [];
   try {
@@ -23,7 +25,10 @@ for (const pkg of ['core', 'localize', 'eval', 'cli']) {
   } catch {
     continue;
   }
-  for (const name of names) files.push(join(folder, name));
+  for (const name of names) {
+    const stem = name.replace(/\.bench\.mjs$/, '');
+    if (only.size === 0 || only.has(pkg) || only.has(stem)) files.push(join(folder, name));
+  }
 }
 
 const rows = [];
@@ -44,6 +49,10 @@ for (const file of files) {
   }
 }
 
+if (json) {
+  console.log(JSON.stringify(rows, null, 2));
+  process.exit(rows.some((r) => r.name === 'FAILED') ? 1 : 0);
+}
 const format = (v) =>
   Number.isFinite(v)
     ? Math.abs(v) >= 100

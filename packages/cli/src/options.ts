@@ -5,7 +5,9 @@
  */
 import {
   CAM_METHODS,
+  CAM_ON_DEVICE_MODES,
   type CamModelOptions,
+  type CamOnDevice,
   checkWorkerCount,
   DEVICES,
   type Device,
@@ -16,6 +18,8 @@ import {
   type PreprocessOverrides,
   parseDevice,
   parsePreprocessOverrides,
+  RESIZE_ENGINES,
+  type ResizeEngine,
   UsageError,
 } from '@cam-localize/core';
 import { type Command, Option } from 'commander';
@@ -41,10 +45,12 @@ export interface ModelFlags {
   maxPixels?: number;
   workers?: number;
   nullForward?: boolean;
+  resizeEngine?: ResizeEngine;
 }
 
 export interface CamFlags {
   method: string;
+  camOnDevice: CamOnDevice;
   target: string;
   normalize?: Normalization;
   scoreCamChannels?: number;
@@ -108,6 +114,12 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
       `threads that decode images and post-process maps (default: cores - 1 = ${defaultPoolSize()}; 0: all on the main thread)`,
       (v) => checkWorkerCount(Number(v), '--workers'),
     )
+    .addOption(
+      new Option(
+        '--resize-engine <engine>',
+        'who resizes images: pil (Pillow-exact, default: parity with PyTorch) or vips (libvips, faster)',
+      ).choices([...RESIZE_ENGINES]),
+    )
     .option(
       '--null-forward',
       'benchmarking: run the model on the first batch only and replay its outputs (the cost of all but the model)',
@@ -135,6 +147,14 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
         '--normalize <kind>',
         'score-map normalisation (default relu-minmax; minmax under --protocol)',
       ).choices([...NORMALIZATIONS]),
+    )
+    .addOption(
+      new Option(
+        '--cam-on-device <mode>',
+        'compute the CAM inside the model graph, so features stay on the GPU (auto: on a GPU session)',
+      )
+        .choices([...CAM_ON_DEVICE_MODES])
+        .default('auto'),
     )
     .option(
       '--score-cam-channels <n>',
@@ -197,6 +217,7 @@ export function modelOptionsFromFlags(
     ...(head === undefined ? {} : { head }),
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
     ...(flags.nullForward ? { nullForward: true } : {}),
+    ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
   };
 }
 

@@ -9,18 +9,30 @@
  * const map = await model.cam(result, result.ranked[0]); // [h,w] map of the top class
  * await model.release();
  */
+import type { DeviceCamMethod } from './cam/device.js';
+import { type DeviceCamRequest, type DeviceMaps, useDeviceCam } from './cam/device-cam-plan.js';
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { rankClasses } from './cam/targets.js';
 import { CamError, ModelError, UsageError } from './errors.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
 import type { PreprocessConfig } from './image/presets.js';
+import type { ResizeEngine } from './image/vips-preprocess.js';
 import { addGraphOutputs } from './onnx/add-outputs.js';
+import { appendCamGraph, type CamGraph, camTargetsTensor } from './onnx/cam-graph.js';
 import { type OnnxModel, readOnnxModel } from './onnx/model.js';
 import { ImagePreparer, type PreparedImage } from './pipeline/image-preparer.js';
 import { checkWorkerCount } from './pipeline/task-pool.js';
+import { availableProviders } from './runtime/providers.js';
 import { createSession } from './runtime/session.js';
-import type { Device, DeviceChoice, ModelSession, OutputTensor, Provider } from './runtime/types.js';
+import type {
+  Device,
+  DeviceChoice,
+  ModelSession,
+  OutputTensor,
+  Provider,
+  RunOptions,
+} from './runtime/types.js';
 import type { ScoreMap } from './scoremap.js';
 
 export interface CamModelOptions {
@@ -37,6 +49,10 @@ export interface CamModelOptions {
    * thread; N >= 1 starts a pool of N decode workers, so that many images are prepared at once.
    */
   readonly workers?: number;
+  /** Who resizes images: Pillow-exact in JS ('pil', the default: parity with PyTorch) or libvips. */
+  readonly resizeEngine?: ResizeEngine;
+  /** Compute the CAMs in the graph (the feature tensor stays on the device); see DeviceCamRequest. */
+  readonly deviceCam?: DeviceCamRequest;
   /** Keep the decoded image in each PreparedImage (for overlays). Default true. */
   readonly keepImages?: boolean;
   /**
@@ -56,6 +72,21 @@ export interface Inference {
   readonly features: Float32Array;
   /** Class indices, best first (the top `rankedCount`, 5 by default). */
   readonly ranked: Int32Array;
+  /** The maps computed in the graph (`--cam-on-device`); `features` is then empty. */
+  readonly maps?: DeviceMaps;
+}
+
+const NO_FEATURES = new Float32Array(0);
+
+/** The graph's map of a class, when it computed that class with the method asked for. */
+export function deviceMapOf(maps: DeviceMaps, classIndex: number, request: CamRequest): ScoreMap | undefined {
+  const method = typeof request.method === 'object' ? undefined : (request.method ?? 'cam');
+  if (method !== maps.method || (request.normalization ?? 'relu-minmax') !== maps.normalization)
+    return undefined;
+  const t = maps.classes.indexOf(classIndex);
+  if (t < 0) return undefined;
+  const size = maps.width * maps.height;
+  return { width: maps.width, height: maps.height, data: maps.data.slice(t * size, (t + 1) * size) };
 }
 
 export type { CamRequest };
@@ -75,6 +106,7 @@ export class CamModel {
     private readonly preparer: ImagePreparer,
     private readonly keepImages: boolean,
     private readonly nullForward: boolean,
+    private readonly deviceCam: { graph: CamGraph; request: DeviceCamRequest } | undefined,
   ) {
     this.headCam = new HeadCam(head, inputWidth, inputHeight, async (inputs, count) => {
       const out = await this.session.run(inputs, count);
@@ -93,16 +125,30 @@ export class CamModel {
       modelFile: onnx.path,
     });
     const [inputWidth, inputHeight] = modelInputSize(onnx, config);
-    const bytes = addGraphOutputs(onnx, [head.featureTensor]);
-    const session = await createSession(bytes, {
-      device: options.device ?? 'auto',
+    const device = options.device ?? 'auto';
+    const request = options.deviceCam;
+    const cudaInstalled =
+      request?.mode === 'auto' && device === 'auto'
+        ? (await availableProviders()).some((p) => p.provider === 'cuda' && p.installed)
+        : false;
+    const graph =
+      request !== undefined && useDeviceCam(request, head, onnx.opset, device, cudaInstalled)
+        ? appendCamGraph(onnx, head, {
+            method: request.method as DeviceCamMethod,
+            normalization: request.normalization,
+            maxRank: request.maxRank,
+          })
+        : undefined;
+    const session = await createSession(graph?.bytes ?? addGraphOutputs(onnx, [head.featureTensor]), {
+      device,
       ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
-      outputs: [head.scoreTensor, head.featureTensor],
+      outputs: graph === undefined ? [head.scoreTensor, head.featureTensor] : [...graph.outputs],
       file: onnx.path,
     });
-    if (session.extraInputNames.length > 0) {
+    const extraInputs = session.extraInputNames.filter((n) => n !== graph?.targetsInput);
+    if (extraInputs.length > 0) {
       await session.release();
-      const names = [session.inputName, ...session.extraInputNames];
+      const names = [session.inputName, ...extraInputs];
       throw new ModelError(
         'E_MODEL_FORMAT',
         `the model has ${names.length} inputs (${names.join(', ')}); an image classifier with one input is needed`,
@@ -116,6 +162,7 @@ export class CamModel {
         inputWidth,
         inputHeight,
         workers: checkWorkerCount(options.workers ?? 0),
+        ...(options.resizeEngine === undefined ? {} : { resizeEngine: options.resizeEngine }),
         ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
       });
     } catch (error) {
@@ -132,6 +179,7 @@ export class CamModel {
       preparer,
       options.keepImages ?? true,
       options.nullForward === true,
+      graph === undefined ? undefined : { graph, request: request! },
     );
   }
 
@@ -164,40 +212,83 @@ export class CamModel {
   }
 
   /** Runs a batch of prepared images through the model in one call (split for fixed-batch models). */
-  async infer(batch: readonly PreparedImage[], rankedCount = 5): Promise<Inference[]> {
+  async infer(
+    batch: readonly PreparedImage[],
+    rankedCount = 5,
+    targets?: readonly (readonly number[])[],
+  ): Promise<Inference[]> {
     if (batch.length === 0) return [];
     const plane = 3 * this.inputWidth * this.inputHeight;
     const input = new Float32Array(batch.length * plane);
     for (const [i, p] of batch.entries()) input.set(p.tensor, i * plane);
-    const outputs = await this.forward(input, batch.length);
+    const device = this.deviceCam;
+    let run: RunOptions = { transfer: true };
+    if (device !== undefined) {
+      const { request, graph } = device;
+      const rows = targets ?? batch.map(() => Array.from({ length: request.targets }, (_, t) => -1 - t));
+      const data = camTargetsTensor(rows, this.head.numClasses, graph.maxRank);
+      run = { ...run, extra: { [graph.targetsInput]: { data, dims: [batch.length, request.targets] } } };
+    }
+    const outputs = await this.forward(input, batch.length, run);
     const scores = outputs[this.head.scoreTensor];
-    const features = outputs[this.head.featureTensor];
-    if (scores === undefined || features === undefined) {
+    const features = device === undefined ? outputs[this.head.featureTensor] : undefined;
+    if (scores === undefined || (device === undefined && features === undefined)) {
       throw new CamError(
         'E_CAM',
         `the session did not return ${this.head.scoreTensor} and ${this.head.featureTensor}`,
       );
     }
     const classes = scores.data.length / batch.length;
-    const perImage = features.data.length / batch.length;
+    const maps = device === undefined ? undefined : this.deviceMaps(outputs, batch.length);
+    const perImage = features === undefined ? 0 : features.data.length / batch.length;
     return batch.map((prepared, i) => {
       const imageScores = scores.data.subarray(i * classes, (i + 1) * classes);
       return {
         prepared,
         scores: imageScores,
-        features: features.data.subarray(i * perImage, (i + 1) * perImage),
+        features:
+          features === undefined ? NO_FEATURES : features.data.subarray(i * perImage, (i + 1) * perImage),
         ranked: rankClasses(imageScores, rankedCount),
+        ...(maps === undefined ? {} : { maps: maps[i]! }),
       };
     });
+  }
+
+  /** Whether CAMs come from the graph (`--cam-on-device`), and which ones. */
+  get deviceCamRequest(): DeviceCamRequest | undefined {
+    return this.deviceCam?.request;
+  }
+
+  private deviceMaps(outputs: Record<string, OutputTensor>, count: number): DeviceMaps[] {
+    const { graph, request } = this.deviceCam!;
+    const cam = outputs[graph.camOutput];
+    const classes = outputs[graph.classesOutput];
+    if (cam === undefined || classes === undefined) {
+      throw new CamError('E_CAM', `the session did not return ${graph.camOutput} and ${graph.classesOutput}`);
+    }
+    const t = request.targets;
+    const size = graph.width * graph.height;
+    return Array.from({ length: count }, (_, i) => ({
+      method: request.method,
+      normalization: request.normalization,
+      width: graph.width,
+      height: graph.height,
+      classes: classes.data.subarray(i * t, (i + 1) * t),
+      data: cam.data.subarray(i * t * size, (i + 1) * t * size),
+    }));
   }
 
   /**
    * The session's forward pass; with `nullForward`, the first batch's outputs replayed (cycled over
    * its images) for every later batch, so benchmarks see the cost of everything but the model.
    */
-  private async forward(input: Float32Array, count: number): Promise<Record<string, OutputTensor>> {
-    if (!this.nullForward) return this.session.run(input, count);
-    this.recorded ??= await this.session.run(input, count);
+  private async forward(
+    input: Float32Array,
+    count: number,
+    options: RunOptions,
+  ): Promise<Record<string, OutputTensor>> {
+    if (!this.nullForward) return this.session.run(input, count, options);
+    this.recorded ??= await this.session.run(input, count, options);
     const recorded = this.recorded;
     const out: Record<string, OutputTensor> = {};
     for (const [name, tensor] of Object.entries(recorded)) {
@@ -223,6 +314,14 @@ export class CamModel {
 
   /** The score map of `classIndex` for one inference, on the feature grid (h x w). */
   async cam(inference: Inference, classIndex: number, request: CamRequest = {}): Promise<ScoreMap> {
+    const fromDevice =
+      inference.maps === undefined ? undefined : deviceMapOf(inference.maps, classIndex, request);
+    if (fromDevice !== undefined) return fromDevice;
+    if (inference.features.length === 0) {
+      throw new CamError('E_CAM', `class ${classIndex} was not among the CAMs computed in the graph`, {
+        hint: 'ask for it in the targets of infer(), or load the model with --cam-on-device off',
+      });
+    }
     return this.headCam.cam(
       { features: inference.features, scores: inference.scores, input: inference.prepared.tensor },
       classIndex,

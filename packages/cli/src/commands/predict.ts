@@ -14,7 +14,7 @@ import {
 } from '../options.js';
 import { CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { discoverImages } from '../pipeline/discover.js';
-import type { PredictWork } from '../pipeline/image-work.js';
+import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { Progress } from '../pipeline/progress.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { ImagePipeline } from '../pipeline/stream.js';
@@ -59,7 +59,14 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
   const target = parseTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
-  const model = await CamModel.load(flags.model, { ...modelOptionsFromFlags(flags), keepImages: false });
+  const model = await CamModel.load(flags.model, {
+    ...modelOptionsFromFlags(flags),
+    keepImages: false,
+    deviceCam: deviceCamRequest(
+      { command: 'predict', target, method: flags.method, normalization: flags.normalize ?? 'relu-minmax' },
+      flags.camOnDevice,
+    ),
+  });
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   const runDir = flags.out
@@ -94,6 +101,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     batchSize: batchFor(flags, model.provider),
     keepImages: overlayDir !== undefined,
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+    ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
   });
   try {
     await pipeline.run(todo, (record, item) => {

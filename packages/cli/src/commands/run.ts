@@ -32,7 +32,7 @@ import { CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
-import type { RunWork } from '../pipeline/image-work.js';
+import { deviceCamRequest, type RunWork } from '../pipeline/image-work.js';
 import { Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
@@ -161,6 +161,10 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   const model = await CamModel.load(flags.model, {
     ...modelOptionsFromFlags(flags, { preprocess }),
     keepImages: false,
+    deviceCam: deviceCamRequest(
+      { command: 'run', target, method: flags.method, normalization },
+      flags.camOnDevice,
+    ),
   });
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
@@ -198,6 +202,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     batchSize: batchFor(flags, model.provider),
     keepImages: overlayDir !== undefined,
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+    ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
   });
   try {
     await pipeline.run(todo, (record, item) => {

@@ -7,7 +7,9 @@
  */
 import { join } from 'node:path';
 import {
+  type CamOnDevice,
   type CamRequest,
+  type DeviceCamRequest,
   describeError,
   type Inference,
   type Normalization,
@@ -59,6 +61,45 @@ export interface WorkTiming {
 
 /** A record of results.jsonl (run's shape; predict writes a subset of its fields). */
 export type ImageRecord = RunRecord | Record<string, unknown>;
+
+/**
+ * The targets the graph computes per image under --cam-on-device: the same for every image of a
+ * command, so the session gets one [N, T] tensor. -1 - j is the class ranked j + 1 (computed in
+ * the graph); run adds the ground-truth class (or the top one again when an image has none).
+ */
+export function deviceTargets(
+  work: Pick<ImageWork, 'command' | 'target'>,
+  item: Pick<WorkItem, 'classIndex' | 'missingGroundTruth'>,
+): number[] {
+  const spec = work.target;
+  const extra =
+    spec.kind === 'topk'
+      ? Array.from({ length: spec.k }, (_, j) => -1 - j)
+      : spec.kind === 'class'
+        ? [spec.index]
+        : spec.kind === 'predicted' || work.command === 'run'
+          ? []
+          : [item.classIndex ?? -1];
+  if (work.command === 'predict') return extra.length > 0 ? extra : [-1];
+  const gt =
+    item.classIndex !== undefined && item.classIndex >= 0 && !item.missingGroundTruth ? item.classIndex : -1;
+  return [-1, gt, ...extra];
+}
+
+/** The request for CAMs in the graph that serves a command's work (`--cam-on-device`). */
+export function deviceCamRequest(
+  work: Pick<ImageWork, 'command' | 'target' | 'method' | 'normalization'>,
+  mode: CamOnDevice,
+): DeviceCamRequest {
+  const sample = deviceTargets(work, {});
+  return {
+    mode,
+    method: work.method,
+    normalization: work.normalization,
+    targets: sample.length,
+    maxRank: Math.max(5, work.target.kind === 'topk' ? work.target.k : 1),
+  };
+}
 
 /** Does the per-image work of one command with one CAM source (the head in a worker, or the model). */
 export class ImageWorker {

@@ -5,9 +5,11 @@
  */
 import {
   type CamHead,
+  deviceMapOf,
   HeadCam,
   type ImageGeometry,
   type Inference,
+  type Normalization,
   type RgbImage,
   rankClasses,
 } from '@cam-localize/core';
@@ -23,8 +25,19 @@ export interface PostBatch {
   readonly timings: readonly WorkTiming[];
   /** [n*C] class scores of the batch. */
   readonly scores: Float32Array;
-  /** [n*K*h*w] feature maps of the batch. */
+  /** [n*K*h*w] feature maps of the batch (empty when the maps come from the graph). */
   readonly features: Float32Array;
+  /** The CAMs the graph computed (--cam-on-device): T maps per image. */
+  readonly maps?: {
+    readonly method: string;
+    readonly normalization: Normalization;
+    readonly width: number;
+    readonly height: number;
+    /** [n*T] class of each map */
+    readonly classes: Float32Array;
+    /** [n*T*height*width] */
+    readonly data: Float32Array;
+  };
 }
 
 /** The set-up a post-processing worker gets once. */
@@ -42,6 +55,9 @@ export function inferencesOf(batch: PostBatch, rankedCount = 5): Inference[] {
   const n = batch.items.length;
   const classes = batch.scores.length / n;
   const perImage = batch.features.length / n;
+  const maps = batch.maps;
+  const t = maps === undefined ? 0 : maps.classes.length / n;
+  const size = maps === undefined ? 0 : maps.width * maps.height;
   return batch.items.map((_, i) => {
     const scores = batch.scores.subarray(i * classes, (i + 1) * classes);
     const image = batch.images[i];
@@ -57,6 +73,18 @@ export function inferencesOf(batch: PostBatch, rankedCount = 5): Inference[] {
       scores,
       features: batch.features.subarray(i * perImage, (i + 1) * perImage),
       ranked: rankClasses(scores, rankedCount),
+      ...(maps === undefined
+        ? {}
+        : {
+            maps: {
+              method: maps.method,
+              normalization: maps.normalization,
+              width: maps.width,
+              height: maps.height,
+              classes: maps.classes.subarray(i * t, (i + 1) * t),
+              data: maps.data.subarray(i * t * size, (i + 1) * t * size),
+            },
+          }),
     };
   });
 }
@@ -75,7 +103,8 @@ export async function processBatch(worker: ImageWorker, batch: PostBatch): Promi
 export function headCamSource(init: PostInit): CamSource {
   const headCam = new HeadCam(init.head, init.inputWidth, init.inputHeight);
   return {
-    cam: (inference, classIndex, request) =>
+    cam: async (inference, classIndex, request) =>
+      (inference.maps === undefined ? undefined : deviceMapOf(inference.maps, classIndex, request)) ??
       headCam.cam({ features: inference.features, scores: inference.scores }, classIndex, request),
   };
 }

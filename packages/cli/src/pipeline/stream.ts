@@ -19,9 +19,17 @@ import {
   needsForwardPasses,
   type PreparedImage,
   type PrepareResponse,
+  type ResizeEngine,
   TaskPool,
 } from '@cam-localize/core';
-import { errorRecord, type ImageRecord, type ImageWork, ImageWorker, type WorkItem } from './image-work.js';
+import {
+  deviceTargets,
+  errorRecord,
+  type ImageRecord,
+  type ImageWork,
+  ImageWorker,
+  type WorkItem,
+} from './image-work.js';
 import type { PipelineInit, PipelineRequest } from './pipeline-worker.js';
 import type { PostBatch } from './post-batch.js';
 
@@ -32,6 +40,7 @@ export interface PipelineOptions {
   /** Keep decoded images for overlays. */
   readonly keepImages: boolean;
   readonly maxPixels?: number;
+  readonly resizeEngine?: ResizeEngine;
 }
 
 interface Prepared<T> {
@@ -63,19 +72,21 @@ export class ImagePipeline {
     private readonly options: PipelineOptions,
     private readonly pool: TaskPool<PipelineRequest, unknown> | undefined,
     private readonly local: ImageWorker | undefined,
+    private readonly work: ImageWork,
   ) {}
 
   /** Starts the worker threads (when `workers` > 0) for a model and a command's per-image work. */
   static async start(model: CamModel, work: ImageWork, options: PipelineOptions): Promise<ImagePipeline> {
     const postHere = options.workers === 0 || needsForwardPasses(work.method as CamMethodName);
     const local = postHere ? new ImageWorker(work, model) : undefined;
-    if (options.workers === 0) return new ImagePipeline(model, options, undefined, local);
+    if (options.workers === 0) return new ImagePipeline(model, options, undefined, local, work);
     const init: PipelineInit = {
       prepare: {
         config: model.preprocessConfig,
         inputWidth: model.inputWidth,
         inputHeight: model.inputHeight,
         ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+        ...(options.resizeEngine === undefined ? {} : { resizeEngine: options.resizeEngine }),
       },
       ...(postHere
         ? {}
@@ -88,7 +99,7 @@ export class ImagePipeline {
       workerData: init,
       label: 'the pipeline workers',
     });
-    return new ImagePipeline(model, options, pool, local);
+    return new ImagePipeline(model, options, pool, local, work);
   }
 
   get workers(): number {
@@ -125,7 +136,8 @@ export class ImagePipeline {
     const coreMs = images === 0 ? 0 : (cpuSeconds * 1000) / images;
     return (
       `${rate.toFixed(1)} img/s, ${this.model.provider}, batch ${this.options.batchSize}, ` +
-      `${this.options.workers} workers, ${coreMs.toFixed(1)} CPU core-ms/img`
+      `${this.options.workers} workers, ${coreMs.toFixed(1)} CPU core-ms/img` +
+      (this.model.deviceCamRequest === undefined ? '' : ', CAM in the graph')
     );
   }
 
@@ -232,7 +244,15 @@ export class ImagePipeline {
   private async inferSome<T>(batch: Prepared<T>[]): Promise<Outputs<T>> {
     const started = performance.now();
     try {
-      const inferences = await this.model.infer(batch.map((b) => b.prepared!));
+      const targets =
+        this.model.deviceCamRequest === undefined
+          ? undefined
+          : batch.map((b) => deviceTargets(this.work, b.item as WorkItem));
+      const inferences = await this.model.infer(
+        batch.map((b) => b.prepared!),
+        5,
+        targets,
+      );
       const share = (performance.now() - started) / batch.length;
       return inferences.map((inference, i) => ({
         ok: true as const,
@@ -291,8 +311,22 @@ function toPostBatch(
 ): { batch: PostBatch; transfer: ArrayBuffer[] } {
   const scores = joined(ok.map((o) => o.inference.scores));
   const features = joined(ok.map((o) => o.inference.features));
+  const first = ok[0]!.inference.maps;
+  const maps =
+    first === undefined
+      ? undefined
+      : {
+          method: first.method,
+          normalization: first.normalization,
+          width: first.width,
+          height: first.height,
+          classes: joined(ok.map((o) => o.inference.maps!.classes)),
+          data: joined(ok.map((o) => o.inference.maps!.data)),
+        };
   const images = ok.map((o) => o.inference.prepared.image);
-  const transfer = [scores.buffer as ArrayBuffer, features.buffer as ArrayBuffer];
+  const transfer = [scores.buffer as ArrayBuffer];
+  if (features.length > 0) transfer.push(features.buffer as ArrayBuffer);
+  if (maps !== undefined) transfer.push(maps.classes.buffer as ArrayBuffer, maps.data.buffer as ArrayBuffer);
   for (const image of images) if (image !== undefined) transfer.push(image.data.buffer as ArrayBuffer);
   return {
     batch: {
@@ -303,6 +337,7 @@ function toPostBatch(
       timings: ok.map((o) => ({ prepareMs: o.prepareMs, inferMs: o.inferMs })),
       scores,
       features,
+      ...(maps === undefined ? {} : { maps }),
     },
     transfer,
   };

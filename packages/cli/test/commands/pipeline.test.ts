@@ -6,6 +6,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readScoreMapNpy } from '@cam-localize/eval';
 import { expect, it } from 'vitest';
 import { describeWithTestBed } from '../../../../test-support/testbed.js';
 import { runCli } from '../cli-process.js';
@@ -112,5 +113,47 @@ describeWithTestBed('the parallel pipeline writes what the main-thread pipeline 
     expect(lines[0]!.length).toBe(16);
     expect(lines[1]!.map(untimed)).toEqual(lines[0]!.map(untimed));
     expect(files(join(base, 'cams2'))).toEqual(files(join(base, 'cams0')));
+  });
+
+  it('--cam-on-device on: the CAMs computed in the graph equal the JS path (1e-5) and give the same metrics', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'cam-dev-'));
+    const metrics: Record<string, unknown>[] = [];
+    for (const mode of ['off', 'on']) {
+      const out = join(base, mode);
+      const r = await runCli([
+        'run',
+        dataset,
+        ...model,
+        '--protocol',
+        'wsolevaluation',
+        '--workers',
+        '2',
+        '--cam-on-device',
+        mode,
+        '--out',
+        out,
+        '--save-cams',
+        join(out, 'cams'),
+        '--cam-size',
+        'feature',
+        '--no-report',
+      ]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.includes('CAM in the graph')).toBe(mode === 'on');
+      metrics.push(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')));
+    }
+    const [off, on] = [files(join(base, 'off', 'cams')), files(join(base, 'on', 'cams'))];
+    expect(on.size).toBe(14);
+    let worst = 0;
+    for (const name of off.keys()) {
+      const a = readScoreMapNpy(join(base, 'off', 'cams', name)).data;
+      const b = readScoreMapNpy(join(base, 'on', 'cams', name)).data;
+      expect(b.length).toBe(a.length);
+      for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    expect(on.size).toBe(off.size);
+    const pick = (m: Record<string, unknown>) => ({ v2: m.maxBoxAccV2, loc: m.localization });
+    expect(pick(metrics[1]!)).toEqual(pick(metrics[0]!));
   });
 });

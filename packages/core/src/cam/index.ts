@@ -1,5 +1,6 @@
 export * from './base.js';
 export * from './device.js';
+export * from './device-cam-plan.js';
 export * from './head-cam.js';
 export * from './methods/cam.js';
 export * from './methods/eigen-cam.js';

@@ -5,3 +5,4 @@ export * from './presets.js';
 export * from './resize.js';
 export * from './sharp-codec.js';
 export * from './types.js';
+export * from './vips-preprocess.js';

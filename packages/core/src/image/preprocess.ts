@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import type { ImageGeometry } from '../geometry.js';
 import { validatePreprocessConfig } from './config.js';
 import type { PreprocessConfig } from './presets.js';
-import { resizeRgb } from './resize.js';
+import { type Region, resizeRegion } from './resize.js';
 import type { RgbImage } from './types.js';
 
 export interface ModelInputSize {
@@ -91,7 +91,7 @@ export function preprocessGeometry(
 }
 
 /** Per tensor channel, the float32 value of each 8-bit pixel value. */
-function valueTables(config: PreprocessConfig): Float32Array[] {
+export function valueTables(config: PreprocessConfig): Float32Array[] {
   const inv = 1 / config.scale;
   const divisor = Math.abs(inv - Math.round(inv)) < 1e-9 * inv ? Math.round(inv) : undefined;
   const tables: Float32Array[] = [];
@@ -117,35 +117,62 @@ export function preprocess(
 ): PreprocessResult {
   validatePreprocessConfig(config);
   const geometry = preprocessGeometry(img.width, img.height, config, input);
-  const resized = resizeRgb(
-    img,
-    geometry.resizeWidth,
-    geometry.resizeHeight,
-    config.interpolation,
-    config.antialias,
-  );
+  const region = keptRegion(geometry);
+  if (region === undefined) return { tensor: normalizeRegion(undefined, geometry, config), geometry };
+  const { resizeWidth: rw, resizeHeight: rh } = geometry;
+  const src = resizeRegion(img, rw, rh, region, config.interpolation, config.antialias).data;
+  return { tensor: normalizeRegion(src, geometry, config), geometry };
+}
+
+/**
+ * The part of the resized image that the crop keeps (in resized pixels), or undefined when the
+ * crop keeps none of it. Only that part needs computing; the rest of the crop is padding.
+ */
+export function keptRegion(geometry: ImageGeometry): Region | undefined {
   const { inputWidth: w, inputHeight: h, cropX, cropY, resizeWidth: rw, resizeHeight: rh } = geometry;
+  const x0 = Math.max(0, cropX);
+  const y0 = Math.max(0, cropY);
+  const x1 = Math.min(rw, cropX + w);
+  const y1 = Math.min(rh, cropY + h);
+  return x1 <= x0 || y1 <= y0 ? undefined : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+/**
+ * The model input tensor from the kept region's RGB pixels (`src`, interleaved, as keptRegion
+ * says): channel order, the per-channel value tables, and zero-pixel padding where the crop is
+ * larger than the resized image.
+ */
+export function normalizeRegion(
+  src: Uint8Array | undefined,
+  geometry: ImageGeometry,
+  config: PreprocessConfig,
+): Float32Array {
+  const { inputWidth: w, inputHeight: h, cropX, cropY } = geometry;
   const plane = w * h;
   const tensor = new Float32Array(3 * plane);
   const tables = valueTables(config);
-  const src = resized.data;
-  for (let c = 0; c < 3; c++) {
-    const table = tables[c]!;
-    const channel = config.channelOrder === 'rgb' ? c : 2 - c;
-    const pad = table[0]!;
-    const off = c * plane;
-    for (let y = 0; y < h; y++) {
-      const sy = y + cropY;
-      const row = off + y * w;
-      if (sy < 0 || sy >= rh) {
-        tensor.fill(pad, row, row + w);
-        continue;
-      }
-      for (let x = 0; x < w; x++) {
-        const sx = x + cropX;
-        tensor[row + x] = sx < 0 || sx >= rw ? pad : table[src[(sy * rw + sx) * 3 + channel]!]!;
-      }
+  const region = keptRegion(geometry);
+  const padded =
+    region === undefined ||
+    region.x - cropX > 0 ||
+    region.y - cropY > 0 ||
+    region.width < w ||
+    region.height < h;
+  if (padded) for (let c = 0; c < 3; c++) tensor.fill(tables[c]![0]!, c * plane, (c + 1) * plane);
+  if (region === undefined || src === undefined) return tensor;
+  const [t0, t1, t2] = tables as [Float32Array, Float32Array, Float32Array];
+  // Tensor channel c reads pixel channel c (rgb) or 2 - c (bgr).
+  const [s0, s1, s2] = config.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
+  const p1 = plane;
+  const p2 = 2 * plane;
+  for (let r = 0; r < region.height; r++) {
+    let p = r * region.width * 3;
+    let o = (region.y - cropY + r) * w + (region.x - cropX);
+    for (let i = 0; i < region.width; i++, p += 3, o++) {
+      tensor[o] = t0[src[p + s0]!]!;
+      tensor[p1 + o] = t1[src[p + s1]!]!;
+      tensor[p2 + o] = t2[src[p + s2]!]!;
     }
   }
-  return { tensor, geometry };
+  return tensor;
 }

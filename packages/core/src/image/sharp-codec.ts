@@ -44,10 +44,39 @@ export async function limitDecoderThreads(threads: number): Promise<void> {
   sharp.concurrency(threads);
 }
 
+/** The size of an image as it is shown: EXIF orientations 5 to 8 swap width and height. */
+function uprightSize(meta: {
+  width?: number | undefined;
+  height?: number | undefined;
+  orientation?: number | undefined;
+}): [number, number] {
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  return (meta.orientation ?? 1) >= 5 ? [h, w] : [w, h];
+}
+
 /** Default pixel limit against decompression bombs: 100 megapixels. */
 export const DEFAULT_MAX_PIXELS = 100_000_000;
 
+/** A resize done by libvips while decoding: to width x height, then the region cut out. */
+export interface VipsResizePlan {
+  readonly width: number;
+  readonly height: number;
+  readonly kernel: 'nearest' | 'linear' | 'cubic';
+  readonly region: {
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+  };
+}
+
 export interface LoadImageOptions {
+  /**
+   * Resize in libvips while decoding: called with the upright image's size, it returns the resize
+   * and the region to keep (or undefined for none). The image returned is then that region.
+   */
+  resize?: (width: number, height: number) => VipsResizePlan | undefined;
   /** Largest accepted width x height (before any resizing). Default {@link DEFAULT_MAX_PIXELS}. */
   maxPixels?: number;
   /** The name used in messages and kept in `RgbImage.file` (defaults to the path when given one). */
@@ -106,9 +135,22 @@ export async function loadImage(
   }
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    out = await sharp(input, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'warning' })
+    let pipeline = sharp(input, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'warning' })
       .autoOrient()
-      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .flatten({ background: { r: 255, g: 255, b: 255 } });
+    const plan = options.resize?.(...uprightSize(meta));
+    if (plan !== undefined) {
+      // libvips resizes (shrinking on load where the format allows), then cuts the region out.
+      pipeline = pipeline
+        .resize(plan.width, plan.height, { fit: 'fill', kernel: plan.kernel, fastShrinkOnLoad: true })
+        .extract({
+          left: plan.region.x,
+          top: plan.region.y,
+          width: plan.region.width,
+          height: plan.region.height,
+        });
+    }
+    out = await pipeline
       .toColourspace('srgb')
       .removeAlpha()
       .raw({ depth: 'uchar' })

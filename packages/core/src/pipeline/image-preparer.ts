@@ -9,6 +9,7 @@ import { preprocess } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
 import { loadImage } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
+import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
 import type { PrepareInit, PrepareRequest, PrepareResponse } from './prepare-task.js';
 import { TaskPool } from './task-pool.js';
 
@@ -28,6 +29,7 @@ export interface ImagePreparerOptions {
   readonly maxPixels?: number;
   /** Decode workers; 0 decodes on the calling thread. */
   readonly workers: number;
+  readonly resizeEngine?: ResizeEngine;
 }
 
 export class ImagePreparer {
@@ -43,6 +45,7 @@ export class ImagePreparer {
       inputWidth: options.inputWidth,
       inputHeight: options.inputHeight,
       ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+      ...(options.resizeEngine === undefined ? {} : { resizeEngine: options.resizeEngine }),
     };
     const pool = await TaskPool.start<PrepareRequest, PrepareResponse>({
       callerUrl: import.meta.url,
@@ -61,10 +64,21 @@ export class ImagePreparer {
 
   async prepare(source: string | Uint8Array, file: string, keepImage: boolean): Promise<PreparedImage> {
     if (this.pool === undefined) {
-      const image = await loadImage(source, {
+      const limits = {
         file,
         ...(this.options.maxPixels === undefined ? {} : { maxPixels: this.options.maxPixels }),
-      });
+      };
+      if (this.options.resizeEngine === 'vips') {
+        const { tensor, geometry } = await preprocessWithVips(
+          source,
+          this.options.config,
+          this.options,
+          limits,
+        );
+        const image = keepImage ? await loadImage(source, limits) : undefined;
+        return { file, tensor, geometry, ...(image === undefined ? {} : { image }) };
+      }
+      const image = await loadImage(source, limits);
       const { tensor, geometry } = preprocess(image, this.options.config, this.options);
       return { file, tensor, geometry, ...(keepImage ? { image } : {}) };
     }

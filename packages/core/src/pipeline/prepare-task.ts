@@ -10,6 +10,7 @@ import { preprocess } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
 import { limitDecoderThreads, loadImage } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
+import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
 import type { TaskResult } from './task-worker.js';
 
 export interface PrepareInit {
@@ -17,6 +18,8 @@ export interface PrepareInit {
   readonly inputWidth: number;
   readonly inputHeight: number;
   readonly maxPixels?: number;
+  /** Who resizes: Pillow-exact in JS (default) or libvips while decoding. */
+  readonly resizeEngine?: ResizeEngine;
 }
 
 export interface PrepareRequest {
@@ -44,14 +47,24 @@ export async function createPrepareTask(
   const input = { inputWidth: init.inputWidth, inputHeight: init.inputHeight };
   return async (request): Promise<TaskResult<PrepareResponse>> => {
     const started = performance.now();
-    const image = await loadImage(request.source, {
+    const limits = {
       file: request.file,
       ...(init.maxPixels === undefined ? {} : { maxPixels: init.maxPixels }),
-    });
-    const { tensor, geometry } = preprocess(image, init.config, input);
+    };
+    let prepared: { tensor: Float32Array; geometry: ImageGeometry };
+    let image: RgbImage | undefined;
+    if (init.resizeEngine === 'vips') {
+      prepared = await preprocessWithVips(request.source, init.config, input, limits);
+      // Overlays need the whole picture: decoded a second time, the tensor stays libvips'.
+      if (request.keepImage) image = await loadImage(request.source, limits);
+    } else {
+      image = await loadImage(request.source, limits);
+      prepared = preprocess(image, init.config, input);
+    }
+    const { tensor, geometry } = prepared;
     const transfer: ArrayBuffer[] = [tensor.buffer as ArrayBuffer];
-    if (request.keepImage) transfer.push(image.data.buffer as ArrayBuffer);
+    if (request.keepImage && image !== undefined) transfer.push(image.data.buffer as ArrayBuffer);
     const ms = performance.now() - started;
-    return { result: { tensor, geometry, ms, ...(request.keepImage ? { image } : {}) }, transfer };
+    return { result: { tensor, geometry, ms, ...(request.keepImage && image ? { image } : {}) }, transfer };
   };
 }

@@ -1,0 +1,351 @@
+/**
+ * `pnpm bench pipeline`: where a CAM pipeline's time goes, and how close it gets to the model.
+ *  1. Per-stage CPU cost, one thread, in core-ms per image over sample photos (ResNet-18, imagenet
+ *     preset): decode, resize (Pillow-exact), normalise, the libvips alternative, forward (every
+ *     onnxruntime thread counted), CAM, localize (upsample + largest box), the MaxBoxAcc sweep,
+ *     and writing the record and a .npy map.
+ *  2. The pipeline's ceiling: `predict --null-forward` (the model runs on the first batch only,
+ *     then its outputs are replayed) with 0, 1, 2 ... workers: images/s and CPU core-ms per image.
+ *  3. End to end against the bare forward at the same batch (ResNet-18 and MobileNetV2), for
+ *     `predict` and `run --protocol wsolevaluation`, and against the seed's PyTorch recipe
+ *     (../shared/peers/seed_pipeline.py, when Debian's python3-torch is installed), side by side.
+ *  4. `--resize-engine vips` against the Pillow-exact default: speed, and the CAMs' correlation.
+ * Needs the test bed and a built CLI. Every figure is measured in this one run.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as core from '@cam-localize/core';
+import * as evalPkg from '@cam-localize/eval';
+import * as localize from '@cam-localize/localize';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..', '..');
+const sharedDir = resolve(process.env.CAM_LOCALIZE_SHARED ?? join(root, '..', 'shared'));
+const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const photos = join(sharedDir, 'datasets', 'ilsvrc2012-val-1000', 'images');
+const RESNET = join(sharedDir, 'models', 'untrained', 'resnet18.onnx');
+const MOBILENET = join(sharedDir, 'models', 'mobilenetv2-1.0-imagenet.onnx');
+const BATCH = 8;
+// onnxruntime-node is core's dependency (the one module that owns it), not the CLI's.
+const ort = createRequire(join(root, 'packages', 'core', 'package.json'))('onnxruntime-node');
+const cores = availableParallelism();
+
+/** A folder of links to the first `count` sample photos. */
+function photoFolder(count) {
+  const dir = mkdtempSync(join(tmpdir(), 'cam-bench-photos-'));
+  for (const name of readdirSync(photos).sort().slice(0, count))
+    symlinkSync(join(photos, name), join(dir, name));
+  return dir;
+}
+
+/** A wsolevaluation metadata folder over the first `count` sample images (linked: --allow-outside-root). */
+function wsolFolder(count) {
+  const src = join(sharedDir, 'datasets', 'ilsvrc2012-val-1000');
+  const dir = mkdtempSync(join(tmpdir(), 'cam-bench-wsol-'));
+  symlinkSync(join(src, 'images'), join(dir, 'images'));
+  const ids = readFileSync(join(src, 'image_ids.txt'), 'utf8').trim().split('\n').slice(0, count);
+  const keep = new Set(ids);
+  for (const name of ['image_ids', 'class_labels', 'image_sizes', 'localization']) {
+    const lines = readFileSync(join(src, `${name}.txt`), 'utf8')
+      .trim()
+      .split('\n');
+    const kept = name === 'image_ids' ? ids : lines.filter((l) => keep.has(l.split(',')[0]));
+    spawnSync('sh', ['-c', `cat > ${join(dir, `${name}.txt`)}`], { input: `${kept.join('\n')}\n` });
+  }
+  return dir;
+}
+
+/** Runs the CLI; returns images/s and CPU core-ms per image from its summary line. */
+function cli(args) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const m = /\(([\d.]+) img\/s, [^,]+, batch \d+, \d+ workers, ([\d.]+) CPU core-ms\/img/.exec(r.stderr);
+  if (m === null) throw new Error(`cam-localize ${args[0]} failed (${r.status}): ${r.stderr.slice(-600)}`);
+  return { rate: Number(m[1]), coreMs: Number(m[2]) };
+}
+
+/** CPU core-ms per call of `fn` over `items` (every thread of this process counted). */
+async function coreMs(items, fn) {
+  const before = process.cpuUsage();
+  for (const item of items) await fn(item);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / items.length;
+}
+
+async function stageCosts(files) {
+  const config = core.PRESETS.imagenet;
+  const input = { inputWidth: 224, inputHeight: 224 };
+  await core.loadImage(files[0]);
+  const images = [];
+  const decode = await coreMs(files, async (f) => images.push(await core.loadImage(f)));
+  const geometries = images.map((img) => core.preprocessGeometry(img.width, img.height, config, input));
+  const regions = [];
+  const resize = await coreMs(images.keys(), (i) => {
+    const g = geometries[i];
+    regions.push(
+      core.resizeRegion(images[i], g.resizeWidth, g.resizeHeight, core.keptRegion(g), 'bilinear', true).data,
+    );
+  });
+  const tensors = [];
+  const normalise = await coreMs(regions.keys(), (i) =>
+    tensors.push(core.normalizeRegion(regions[i], geometries[i], config)),
+  );
+  const vips = await coreMs(files, (f) => core.preprocessWithVips(f, config, input, { file: f }));
+
+  const onnx = await core.readOnnxModel(RESNET);
+  const head = await core.detectCamHead(onnx);
+  const session = await ort.InferenceSession.create(core.addGraphOutputs(onnx, [head.featureTensor]));
+  const batches = [];
+  for (let i = 0; i + BATCH <= tensors.length; i += BATCH) {
+    const data = new Float32Array(BATCH * 3 * 224 * 224);
+    for (let j = 0; j < BATCH; j++) data.set(tensors[i + j], j * 3 * 224 * 224);
+    batches.push(data);
+  }
+  const outputs = [];
+  await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', batches[0], [BATCH, 3, 224, 224]) });
+  const forward =
+    (await coreMs(batches, async (data) => {
+      const out = await session.run({
+        [session.inputNames[0]]: new ort.Tensor('float32', data, [BATCH, 3, 224, 224]),
+      });
+      outputs.push(out);
+    })) / BATCH;
+  const headCam = new core.HeadCam(head, 224, 224);
+  const per = 512 * 49;
+  const maps = [];
+  const inferences = outputs.flatMap((out) =>
+    Array.from({ length: BATCH }, (_, j) => {
+      const scores = out[head.scoreTensor].data.subarray(j * 1000, (j + 1) * 1000);
+      return { scores, features: out[head.featureTensor].data.subarray(j * per, (j + 1) * per) };
+    }),
+  );
+  const cam = await coreMs(inferences, async (inf) =>
+    maps.push(await headCam.cam(inf, core.rankClasses(inf.scores, 1)[0])),
+  );
+  const threshold = localize.parseThreshold('0.2');
+  const upsampled = [];
+  const boxes = await coreMs(maps.keys(), (i) => {
+    const m = core.resampleScoreMap(maps[i], 224, 224, 'bilinear');
+    upsampled.push(m);
+    localize.boxesFromMap(m, { threshold, mode: 'largest', connectivity: 8, minArea: 0 });
+  });
+  const accuracy = new evalPkg.BoxAccuracyEvaluator({
+    thresholds: localize.thresholdGrid(0.001),
+    iouThresholds: [30, 50, 70],
+    multiContour: true,
+  });
+  const gt = [{ x0: 40, y0: 40, x1: 180, y1: 200 }];
+  const sweep = await coreMs(upsampled, (m) => accuracy.imageScores(evalPkg.normalizeMinMaxWsol(m), gt));
+  const out = mkdtempSync(join(tmpdir(), 'cam-bench-write-'));
+  const record = {
+    id: 'x',
+    file: 'x',
+    status: 'ok',
+    top: [{ class: 1, score: 0.5 }],
+    targets: [{ boxes: [[1, 2, 3, 4]] }],
+  };
+  const write = await coreMs(upsampled.keys(), async (i) => {
+    JSON.stringify(record);
+    await evalPkg.writeScoreMapNpyAsync(join(out, `${i}.npy`), upsampled[i]);
+  });
+  rmSync(out, { recursive: true, force: true });
+  await session.release();
+  const rows = [
+    ['decode (sharp)', decode],
+    ['resize (Pillow-exact, crop-aware)', resize],
+    ['normalise', normalise],
+    ['decode + resize + normalise with libvips', vips],
+    [`forward, batch ${BATCH} (all onnxruntime threads)`, forward],
+    ['CAM (closed form, 512x7x7)', cam],
+    ['localize: upsample 224x224 + largest box', boxes],
+    ['MaxBoxAcc sweep (1000 thresholds, wsolevaluation)', sweep],
+    ['write: record + 224x224 .npy', write],
+  ];
+  return rows.map(([name, value]) => ({ name: `stage: ${name}`, value, unit: 'core-ms/img' }));
+}
+
+function seedPeer(dir, count) {
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const probe = spawnSync(python, ['-c', 'import torch, torchvision, cv2'], { encoding: 'utf8' });
+  if (probe.status !== 0) return undefined;
+  const weights = mkdtempSync(join(tmpdir(), 'cam-bench-peer-'));
+  const exp = spawnSync(python, [join(sharedDir, 'peers', 'export_untrained.py'), weights, 'resnet18'], {
+    encoding: 'utf8',
+  });
+  if (exp.status !== 0) throw new Error(`export_untrained.py failed: ${exp.stderr.slice(-400)}`);
+  const r = spawnSync(
+    python,
+    [
+      join(sharedDir, 'peers', 'seed_pipeline.py'),
+      join(weights, 'resnet18-untrained.pt'),
+      dir,
+      '--limit',
+      String(count),
+    ],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`seed_pipeline.py failed: ${r.stderr.slice(-400)}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()).images_per_s;
+}
+
+async function bareForward(file, seconds = 6) {
+  const session = await ort.InferenceSession.create(file);
+  const feed = {
+    [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(BATCH * 3 * 224 * 224).fill(0.1), [
+      BATCH,
+      3,
+      224,
+      224,
+    ]),
+  };
+  await session.run(feed);
+  let images = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    await session.run(feed);
+    images += BATCH;
+  }
+  const rate = images / ((performance.now() - started) / 1000);
+  await session.release();
+  return rate;
+}
+
+/** Pearson r of two .npy maps. */
+function correlation(a, b) {
+  const x = evalPkg.readScoreMapNpy(a).data;
+  const y = evalPkg.readScoreMapNpy(b).data;
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < x.length; i++) {
+    mx += x[i];
+    my += y[i];
+  }
+  mx /= x.length;
+  my /= y.length;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxx === 0 || syy === 0 ? (sxx === syy ? 1 : 0) : sxy / Math.sqrt(sxx * syy);
+}
+
+export default async function pipelineBench() {
+  if (!existsSync(photos))
+    return [{ name: 'skipped', value: Number.NaN, unit: '', note: `no test bed at ${sharedDir}` }];
+  const rows = [];
+  const dir = photoFolder(400);
+  const files = readdirSync(dir)
+    .sort()
+    .map((n) => join(dir, n));
+  rows.push(...(await stageCosts(files.slice(0, 160))));
+
+  const resnet = ['--model', RESNET, '--preset', 'imagenet', '--device', 'cpu', '--batch', String(BATCH)];
+  const workerCounts = [...new Set([0, 1, 2, Math.max(1, cores - 1)])].sort((a, b) => a - b);
+  const ceiling = {};
+  for (const w of workerCounts) {
+    const r = cli(['predict', dir, ...resnet, '--null-forward', '--workers', String(w)]);
+    ceiling[w] = r.rate;
+    rows.push({
+      name: `null forward, predict, ${w} workers`,
+      value: r.rate,
+      unit: 'img/s',
+      note: `${r.coreMs} CPU core-ms/img`,
+    });
+  }
+  if (ceiling[1] && ceiling[2])
+    rows.push({ name: 'null forward scaling, 1 -> 2 workers', value: ceiling[2] / ceiling[1], unit: 'x' });
+  const vips = cli(['predict', dir, ...resnet, '--null-forward', '--resize-engine', 'vips']);
+  rows.push({
+    name: 'null forward, predict, --resize-engine vips',
+    value: vips.rate,
+    unit: 'img/s',
+    note: `${vips.coreMs} CPU core-ms/img`,
+  });
+
+  const wsol = wsolFolder(400);
+  for (const [name, model, preset] of [
+    ['resnet18', RESNET, 'imagenet'],
+    ['mobilenetv2', MOBILENET, 'mobilenet'],
+  ]) {
+    const args = ['--model', model, '--preset', preset, '--device', 'cpu', '--batch', String(BATCH)];
+    const bare = await bareForward(model);
+    const predict = cli(['predict', dir, ...args]);
+    const out = mkdtempSync(join(tmpdir(), 'cam-bench-run-'));
+    const run = cli([
+      'run',
+      wsol,
+      ...args,
+      '--protocol',
+      'wsolevaluation',
+      '--allow-outside-root',
+      '--no-report',
+      '--out',
+      join(out, 'r'),
+    ]);
+    rows.push({ name: `${name}: bare forward, batch ${BATCH}`, value: bare, unit: 'img/s' });
+    rows.push({
+      name: `${name}: predict end to end`,
+      value: predict.rate,
+      unit: 'img/s',
+      note: `${(predict.rate / bare).toFixed(2)} of the bare forward`,
+    });
+    rows.push({
+      name: `${name}: run --protocol wsolevaluation`,
+      value: run.rate,
+      unit: 'img/s',
+      note: `${(run.rate / bare).toFixed(2)} of the bare forward`,
+    });
+    if (name === 'resnet18') {
+      const peer = seedPeer(dir, 400);
+      if (peer === undefined)
+        rows.push({
+          name: 'seed PyTorch recipe',
+          value: Number.NaN,
+          unit: 'img/s',
+          note: 'python3-torch absent: skipped',
+        });
+      else
+        rows.push({
+          name: 'seed PyTorch recipe (same photos, same run)',
+          value: peer,
+          unit: 'img/s',
+          note: `predict is ${(predict.rate / peer).toFixed(2)}x`,
+        });
+    }
+  }
+
+  // CAMs with libvips resizing against the Pillow-exact default, on the same photos.
+  const cams = mkdtempSync(join(tmpdir(), 'cam-bench-cams-'));
+  for (const engine of ['pil', 'vips']) {
+    cli([
+      'predict',
+      dir,
+      ...resnet,
+      '--resize-engine',
+      engine,
+      '--save-cams',
+      join(cams, engine),
+      '--cam-size',
+      'input',
+    ]);
+  }
+  const rs = readdirSync(join(cams, 'pil')).map((n) =>
+    correlation(join(cams, 'pil', n), join(cams, 'vips', n)),
+  );
+  rs.sort((a, b) => a - b);
+  rows.push({
+    name: 'CAM correlation, vips vs Pillow-exact resize (400 photos)',
+    value: rs.reduce((a, b) => a + b, 0) / rs.length,
+    unit: 'mean r',
+    note: `min ${rs[0].toFixed(4)}, median ${rs[Math.floor(rs.length / 2)].toFixed(4)}`,
+  });
+  rmSync(cams, { recursive: true, force: true });
+  return rows;
+}

@@ -1,0 +1,61 @@
+/**
+ * Whether a model computes its CAMs in the graph (`appendCamGraph`) or on the JS path, and the
+ * maps the graph returned. The choice (`--cam-on-device`): `on` insists (an unsupported method or
+ * head is an error), `off` never, `auto` only where it pays, when the session is headed for a GPU
+ * (then the feature tensor never leaves the device); on the CPU the JS path is the reference.
+ */
+import { UsageError } from '../errors.js';
+import type { CamHead } from '../head/detect.js';
+import type { Device } from '../runtime/types.js';
+import { deviceCamSupport, isDeviceCamMethod } from './device.js';
+import type { Normalization } from './types.js';
+
+export type CamOnDevice = 'auto' | 'on' | 'off';
+
+export const CAM_ON_DEVICE_MODES: readonly CamOnDevice[] = ['auto', 'on', 'off'];
+
+export interface DeviceCamRequest {
+  readonly mode: CamOnDevice;
+  readonly method: string;
+  readonly normalization: Normalization;
+  /** Maps per image: how many targets each row of `cam_targets` holds. */
+  readonly targets: number;
+  /** How deep a negative (rank) target may go: -1 .. -maxRank. */
+  readonly maxRank: number;
+}
+
+/** The maps the graph computed for one image: `classes[t]` is the class of map t. */
+export interface DeviceMaps {
+  readonly method: string;
+  readonly normalization: Normalization;
+  readonly width: number;
+  readonly height: number;
+  readonly classes: Float32Array;
+  /** [T, height, width] */
+  readonly data: Float32Array;
+}
+
+/** Decides whether to compute CAMs in the graph; throws for `on` where it cannot. */
+export function useDeviceCam(
+  request: DeviceCamRequest,
+  head: CamHead,
+  opset: number,
+  device: Device,
+  cudaInstalled: boolean,
+): boolean {
+  if (request.mode === 'off') return false;
+  const support = isDeviceCamMethod(request.method)
+    ? deviceCamSupport(request.method, head, opset)
+    : { ok: false as const, reason: `'${request.method}' has no closed form to put in the graph` };
+  if (request.mode === 'on') {
+    if (!support.ok) {
+      throw new UsageError('E_USAGE', `--cam-on-device on: ${support.reason}`, {
+        hint: 'use --cam-on-device auto or off (the CAM is then computed on the CPU)',
+      });
+    }
+    return true;
+  }
+  if (!support.ok) return false;
+  const base = device.split(':')[0];
+  return base === 'cuda' || base === 'webgpu' || (base === 'auto' && cudaInstalled);
+}
