@@ -221,8 +221,24 @@ export class CamModel {
     const plane = 3 * this.inputWidth * this.inputHeight;
     const input = new Float32Array(batch.length * plane);
     for (const [i, p] of batch.entries()) input.set(p.tensor, i * plane);
+    return this.inferInput(input, batch, rankedCount, targets);
+  }
+
+  /**
+   * Like `infer`, over an input the caller assembled: `input` holds the batch's tensors one after
+   * another (the pipeline's shared-memory batch slots, which the decode workers fill in place).
+   * A plain input is given away to the session (transferred); shared memory is only read.
+   */
+  async inferInput(
+    input: Float32Array,
+    batch: readonly PreparedImage[],
+    rankedCount = 5,
+    targets?: readonly (readonly number[])[],
+  ): Promise<Inference[]> {
     const device = this.deviceCam;
-    let run: RunOptions = { transfer: true };
+    let run: RunOptions = {
+      transfer: !(typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer),
+    };
     if (device !== undefined) {
       const { request, graph } = device;
       const rows = targets ?? batch.map(() => Array.from({ length: request.targets }, (_, t) => -1 - t));

@@ -48,12 +48,33 @@ interface Prepared<T> {
   readonly prepared?: PreparedImage;
   readonly error?: unknown;
   readonly ms: number;
+  /** Where its tensor sits in the group's batch memory. */
+  readonly position: number;
+}
+
+/** A group of images submitted for preparation, and the batch memory they are written into. */
+interface Submitted<T> {
+  readonly entries: Promise<Prepared<T>>[];
+  readonly memory: SharedArrayBuffer | undefined;
+}
+
+/** Batch memories (shared, so decode workers write into them), reused group after group. */
+class BatchMemory {
+  private readonly free: SharedArrayBuffer[] = [];
+  constructor(private readonly bytes: number) {}
+  acquire(): SharedArrayBuffer {
+    return this.free.pop() ?? new SharedArrayBuffer(this.bytes);
+  }
+  release(memory: SharedArrayBuffer): void {
+    this.free.push(memory);
+  }
 }
 
 interface Group<T> {
   /** Records of images that failed before the forward pass (in input order among the others). */
   readonly slots: ({ kind: 'failed'; record: ImageRecord; item: T } | { kind: 'ok'; index: number })[];
   readonly ready: Prepared<T>[];
+  readonly memory: SharedArrayBuffer | undefined;
 }
 
 /** What a pipeline run cost: wall time, and CPU time of the whole process (every thread). */
@@ -66,6 +87,7 @@ export interface PipelineStats {
 export class ImagePipeline {
   /** The cost of the last `run`. */
   stats: PipelineStats = { images: 0, seconds: 0, cpuSeconds: 0 };
+  private readonly memory: BatchMemory;
 
   private constructor(
     private readonly model: CamModel,
@@ -73,7 +95,11 @@ export class ImagePipeline {
     private readonly pool: TaskPool<PipelineRequest, unknown> | undefined,
     private readonly local: ImageWorker | undefined,
     private readonly work: ImageWork,
-  ) {}
+  ) {
+    this.memory = new BatchMemory(
+      Math.max(1, options.batchSize) * 3 * model.inputWidth * model.inputHeight * 4,
+    );
+  }
 
   /** Starts the worker threads (when `workers` > 0) for a model and a command's per-image work. */
   static async start(model: CamModel, work: ImageWork, options: PipelineOptions): Promise<ImagePipeline> {
@@ -150,24 +176,39 @@ export class ImagePipeline {
     // Enough images in preparation to keep every worker busy while two batches are in the model.
     const prefetch = Math.max(2 * batchSize + 2, batchSize + 4 * threads);
     const iterator = items[Symbol.iterator]();
-    const window: Promise<Prepared<T>>[] = [];
+    // Groups of up to `batchSize` images, formed as they are submitted: each group's decode workers
+    // write straight into its batch memory (shared), which the session reads as one input.
+    const pending: Submitted<T>[] = [];
+    let open: Submitted<T> | undefined;
+    let submitted = 0;
     let exhausted = false;
     const fill = () => {
-      while (!exhausted && window.length < prefetch) {
+      while (!exhausted && submitted < prefetch) {
         const next = iterator.next();
         if (next.done === true) {
           exhausted = true;
+          open = undefined;
           break;
         }
-        window.push(this.prepare(next.value));
+        if (open === undefined) {
+          open = { entries: [], memory: this.pool === undefined ? undefined : this.memory.acquire() };
+          pending.push(open);
+        }
+        const position = open.entries.length;
+        open.entries.push(this.prepare(next.value, open.memory, position));
+        submitted++;
+        if (open.entries.length === batchSize) open = undefined;
       }
     };
     const nextGroup = async (): Promise<Group<T> | undefined> => {
       fill();
-      if (window.length === 0) return undefined;
-      const group: Group<T> = { slots: [], ready: [] };
-      while (group.ready.length < batchSize && window.length > 0) {
-        const p = await window.shift()!;
+      const head = pending.shift();
+      if (head === undefined) return undefined;
+      if (head === open) open = undefined;
+      submitted -= head.entries.length;
+      const group: Group<T> = { slots: [], ready: [], memory: head.memory };
+      for (const entry of head.entries) {
+        const p = await entry;
         fill();
         if (p.prepared === undefined)
           group.slots.push({ kind: 'failed', record: errorRecord(p.item, p.error), item: p.item });
@@ -209,49 +250,108 @@ export class ImagePipeline {
     await this.pool?.close();
   }
 
-  private async prepare<T extends WorkItem>(item: T): Promise<Prepared<T>> {
+  private async prepare<T extends WorkItem>(
+    item: T,
+    memory: SharedArrayBuffer | undefined,
+    position: number,
+  ): Promise<Prepared<T>> {
     const started = performance.now();
     try {
-      if (this.pool === undefined) {
+      if (this.pool === undefined || memory === undefined) {
         const prepared = await this.model.prepare(item.file, item.id, this.options.keepImages);
-        return { item, prepared, ms: performance.now() - started };
+        return { item, prepared, ms: performance.now() - started, position };
       }
+      const plane = this.plane;
       const r = (await this.pool.run({
         kind: 'prepare',
         source: item.file,
         file: item.id,
         keepImage: this.options.keepImages,
+        into: { buffer: memory, offset: position * plane },
       })) as PrepareResponse;
       const prepared: PreparedImage = {
         file: item.id,
-        tensor: r.tensor,
+        // A view of the group's memory, valid until the group's forward pass is done.
+        tensor: new Float32Array(memory, position * plane * 4, plane),
         geometry: r.geometry,
         ...(r.image === undefined ? {} : { image: r.image }),
       };
-      return { item, prepared, ms: r.ms };
+      return { item, prepared, ms: r.ms, position };
     } catch (error) {
-      return { item, error, ms: performance.now() - started };
+      return { item, error, ms: performance.now() - started, position };
     }
+  }
+
+  /** Floats in one image's input tensor. */
+  private get plane(): number {
+    return 3 * this.model.inputWidth * this.model.inputHeight;
   }
 
   /** The forward pass of a group; a failing batch is retried image by image. */
   private async infer<T>(group: Group<T>): Promise<Outputs<T>> {
     const batch = group.ready;
-    if (batch.length === 0) return [];
-    return this.inferSome(batch);
+    const memory = group.memory;
+    try {
+      if (batch.length === 0) return [];
+      if (memory === undefined) return await this.inferSome(batch);
+      // Failed images leave gaps: close them up so that the batch is one run of tensors.
+      const plane = this.plane;
+      const all = new Float32Array(memory);
+      for (const [j, p] of batch.entries()) {
+        if (p.position !== j) all.copyWithin(j * plane, p.position * plane, (p.position + 1) * plane);
+      }
+      const input = all.subarray(0, batch.length * plane);
+      const started = performance.now();
+      try {
+        const inferences = await this.model.inferInput(
+          input,
+          batch.map((b, j) => ({ ...b.prepared!, tensor: all.subarray(j * plane, (j + 1) * plane) })),
+          5,
+          this.targetsOf(batch),
+        );
+        const share = (performance.now() - started) / batch.length;
+        return inferences.map((inference, i) => ({
+          ok: true as const,
+          // Score-CAM (on this thread) reads the input again after the memory is reused: copy it.
+          inference:
+            this.local === undefined
+              ? inference
+              : {
+                  ...inference,
+                  prepared: { ...inference.prepared, tensor: inference.prepared.tensor.slice() },
+                },
+          prepareMs: batch[i]!.ms,
+          inferMs: share,
+        }));
+      } catch {
+        // One image at a time, each from its own copy, so one bad input cannot take the others down.
+        const copies = batch.map((b, j) => ({
+          ...b,
+          prepared: { ...b.prepared!, tensor: all.slice(j * plane, (j + 1) * plane) },
+        }));
+        const out: Outputs<T> = [];
+        for (const one of copies) out.push(...(await this.inferSome([one])));
+        return out;
+      }
+    } finally {
+      if (memory !== undefined) this.memory.release(memory);
+    }
+  }
+
+  /** The targets the graph computes per image (--cam-on-device), or none. */
+  private targetsOf<T>(batch: Prepared<T>[]): number[][] | undefined {
+    return this.model.deviceCamRequest === undefined
+      ? undefined
+      : batch.map((b) => deviceTargets(this.work, b.item as WorkItem));
   }
 
   private async inferSome<T>(batch: Prepared<T>[]): Promise<Outputs<T>> {
     const started = performance.now();
     try {
-      const targets =
-        this.model.deviceCamRequest === undefined
-          ? undefined
-          : batch.map((b) => deviceTargets(this.work, b.item as WorkItem));
       const inferences = await this.model.infer(
         batch.map((b) => b.prepared!),
         5,
-        targets,
+        this.targetsOf(batch),
       );
       const share = (performance.now() - started) / batch.length;
       return inferences.map((inference, i) => ({

@@ -109,19 +109,20 @@ export function valueTables(config: PreprocessConfig): Float32Array[] {
   return tables;
 }
 
-/** Turns an image into one model input (CHW float32) and its geometry. */
+/** Turns an image into one model input (CHW float32) and its geometry; into `out` when given. */
 export function preprocess(
   img: RgbImage,
   config: PreprocessConfig,
   input?: ModelInputSize,
+  out?: Float32Array,
 ): PreprocessResult {
   validatePreprocessConfig(config);
   const geometry = preprocessGeometry(img.width, img.height, config, input);
   const region = keptRegion(geometry);
-  if (region === undefined) return { tensor: normalizeRegion(undefined, geometry, config), geometry };
+  if (region === undefined) return { tensor: normalizeRegion(undefined, geometry, config, out), geometry };
   const { resizeWidth: rw, resizeHeight: rh } = geometry;
   const src = resizeRegion(img, rw, rh, region, config.interpolation, config.antialias).data;
-  return { tensor: normalizeRegion(src, geometry, config), geometry };
+  return { tensor: normalizeRegion(src, geometry, config, out), geometry };
 }
 
 /**
@@ -146,10 +147,15 @@ export function normalizeRegion(
   src: Uint8Array | undefined,
   geometry: ImageGeometry,
   config: PreprocessConfig,
+  out?: Float32Array,
 ): Float32Array {
   const { inputWidth: w, inputHeight: h, cropX, cropY } = geometry;
   const plane = w * h;
-  const tensor = new Float32Array(3 * plane);
+  if (out !== undefined && out.length !== 3 * plane) {
+    throw new RangeError(`the output holds ${out.length} values, the tensor needs ${3 * plane}`);
+  }
+  // Every value is written below (pixels, or padding), so a reused `out` needs no clearing.
+  const tensor = out ?? new Float32Array(3 * plane);
   const tables = valueTables(config);
   const region = keptRegion(geometry);
   const padded =

@@ -22,6 +22,7 @@ export async function preprocessWithVips(
   config: PreprocessConfig,
   input: ModelInputSize,
   options: { file: string; maxPixels?: number },
+  out?: Float32Array,
 ): Promise<{ tensor: Float32Array; geometry: ImageGeometry }> {
   let geometry: ImageGeometry | undefined;
   const region = await loadImage(source, {
@@ -42,5 +43,8 @@ export async function preprocessWithVips(
   });
   const g = geometry!;
   const kept = keptRegion(g);
-  return { tensor: normalizeRegion(kept === undefined ? undefined : region.data, g, config), geometry: g };
+  return {
+    tensor: normalizeRegion(kept === undefined ? undefined : region.data, g, config, out),
+    geometry: g,
+  };
 }

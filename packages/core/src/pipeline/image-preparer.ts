@@ -90,7 +90,7 @@ export class ImagePreparer {
     );
     return {
       file,
-      tensor: r.tensor,
+      tensor: r.tensor!, // sent back: no `into` was given
       geometry: r.geometry,
       ...(r.image === undefined ? {} : { image: r.image }),
     };

@@ -29,10 +29,16 @@ export interface PrepareRequest {
   readonly file: string;
   /** Send the decoded image back too (for overlays). */
   readonly keepImage: boolean;
+  /**
+   * Write the tensor here (a batch slot in shared memory, `offset` in floats) instead of sending
+   * it back: the batch is then assembled without a copy on any thread.
+   */
+  readonly into?: { readonly buffer: SharedArrayBuffer; readonly offset: number };
 }
 
 export interface PrepareResponse {
-  readonly tensor: Float32Array;
+  /** The tensor (absent when it was written `into` shared memory). */
+  readonly tensor?: Float32Array;
   readonly geometry: ImageGeometry;
   readonly image?: RgbImage;
   /** Milliseconds this worker spent on the image (decode + preprocess). */
@@ -51,20 +57,34 @@ export async function createPrepareTask(
       file: request.file,
       ...(init.maxPixels === undefined ? {} : { maxPixels: init.maxPixels }),
     };
+    const plane = 3 * init.inputWidth * init.inputHeight;
+    const out =
+      request.into === undefined
+        ? undefined
+        : new Float32Array(request.into.buffer, request.into.offset * 4, plane);
     let prepared: { tensor: Float32Array; geometry: ImageGeometry };
     let image: RgbImage | undefined;
     if (init.resizeEngine === 'vips') {
-      prepared = await preprocessWithVips(request.source, init.config, input, limits);
+      prepared = await preprocessWithVips(request.source, init.config, input, limits, out);
       // Overlays need the whole picture: decoded a second time, the tensor stays libvips'.
       if (request.keepImage) image = await loadImage(request.source, limits);
     } else {
       image = await loadImage(request.source, limits);
-      prepared = preprocess(image, init.config, input);
+      prepared = preprocess(image, init.config, input, out);
     }
-    const { tensor, geometry } = prepared;
-    const transfer: ArrayBuffer[] = [tensor.buffer as ArrayBuffer];
+    const { geometry } = prepared;
+    const tensor = out === undefined ? prepared.tensor : undefined;
+    const transfer: ArrayBuffer[] = tensor === undefined ? [] : [tensor.buffer as ArrayBuffer];
     if (request.keepImage && image !== undefined) transfer.push(image.data.buffer as ArrayBuffer);
     const ms = performance.now() - started;
-    return { result: { tensor, geometry, ms, ...(request.keepImage && image ? { image } : {}) }, transfer };
+    return {
+      result: {
+        geometry,
+        ms,
+        ...(tensor === undefined ? {} : { tensor }),
+        ...(request.keepImage && image ? { image } : {}),
+      },
+      transfer,
+    };
   };
 }

@@ -205,6 +205,17 @@ export class OrtModelSession implements ModelSession {
     return out;
   }
 
+  /** Plain buffers for shared-memory inputs, reused run after run. */
+  private readonly free: Float32Array[] = [];
+
+  private staging(input: Float32Array): Float32Array {
+    const at = this.free.findIndex((b) => b.length === input.length);
+    const buffer = at >= 0 ? this.free.splice(at, 1)[0]! : new Float32Array(input.length);
+    if (this.free.length > 4) this.free.shift();
+    buffer.set(input);
+    return buffer;
+  }
+
   private tensorOf(t: ExtraInput): OrtTensor {
     if (t.data instanceof BigInt64Array) return new this.ort.Tensor('int64', t.data, t.dims);
     if (t.data instanceof Int32Array) return new this.ort.Tensor('int32', t.data, t.dims);
@@ -216,8 +227,12 @@ export class OrtModelSession implements ModelSession {
     dims: number[],
     extra: Readonly<Record<string, ExtraInput>>,
   ): Promise<Record<string, OutputTensor>> {
+    // onnxruntime-node refuses shared memory ("Invalid argument"): such an input is copied once
+    // into plain memory, taken from a small free list so that batches do not churn the heap.
+    const shared = typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer;
+    const plain = shared ? this.staging(input) : input;
     const feeds: Record<string, OrtTensor> = {
-      [this.inputName]: new this.ort.Tensor('float32', input, dims),
+      [this.inputName]: new this.ort.Tensor('float32', plain, dims),
     };
     for (const [name, t] of Object.entries(extra)) feeds[name] = this.tensorOf(t);
     let result: OrtResult;
@@ -234,6 +249,7 @@ export class OrtModelSession implements ModelSession {
       );
     } finally {
       for (const t of Object.values(feeds)) t.dispose();
+      if (shared) this.free.push(plain);
     }
     const out: Record<string, OutputTensor> = {};
     for (const name of this.outputNames) {

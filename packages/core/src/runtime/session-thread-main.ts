@@ -8,6 +8,8 @@
  *   arrays are never detached (Score-CAM reuses its masked batch buffer). With `transfer: true` the
  *   caller gives its buffers away: whole, unshared buffers are transferred as they are (detached
  *   afterwards); views of a larger buffer are still copied.
+ * - An input in shared memory (a SharedArrayBuffer, as the pipeline's batch slots) is posted as
+ *   it is: no copy here; the session copies it once into plain memory for onnxruntime.
  * - Outputs come back transferred (no copy). Runs may be in flight together: the worker runs them
  *   one at a time in call order and each request has an id.
  * - The worker is unref'd while nothing is pending, so a forgotten session does not keep the
@@ -252,6 +254,8 @@ function handOver<T extends Float32Array | Int32Array | BigInt64Array>(
   transfer: boolean,
   buffers: Set<ArrayBuffer>,
 ): T {
+  // Shared memory is posted as it is: both threads see the same bytes, nothing is copied.
+  if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer) return data;
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
   const own =
     transfer && whole && data.buffer instanceof ArrayBuffer && !buffers.has(data.buffer)
