@@ -1,4 +1,4 @@
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import {
   CamModel,
   describeError,
@@ -116,10 +116,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
               await saveCam(flags.saveCams, id, mapAtSize(map, flags.camSize, geometry, 'bilinear'));
             }
             if (overlayDir !== undefined && t === 0) {
-              await saveOverlay(
-                join(overlayDir, `${item.id}.jpg`),
-                renderOverlay(image, map, geometry, localized.boxes),
-              );
+              await saveOverlay(overlayDir, item.id, renderOverlay(image, map, geometry, localized.boxes));
             }
             targets.push({
               class: classIndex,

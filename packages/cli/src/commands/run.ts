@@ -215,7 +215,8 @@ async function run(root: string, flags: RunFlags): Promise<void> {
             const { image, geometry } = outcome.inference.prepared;
             const map = await evaluator.mapOf(outcome.inference, shown.class, result);
             await saveOverlay(
-              join(overlayDir, `${item.id}.jpg`),
+              overlayDir,
+              item.id,
               renderOverlay(image, map, geometry, shown.boxes.map(toBox), item.boxes),
             );
           }
