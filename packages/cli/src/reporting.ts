@@ -21,6 +21,7 @@ import {
   TOOL_DEFAULTS,
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
+import { csvRow } from './pipeline/csv.js';
 import { scoresFromRanges } from './pipeline/image-evaluator.js';
 import type { RunRecord } from './pipeline/records.js';
 import { RunDirectory, readRecords, writeJsonAtomic } from './pipeline/run-dir.js';
@@ -192,11 +193,11 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
   await writeJsonAtomic(join(dir, 'metrics.json'), metrics);
   files.push(join(dir, 'metrics.json'));
   if (boxes) {
-    const lines = [`threshold,${boxes.levels.map((l) => `boxacc_iou${l.iouThreshold}`).join(',')}`];
+    const lines = [csvRow(['threshold', ...boxes.levels.map((l) => `boxacc_iou${l.iouThreshold}`)])];
     for (let t = 0; t < thresholds.length; t++) {
-      lines.push(`${thresholds[t]!.toFixed(6)},${boxes.levels.map((l) => l.curve[t]!.toFixed(4)).join(',')}`);
+      lines.push(csvRow([thresholds[t]!.toFixed(6), ...boxes.levels.map((l) => l.curve[t]!.toFixed(4))]));
     }
-    await writeFile(join(dir, 'curves.csv'), `${lines.join('\n')}\n`);
+    await writeFile(join(dir, 'curves.csv'), lines.join(''));
     files.push(join(dir, 'curves.csv'));
   }
 
@@ -371,10 +372,6 @@ function thumbnail(image: RgbImage, longest: number): RgbImage {
     'bilinear',
     true,
   );
-}
-
-function csvRow(cells: readonly (string | number)[]): string {
-  return `${cells.map((c) => (typeof c === 'number' ? String(c) : /[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')}\n`;
 }
 
 /** The one-screen summary on stderr at the end of a run. */
