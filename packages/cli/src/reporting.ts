@@ -24,7 +24,7 @@ import { thresholdGrid } from '@cam-localize/localize';
 import { csvRow } from './pipeline/csv.js';
 import { scoresFromRanges } from './pipeline/image-evaluator.js';
 import type { RunRecord } from './pipeline/records.js';
-import { RunDirectory, readRecords, writeJsonAtomic } from './pipeline/run-dir.js';
+import { RunDirectory, readLatestRecords, writeJsonAtomic } from './pipeline/run-dir.js';
 
 export interface RunMetrics {
   readonly protocol: string;
@@ -111,7 +111,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n',
   );
 
-  for await (const record of readRecords<RunRecord>(join(dir, RunDirectory.RESULTS))) {
+  for await (const record of readLatestRecords<RunRecord>(join(dir, RunDirectory.RESULTS))) {
     counts.total++;
     if (record.status !== 'ok') {
       counts.failed++;

@@ -28,6 +28,7 @@ import {
   saveOverlay,
 } from '../pipeline/artifacts.js';
 import { discoverImages } from '../pipeline/discover.js';
+import { resumeCommand } from '../pipeline/interrupt.js';
 import { boxToJson, localizeCam } from '../pipeline/localize-cam.js';
 import { Progress } from '../pipeline/progress.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
@@ -78,7 +79,11 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     ? await RunDirectory.open(
         flags.out,
         { command: 'predict', patterns, ...flags },
-        { resume: flags.resume === true },
+        {
+          resume: flags.resume === true,
+          command: 'predict',
+          resumeHint: resumeCommand(process.argv.slice(2)),
+        },
       )
     : undefined;
   const overlayDir = overlayFolder(flags.overlays, flags.out ?? '.');
@@ -151,7 +156,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     });
   } finally {
     progress.finish();
-    runDir?.close();
+    runDir?.release();
     await model.release();
   }
   const seconds = progress.elapsedSeconds;

@@ -5,7 +5,9 @@ import { parseThreshold } from '@cam-localize/localize';
 import type { Command } from 'commander';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
+import { exitOnInterrupt } from '../pipeline/interrupt.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
+import { RunLock } from '../pipeline/run-lock.js';
 import { buildReports } from '../reporting.js';
 import { protocolFor } from './run.js';
 
@@ -43,6 +45,8 @@ export function registerReport(program: Command): void {
     .option('--json', 'print the metrics as JSON on stdout')
     .action(async (dir: string, flags: ReportFlags) => {
       const config = await readConfig(dir);
+      const lock = RunLock.acquire(dir, 'report');
+      const stopHandlingInterrupts = exitOnInterrupt(() => `run \`cam-localize report ${dir}\` again`);
       const galleryCount = flags.gallery === false ? 0 : flags.gallery;
       let model: CamModel | undefined;
       let render: Parameters<typeof buildReports>[1]['render'];
@@ -87,6 +91,8 @@ export function registerReport(program: Command): void {
         );
         if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
       } finally {
+        stopHandlingInterrupts();
+        lock.release();
         await model?.release();
       }
     });

@@ -39,6 +39,7 @@ import {
 } from '../pipeline/artifacts.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
+import { resumeCommand } from '../pipeline/interrupt.js';
 import { Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
@@ -165,6 +166,8 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     {
       resume: flags.resume === true,
       overwrite: flags.overwrite === true,
+      command: 'run',
+      resumeHint: resumeCommand(process.argv.slice(2)),
     },
   );
   const evaluator = new ImageEvaluator(model, protocol, {
@@ -243,6 +246,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     galleryCount: flags.report ? flags.gallery : 0,
     writeReports: flags.report,
   });
+  runDir.release();
   await model.release();
   printSummary(summary, { seconds: progress.elapsedSeconds, images: todo.length, provider: model.provider });
   if (summary.metrics.images.failed > 0) process.exitCode = 1;

@@ -3,12 +3,13 @@
  * try to leave the run directory, formula cells, concurrent writers, resumes of another
  * configuration, unwritable folders.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeWithTestBed } from '../../../../test-support/testbed.js';
-import { runCli } from '../cli-process.js';
+import { BIN, runCli } from '../cli-process.js';
 import { FAST_MODEL, ILSVRC, ilsvrcSubset, readJsonLines } from '../fixtures.js';
 
 const fastModelArgs = ['--model', FAST_MODEL, '--preset', 'mobilenet', '--device', 'cpu', '--threads', '1'];
@@ -28,6 +29,26 @@ function addImage(dataset: string, id: string): void {
   appendFileSync(join(dataset, 'class_labels.txt'), `${id},1\n`);
   appendFileSync(join(dataset, 'image_sizes.txt'), `${id},500,375\n`);
   appendFileSync(join(dataset, 'localization.txt'), `${id},10,10,200,200\n`);
+}
+
+/** Starts the bin in the background; resolves once `results` holds more than `lines` records. */
+async function startRun(
+  args: readonly string[],
+  results: string,
+  lines: number,
+): Promise<{ child: ChildProcess; exit: Promise<{ code: number | null; stderr: string }> }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exit = new Promise<{ code: number | null; stderr: string }>((done) =>
+    child.on('close', (code) => done({ code, stderr })),
+  );
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (existsSync(results) && readFileSync(results, 'utf8').split('\n').length > lines) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { child, exit };
 }
 
 describeWithTestBed('cam-localize run with hostile inputs', () => {
@@ -68,5 +89,55 @@ describeWithTestBed('cam-localize run with hostile inputs', () => {
       if (saveCams) expect(filesUnder(join(out, 'cams'))).toHaveLength(3);
       expect(existsSync(join(out, 'report.html'))).toBe(true);
     }
+  });
+
+  it('locks its run directory: a concurrent --resume, --overwrite or report exits 2 naming the holder', async () => {
+    const dataset = ilsvrcSubset(40);
+    const out = freshOut();
+    const args = ['run', dataset, ...fastModelArgs, '--out', out, '--batch', '2', '--no-report'];
+    // Score-CAM (a forward pass per channel) keeps the first writer busy while the others try.
+    const first = await startRun([...args, '--method', 'scorecam'], join(out, 'results.jsonl'), 2);
+    for (const second of [
+      [...args, '--resume'],
+      [...args, '--overwrite'],
+      ['report', out, '--no-gallery'],
+    ]) {
+      const refused = await runCli(second);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain(`${out} is in use by \`cam-localize run\` (pid ${first.child.pid}`);
+    }
+    first.child.kill('SIGTERM');
+    const stopped = await first.exit;
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(existsSync(join(out, 'run.lock'))).toBe(false);
+    const ids = readJsonLines<{ id: string }>(join(out, 'results.jsonl')).map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(2);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect((await runCli(['report', out, '--no-gallery'])).code).toBe(0);
+  });
+
+  it('Ctrl-C: keeps what finished, prints the --resume command, exits 130; that command finishes the run', async () => {
+    const dataset = ilsvrcSubset(40);
+    const out = freshOut();
+    const results = join(out, 'results.jsonl');
+    const args = ['run', dataset, ...fastModelArgs, '--out', out, '--batch', '2', '--no-report'];
+    const { child, exit } = await startRun(args, results, 4);
+    child.kill('SIGINT');
+    const interrupted = await exit;
+    expect(interrupted.code).toBe(130);
+    const kept = readJsonLines<{ id: string }>(results).length;
+    expect(kept).toBeGreaterThan(3);
+    expect(kept).toBeLessThan(40);
+    expect(interrupted.stderr).toContain(
+      `interrupted (SIGINT). ${kept} finished images are kept in ${results}`,
+    );
+    const hint = /continue with:\n\s+cam-localize (.+)\n/.exec(interrupted.stderr)?.[1];
+    expect(hint).toBe([...args, '--resume'].join(' '));
+    expect(existsSync(join(out, 'run.lock'))).toBe(false);
+    const resumed = await runCli(hint!.split(' '));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const ids = readJsonLines<{ id: string }>(results).map((r) => r.id);
+    expect(new Set(ids).size).toBe(40);
+    expect(ids).toHaveLength(40);
   });
 });
