@@ -5,7 +5,7 @@
  * gallery re-renders only the few best and worst images.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
 import {
@@ -24,6 +24,7 @@ import { thresholdGrid } from '@cam-localize/localize';
 import { csvRow } from './pipeline/csv.js';
 import { scoresFromRanges } from './pipeline/image-evaluator.js';
 import type { RunRecord } from './pipeline/records.js';
+import { readRunConfig } from './pipeline/run-config.js';
 import { RunDirectory, readLatestRecords, writeJsonAtomic } from './pipeline/run-dir.js';
 
 export interface RunMetrics {
@@ -81,12 +82,9 @@ function groundTruthExtent(record: RunRecord): number {
 }
 
 export async function buildReports(dir: string, options: ReportOptions): Promise<Summary> {
-  const config = JSON.parse(await readFile(join(dir, RunDirectory.CONFIG), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  const recorded = config.boxAccuracy as { multiContour: boolean; iouLevels: number[] } | undefined;
-  const base: EvaluationProtocol = PROTOCOLS[String(config.protocol)] ?? TOOL_DEFAULTS;
+  const config = await readRunConfig(dir);
+  const recorded = config.boxAccuracy;
+  const base: EvaluationProtocol = PROTOCOLS[config.protocol] ?? TOOL_DEFAULTS;
   const protocol: EvaluationProtocol = recorded
     ? { ...base, multiContour: recorded.multiContour, iouThresholds: recorded.iouLevels }
     : base;

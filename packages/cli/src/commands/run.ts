@@ -42,6 +42,7 @@ import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { resumeCommand } from '../pipeline/interrupt.js';
 import { Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
+import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { streamInferences } from '../pipeline/stream.js';
 import { buildReports, printSummary } from '../reporting.js';
@@ -122,54 +123,23 @@ async function run(root: string, flags: RunFlags): Promise<void> {
         }),
   };
   const out = flags.out ?? join('runs', dataset.root.split('/').filter(Boolean).pop() ?? 'run');
-  const config = {
-    command: 'run',
-    dataset: dataset.root,
-    format: dataset.format,
-    model: resolve(flags.model),
-    labels: flags.labels ? resolve(flags.labels) : null,
-    protocol: protocol.name,
-    method: flags.method,
-    target: flags.target,
-    normalization,
-    threshold: flags.threshold,
-    boxes: boxMode,
-    boxAccuracy: { multiContour: protocol.multiContour, iouLevels: protocol.iouThresholds },
-    connectivity: Number(flags.connectivity),
-    minArea: flags.minArea,
-    device: flags.device,
-    batch: flags.batch ?? 8,
-    limit: flags.limit ?? null,
-    preprocess,
-    preprocessFlags: {
-      preset: flags.preset,
-      resize: flags.resize,
-      resizeMode: flags.resizeMode,
-      crop: flags.crop,
-      mean: flags.mean,
-      std: flags.std,
-      channelOrder: flags.channelOrder,
-      scale: flags.scale,
-      interpolation: flags.interpolation,
-    },
-    head: {
-      featureTensor: flags.featureTensor ?? null,
-      classifierWeights: flags.classifierWeights ?? null,
-      classifierBias: flags.classifierBias ?? null,
-    },
-  };
-
   const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags, { preprocess }));
-  const runDir = await RunDirectory.open(
-    out,
-    { ...config, provider: model.provider },
-    {
-      resume: flags.resume === true,
-      overwrite: flags.overwrite === true,
-      command: 'run',
-      resumeHint: resumeCommand(process.argv.slice(2)),
-    },
-  );
+  const config = await buildRunConfig({
+    flags,
+    dataset,
+    protocol,
+    boxes: boxMode,
+    normalization,
+    preprocess,
+    model,
+  });
+  const runDir = await RunDirectory.open(out, config, {
+    checkResume: (previous) => assertSameRun(previous, config, out),
+    resume: flags.resume === true,
+    overwrite: flags.overwrite === true,
+    command: 'run',
+    resumeHint: resumeCommand(process.argv.slice(2)),
+  });
   const evaluator = new ImageEvaluator(model, protocol, {
     threshold: parseThreshold(flags.threshold),
     mode: boxMode,

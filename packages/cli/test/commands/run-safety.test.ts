@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeWithTestBed } from '../../../../test-support/testbed.js';
 import { BIN, runCli } from '../cli-process.js';
-import { FAST_MODEL, ILSVRC, ilsvrcSubset, readJsonLines } from '../fixtures.js';
+import { FAST_MODEL, ILSVRC, ilsvrcSubset, MOBILENET_V2, readJsonLines } from '../fixtures.js';
 
 const fastModelArgs = ['--model', FAST_MODEL, '--preset', 'mobilenet', '--device', 'cpu', '--threads', '1'];
 const freshOut = () => join(mkdtempSync(join(tmpdir(), 'cam-safety-')), 'run');
@@ -139,5 +139,36 @@ describeWithTestBed('cam-localize run with hostile inputs', () => {
     const ids = readJsonLines<{ id: string }>(results).map((r) => r.id);
     expect(new Set(ids).size).toBe(40);
     expect(ids).toHaveLength(40);
+  });
+
+  it('--resume refuses another model, method or threshold, naming each field; the same config resumes', async () => {
+    const dataset = ilsvrcSubset(4);
+    const out = freshOut();
+    const args = ['run', dataset, ...fastModelArgs, '--out', out, '--no-report'];
+    expect((await runCli([...args, '--limit', '2'])).code).toBe(0);
+    const config = readFileSync(join(out, 'config.json'), 'utf8');
+    const results = readFileSync(join(out, 'results.jsonl'), 'utf8');
+    const refusals: [string[], RegExp][] = [
+      [['--threshold', '0.3'], /threshold: "0\.2" then, "0\.3" now/],
+      [['--method', 'gradcam'], /method: "cam" then, "gradcam" now/],
+      [['--boxes', 'all'], /boxes: "largest" then, "all" now/],
+    ];
+    for (const [change, named] of refusals) {
+      const refused = await runCli([...args, ...change, '--resume']);
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(named);
+      expect(refused.stderr).toContain(`--resume: ${out} was run with another configuration`);
+    }
+    const otherModel = args.map((a) => (a === FAST_MODEL ? MOBILENET_V2 : a));
+    const refused = await runCli([...otherModel, '--resume']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/modelSha256: "[0-9a-f]{64}" then, "[0-9a-f]{64}" now/);
+    // Nothing was touched by the refusals.
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe(config);
+    expect(readFileSync(join(out, 'results.jsonl'), 'utf8')).toBe(results);
+
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readJsonLines(join(out, 'results.jsonl'))).toHaveLength(4);
   });
 });

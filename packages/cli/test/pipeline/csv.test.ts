@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { csvCell, csvRow } from '../../src/pipeline/csv.js';
 import { buildReports } from '../../src/reporting.js';
+import { sampleRunConfig } from '../run-config-sample.js';
 
 /** A minimal CSV reader (RFC 4180 quotes), to read back what a spreadsheet would see. */
 function parseCsv(text: string): string[][] {
@@ -55,7 +56,7 @@ describe('CSV cells', () => {
 
   it('results.csv of a run with hostile ids: no cell starts a formula, negative scores stay numbers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cam-csv-'));
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ command: 'run', protocol: 'tool' }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(sampleRunConfig()));
     const ok = (id: string, score: number) => ({
       id,
       file: `/data/${id}`,

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RunDirectory } from '../../src/pipeline/run-dir.js';
 import { processAlive, RunLock } from '../../src/pipeline/run-lock.js';
 import { buildReports } from '../../src/reporting.js';
+import { sampleRunConfig } from '../run-config-sample.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'cam-lock-'));
 
@@ -87,7 +88,7 @@ describe('replaying results with duplicate ids', () => {
   });
   const metricsOf = async (records: object[]) => {
     const dir = fresh();
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ command: 'run', protocol: 'tool' }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(sampleRunConfig()));
     writeFileSync(join(dir, 'results.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     return (await buildReports(dir, { galleryCount: 0, writeReports: false })).metrics;
   };
