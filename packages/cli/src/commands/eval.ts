@@ -3,6 +3,7 @@ import { readDataset, scoreCamDirectory } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import { positiveInteger } from '../options.js';
+import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
 import { Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
 import { boxAccuracyJson } from '../reporting.js';
@@ -19,6 +20,7 @@ interface EvalFlags {
   limit?: number;
   out?: string;
   json?: boolean;
+  allowMissing?: boolean;
 }
 
 /**
@@ -52,9 +54,11 @@ export function registerEval(program: Command): void {
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
     .option('--labels <file>', 'class list mapping annotation names (wnids, VOC names) to class indices')
     .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
+    .option('--allow-missing', 'score the images that have a usable map, leaving the others out on purpose')
     .option('--out <file>', 'also write the metrics JSON to this file')
     .option('--json', 'print the metrics as JSON on stdout')
     .action(async (root: string, flags: EvalFlags) => {
+      await assertCamFolder(resolve(flags.cams));
       const dataset = await readDataset(
         resolve(root),
         flags.split === undefined ? {} : { split: flags.split },
@@ -78,10 +82,23 @@ export function registerEval(program: Command): void {
         },
       });
       progress.finish();
+      const coverage = camCoverage(result.problems, result.total, {
+        allowMissing: flags.allowMissing === true,
+      });
+      if (coverage.message) process.stderr.write(`${coverage.message}\n`);
+      if (coverage.fails) {
+        process.exitCode = 1;
+        return;
+      }
       const boxes = result.metrics.count > 0 ? result.metrics : undefined;
       const metrics = {
         protocol: result.protocol,
-        images: { total: result.total, scored: result.scored, skipped: result.total - result.scored },
+        images: {
+          total: result.total,
+          scored: result.scored,
+          skipped: result.total - result.scored,
+          ...(flags.allowMissing ? { leftOutMissingMaps: coverage.unusable } : {}),
+        },
         ...boxAccuracyJson(boxes, flags.boxes === 'all'),
         boxAccuracy: boxes
           ? {
