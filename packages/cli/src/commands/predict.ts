@@ -19,6 +19,7 @@ import {
   modelOptionsFromFlags,
 } from '../options.js';
 import {
+  assertArtifactFolders,
   CAM_SIZES,
   type CamSize,
   mapAtSize,
@@ -74,6 +75,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
   const target = parseTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
+  await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
   const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags));
   const runDir = flags.out
     ? await RunDirectory.open(

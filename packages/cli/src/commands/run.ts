@@ -29,6 +29,7 @@ import {
   preprocessFromFlags,
 } from '../options.js';
 import {
+  assertArtifactFolders,
   CAM_SIZES,
   type CamSize,
   mapAtSize,
@@ -123,6 +124,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
         }),
   };
   const out = flags.out ?? join('runs', dataset.root.split('/').filter(Boolean).pop() ?? 'run');
+  await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, out));
   const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags, { preprocess }));
   const config = await buildRunConfig({
     flags,

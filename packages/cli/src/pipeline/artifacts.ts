@@ -13,7 +13,7 @@ import {
   writeImage,
 } from '@cam-localize/core';
 import { writeScoreMapNpyAsync } from '@cam-localize/eval';
-import { namedWrite } from './io-errors.js';
+import { assertWritableFolder, namedWrite } from './io-errors.js';
 import { writablePathInside } from './safe-paths.js';
 
 export type CamSize = 'feature' | 'input' | 'original';
@@ -79,4 +79,13 @@ export async function saveOverlay(folder: string, id: string, picture: RgbImage)
 export function overlayFolder(option: string | boolean | undefined, runDir: string): string | undefined {
   if (option === undefined || option === false) return undefined;
   return typeof option === 'string' ? option : join(runDir, 'overlays');
+}
+
+/** Checks once, before the first image, that the --save-cams and --overlays folders can be written. */
+export async function assertArtifactFolders(
+  saveCams: string | undefined,
+  overlays: string | undefined,
+): Promise<void> {
+  if (saveCams !== undefined) await assertWritableFolder(saveCams, '--save-cams');
+  if (overlays !== undefined) await assertWritableFolder(overlays, '--overlays');
 }

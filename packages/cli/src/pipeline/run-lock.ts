@@ -50,7 +50,7 @@ export class RunLock {
       try {
         fd = openSync(path, 'wx');
       } catch (error) {
-        if (errnoCode(error) !== 'EEXIST') throw writeFailure(error, path, { usage: true });
+        if (errnoCode(error) !== 'EEXIST') throw writeFailure(error, dir, { usage: true });
         const current = readHolder(path);
         if (current === 'gone') continue;
         if (isStale(path, current)) {
