@@ -1,12 +1,5 @@
 import { basename, dirname, relative } from 'node:path';
-import {
-  CamModel,
-  describeError,
-  type Labels,
-  parseTarget,
-  readLabels,
-  resolveTargets,
-} from '@cam-localize/core';
+import { CamModel, describeError, type Labels, readLabels, resolveTargets } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
@@ -31,6 +24,7 @@ import {
 import { discoverImages } from '../pipeline/discover.js';
 import { resumeCommand } from '../pipeline/interrupt.js';
 import { boxToJson, localizeCam } from '../pipeline/localize-cam.js';
+import { assertLabelsFitModel, predictTarget } from '../pipeline/model-checks.js';
 import { Progress } from '../pipeline/progress.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { streamInferences } from '../pipeline/stream.js';
@@ -73,10 +67,11 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const root = commonFolder(files);
   const items = files.map((file) => ({ id: relative(root, file) || basename(file), file }));
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
-  const target = parseTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
+  const target = predictTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
   const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags));
+  assertLabelsFitModel(labels, flags.labels, model);
   const runDir = flags.out
     ? await RunDirectory.open(
         flags.out,

@@ -41,6 +41,7 @@ import {
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { resumeCommand } from '../pipeline/interrupt.js';
+import { assertLabelsFitModel } from '../pipeline/model-checks.js';
 import { Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
@@ -126,6 +127,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   const out = flags.out ?? join('runs', dataset.root.split('/').filter(Boolean).pop() ?? 'run');
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, out));
   const model = await CamModel.load(flags.model, modelOptionsFromFlags(flags, { preprocess }));
+  assertLabelsFitModel(labels, flags.labels, model);
   const config = await buildRunConfig({
     flags,
     dataset,

@@ -43,13 +43,21 @@ export interface LoadImageOptions {
   maxPixels?: number;
   /** The name used in messages and kept in `RgbImage.file` (defaults to the path when given one). */
   file?: string;
+  /** What the caller calls the pixel limit, for messages (a CLI says `--max-pixels`); default `maxPixels`. */
+  maxPixelsName?: string;
 }
 
-function tooLarge(name: string, width: number, height: number, maxPixels: number): ImageError {
+function tooLarge(
+  name: string,
+  width: number,
+  height: number,
+  maxPixels: number,
+  limitName = 'maxPixels',
+): ImageError {
   return new ImageError(
     'E_IMAGE_TOO_LARGE',
     `image is ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels}`,
-    { file: name, hint: 'raise the pixel limit (maxPixels) if the image is trusted' },
+    { file: name, hint: `raise the pixel limit (${limitName}) if the image is trusted` },
   );
 }
 
@@ -93,7 +101,7 @@ export async function loadImage(
     throw decodeError(name, error);
   }
   if (meta.width !== undefined && meta.height !== undefined && meta.width * meta.height > maxPixels) {
-    throw tooLarge(name, meta.width, meta.height, maxPixels);
+    throw tooLarge(name, meta.width, meta.height, maxPixels, options.maxPixelsName);
   }
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
@@ -106,7 +114,7 @@ export async function loadImage(
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
     if (error instanceof Error && /pixel limit/i.test(error.message)) {
-      throw tooLarge(name, meta.width ?? 0, meta.height ?? 0, maxPixels);
+      throw tooLarge(name, meta.width ?? 0, meta.height ?? 0, maxPixels, options.maxPixelsName);
     }
     throw decodeError(name, error);
   }
