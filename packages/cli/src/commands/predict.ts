@@ -22,7 +22,7 @@ import {
   saveOverlay,
 } from '../pipeline/artifacts.js';
 import { discoverImages } from '../pipeline/discover.js';
-import { resumeCommand } from '../pipeline/interrupt.js';
+import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
 import { boxToJson, localizeCam } from '../pipeline/localize-cam.js';
 import { assertLabelsFitModel, predictTarget } from '../pipeline/model-checks.js';
 import { Progress } from '../pipeline/progress.js';
@@ -86,6 +86,9 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const overlayDir = overlayFolder(flags.overlays, flags.out ?? '.');
   const todo = items.filter((item) => !runDir?.has(item.id));
   const progress = new Progress({ total: todo.length, label: 'predict' });
+  const stopHandlingInterrupts = runDir
+    ? undefined
+    : exitOnInterrupt(() => 'pass --out <dir> to keep a run that --resume can continue');
   let failed = 0;
   try {
     await streamInferences(model, todo, { batchSize: flags.batch ?? 8 }, async (outcome) => {
@@ -154,6 +157,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   } finally {
     progress.finish();
     runDir?.release();
+    stopHandlingInterrupts?.();
     await model.release();
   }
   const seconds = progress.elapsedSeconds;

@@ -171,4 +171,31 @@ describeWithTestBed('cam-localize run with hostile inputs', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(readJsonLines(join(out, 'results.jsonl'))).toHaveLength(4);
   });
+
+  it('Ctrl-C during predict --out: exits 130 with the --resume command, which finishes the images', async () => {
+    const out = freshOut();
+    const results = join(out, 'results.jsonl');
+    const args = [
+      'predict',
+      join(ILSVRC, 'images'),
+      ...fastModelArgs,
+      '--limit',
+      '60',
+      '--batch',
+      '2',
+      '--out',
+      out,
+    ];
+    const { child, exit } = await startRun(args, results, 3);
+    child.kill('SIGINT');
+    const interrupted = await exit;
+    expect(interrupted.code).toBe(130);
+    const hint = /continue with:\n\s+cam-localize (.+)\n/.exec(interrupted.stderr)?.[1];
+    expect(hint).toBe([...args, '--resume'].join(' '));
+    const resumed = await runCli(hint!.split(' '));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const ids = readJsonLines<{ id: string }>(results).map((r) => r.id);
+    expect(ids).toHaveLength(60);
+    expect(new Set(ids).size).toBe(60);
+  });
 });
