@@ -170,7 +170,6 @@ export function modelOptionsFromFlags(
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
     ...(head === undefined ? {} : { head }),
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
-    maxPixelsName: '--max-pixels',
   };
 }
 

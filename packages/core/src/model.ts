@@ -34,8 +34,6 @@ export interface CamModelOptions {
   readonly head?: HeadOverrides;
   /** Largest accepted image, in pixels. */
   readonly maxPixels?: number;
-  /** What the caller calls that limit in messages (the CLI: `--max-pixels`). */
-  readonly maxPixelsName?: string;
 }
 
 /** An image loaded and preprocessed for the model. */
@@ -74,7 +72,6 @@ export class CamModel {
     readonly inputWidth: number,
     readonly inputHeight: number,
     private readonly maxPixels: number | undefined,
-    private readonly maxPixelsName?: string,
   ) {}
 
   static async load(path: string, options: CamModelOptions = {}): Promise<CamModel> {
@@ -95,16 +92,7 @@ export class CamModel {
       outputs: [head.scoreTensor, head.featureTensor],
       file: onnx.path,
     });
-    return new CamModel(
-      onnx,
-      head,
-      session,
-      config,
-      inputWidth,
-      inputHeight,
-      options.maxPixels,
-      options.maxPixelsName,
-    );
+    return new CamModel(onnx, head, session, config, inputWidth, inputHeight, options.maxPixels);
   }
 
   get provider(): Provider {
@@ -122,7 +110,6 @@ export class CamModel {
     const image = await loadImage(source, {
       file: name,
       ...(this.maxPixels === undefined ? {} : { maxPixels: this.maxPixels }),
-      ...(this.maxPixelsName === undefined ? {} : { maxPixelsName: this.maxPixelsName }),
     });
     const { tensor, geometry } = preprocess(image, this.preprocessConfig, {
       inputWidth: this.inputWidth,

@@ -54,9 +54,9 @@ export function registerEval(program: Command): void {
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
     .option('--labels <file>', 'class list mapping annotation names (wnids, VOC names) to class indices')
     .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
-    .option('--allow-missing', 'score the images that have a usable map, leaving the others out on purpose')
     .option('--out <file>', 'also write the metrics JSON to this file')
     .option('--json', 'print the metrics as JSON on stdout')
+    .option('--allow-missing', 'exit 0 although some images lack their score map (they are left out)')
     .action(async (root: string, flags: EvalFlags) => {
       await assertCamFolder(resolve(flags.cams));
       const dataset = await readDataset(

@@ -43,21 +43,16 @@ export interface LoadImageOptions {
   maxPixels?: number;
   /** The name used in messages and kept in `RgbImage.file` (defaults to the path when given one). */
   file?: string;
-  /** What the caller calls the pixel limit, for messages (a CLI says `--max-pixels`); default `maxPixels`. */
-  maxPixelsName?: string;
 }
 
-function tooLarge(
-  name: string,
-  width: number,
-  height: number,
-  maxPixels: number,
-  limitName = 'maxPixels',
-): ImageError {
+function tooLarge(name: string, width: number, height: number, maxPixels: number): ImageError {
   return new ImageError(
     'E_IMAGE_TOO_LARGE',
     `image is ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels}`,
-    { file: name, hint: `raise the pixel limit (${limitName}) if the image is trusted` },
+    {
+      file: name,
+      hint: 'raise the pixel limit (--max-pixels; maxPixels in the library) if the image is trusted',
+    },
   );
 }
 
@@ -101,7 +96,7 @@ export async function loadImage(
     throw decodeError(name, error);
   }
   if (meta.width !== undefined && meta.height !== undefined && meta.width * meta.height > maxPixels) {
-    throw tooLarge(name, meta.width, meta.height, maxPixels, options.maxPixelsName);
+    throw tooLarge(name, meta.width, meta.height, maxPixels);
   }
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
@@ -114,7 +109,7 @@ export async function loadImage(
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
     if (error instanceof Error && /pixel limit/i.test(error.message)) {
-      throw tooLarge(name, meta.width ?? 0, meta.height ?? 0, maxPixels, options.maxPixelsName);
+      throw tooLarge(name, meta.width ?? 0, meta.height ?? 0, maxPixels);
     }
     throw decodeError(name, error);
   }
