@@ -60,7 +60,7 @@ export interface RunConfig {
   readonly connectivity: number;
   readonly minArea: number;
   readonly device: string;
-  readonly batch: number;
+  readonly batch: number | null;
   readonly limit: number | null;
   /** The preprocessing overrides the run passed to the model. */
   readonly preprocess: PreprocessOverrides;
@@ -193,7 +193,7 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   connectivity: [oneOf(4, 8), '4 or 8'],
   minArea: [isNumber, 'a number'],
   device: [isString, 'a device'],
-  batch: [isNumber, 'a number'],
+  batch: [orNull(isNumber), 'a number or null'],
   limit: [orNull(isNumber), 'a number or null'],
   preprocess: [isObject, 'an object'],
   preprocessFlags: [isObject, 'an object'],
