@@ -31,7 +31,10 @@ export function registerReport(program: Command): void {
     .action(async (dir: string, flags: ReportFlags) => {
       const config = await readRunConfig(dir);
       const lock = RunLock.acquire(dir, 'report');
-      const stopHandlingInterrupts = exitOnInterrupt(() => `run \`cam-localize report ${dir}\` again`);
+      const stopHandlingInterrupts = exitOnInterrupt(
+        () => `run \`cam-localize report ${dir}\` again`,
+        () => lock.release(),
+      );
       const galleryCount = flags.gallery === false ? 0 : flags.gallery;
       let model: CamModel | undefined;
       let render: Parameters<typeof buildReports>[1]['render'];

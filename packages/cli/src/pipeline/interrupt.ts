@@ -1,28 +1,32 @@
 /**
  * Ctrl-C (SIGINT) or SIGTERM in the middle of a run: every finished image is already a complete
- * line of results.jsonl, so the process says what is kept and how to go on, and exits with the
- * shell's code for the signal (130, 143). Exit handlers (the run lock) run on the way out.
+ * line of results.jsonl, so the process flushes it, releases what it holds (the run lock), says
+ * what is kept and how to go on, and then dies of the same signal, which the shell reports as
+ * 130 (143). Re-raising rather than `process.exit` matters: an exit while the ONNX session runs
+ * in its worker thread tears the native addon down mid-call and aborts the process.
  */
-import { EXIT_USAGE } from '../exit-codes.js';
 
-const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
-
-/** Installs the handlers; `describe` says what was kept. Returns a function that removes them. */
-export function exitOnInterrupt(describe: () => string, flush: () => void = () => {}): () => void {
+/**
+ * Installs the handlers; `describe` says what was kept, `cleanUp` flushes and releases (it runs
+ * before the message). Returns a function that removes them.
+ */
+export function exitOnInterrupt(describe: () => string, cleanUp: () => void = () => {}): () => void {
   const handler = (signal: NodeJS.Signals) => {
+    uninstall();
     try {
-      flush();
+      cleanUp();
     } finally {
       process.stderr.write(`\ncam-localize: interrupted (${signal}). ${describe()}\n`);
-      process.exit(SIGNAL_EXIT[signal] ?? EXIT_USAGE);
+      process.kill(process.pid, signal);
     }
   };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
+  const uninstall = () => {
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return uninstall;
 }
 
 /**

@@ -77,7 +77,10 @@ export class RunDirectory {
         () =>
           `${dir.done.size} finished images are kept in ${resultsPath}` +
           (options.resumeHint ? `; continue with:\n  ${options.resumeHint}` : ''),
-        () => dir.close(),
+        () => {
+          dir.close();
+          lock.release();
+        },
       );
       return dir;
     } catch (error) {

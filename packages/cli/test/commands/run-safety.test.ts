@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeWithTestBed } from '../../../../test-support/testbed.js';
@@ -40,8 +40,11 @@ async function startRun(
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
+  // The status a shell shows: the exit code, or 128 + the signal that ended the process.
   const exit = new Promise<{ code: number | null; stderr: string }>((done) =>
-    child.on('close', (code) => done({ code, stderr })),
+    child.on('close', (code, signal) =>
+      done({ code: code ?? (signal ? 128 + constants.signals[signal] : null), stderr }),
+    ),
   );
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
