@@ -5,7 +5,7 @@
  * gallery re-renders only the few best and worst images.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
 import {
@@ -22,10 +22,12 @@ import {
   TOOL_DEFAULTS,
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
+import { csvRow } from './pipeline/csv.js';
 import { scoresFromRanges } from './pipeline/image-evaluator.js';
 import { replayPxap } from './pipeline/pxap-record.js';
 import type { RunRecord } from './pipeline/records.js';
-import { RunDirectory, readRecords, writeJsonAtomic } from './pipeline/run-dir.js';
+import { readRunConfig } from './pipeline/run-config.js';
+import { RunDirectory, readLatestRecords, writeJsonAtomic } from './pipeline/run-dir.js';
 
 export interface RunMetrics {
   readonly protocol: string;
@@ -93,12 +95,9 @@ function groundTruthExtent(record: RunRecord): number {
 }
 
 export async function buildReports(dir: string, options: ReportOptions): Promise<Summary> {
-  const config = JSON.parse(await readFile(join(dir, RunDirectory.CONFIG), 'utf8')) as Record<
-    string,
-    unknown
-  >;
-  const recorded = config.boxAccuracy as { multiContour: boolean; iouLevels: number[] } | undefined;
-  const base: EvaluationProtocol = PROTOCOLS[String(config.protocol)] ?? TOOL_DEFAULTS;
+  const config = await readRunConfig(dir);
+  const recorded = config.boxAccuracy;
+  const base: EvaluationProtocol = PROTOCOLS[config.protocol] ?? TOOL_DEFAULTS;
   const protocol: EvaluationProtocol = recorded
     ? { ...base, multiContour: recorded.multiContour, iouThresholds: recorded.iouLevels }
     : base;
@@ -125,7 +124,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n',
   );
 
-  for await (const record of readRecords<RunRecord>(join(dir, RunDirectory.RESULTS))) {
+  for await (const record of readLatestRecords<RunRecord>(join(dir, RunDirectory.RESULTS))) {
     counts.total++;
     if (record.status !== 'ok') {
       counts.failed++;
@@ -227,11 +226,11 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
   await writeJsonAtomic(join(dir, 'metrics.json'), metrics);
   files.push(join(dir, 'metrics.json'));
   if (boxes) {
-    const lines = [`threshold,${boxes.levels.map((l) => `boxacc_iou${l.iouThreshold}`).join(',')}`];
+    const lines = [csvRow(['threshold', ...boxes.levels.map((l) => `boxacc_iou${l.iouThreshold}`)])];
     for (let t = 0; t < thresholds.length; t++) {
-      lines.push(`${thresholds[t]!.toFixed(6)},${boxes.levels.map((l) => l.curve[t]!.toFixed(4)).join(',')}`);
+      lines.push(csvRow([thresholds[t]!.toFixed(6), ...boxes.levels.map((l) => l.curve[t]!.toFixed(4))]));
     }
-    await writeFile(join(dir, 'curves.csv'), `${lines.join('\n')}\n`);
+    await writeFile(join(dir, 'curves.csv'), lines.join(''));
     files.push(join(dir, 'curves.csv'));
   }
 
@@ -409,10 +408,6 @@ function thumbnail(image: RgbImage, longest: number): RgbImage {
     'bilinear',
     true,
   );
-}
-
-function csvRow(cells: readonly (string | number)[]): string {
-  return `${cells.map((c) => (typeof c === 'number' ? String(c) : /[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')}\n`;
 }
 
 /** The one-screen summary on stderr at the end of a run. */

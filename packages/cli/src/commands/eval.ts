@@ -3,6 +3,7 @@ import { readDataset, scoreCamDirectory } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import { positiveInteger } from '../options.js';
+import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
 import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
 import { Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
@@ -58,8 +59,12 @@ export function registerEval(program: Command): void {
     .option('--out <file>', 'also write the metrics JSON to this file')
     .option('--json', 'print the metrics as JSON on stdout')
     .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
-    .option('--allow-missing', 'exit 0 although some images lack their boxes or mask')
+    .option(
+      '--allow-missing',
+      'exit 0 although some images lack their boxes, mask or score map (they are left out of every metric)',
+    )
     .action(async (root: string, flags: EvalFlags) => {
+      await assertCamFolder(resolve(flags.cams));
       const dataset = await readDataset(resolve(root), {
         ...(flags.split === undefined ? {} : { split: flags.split }),
         allowOutsideRoot: flags.allowOutsideRoot === true,
@@ -87,10 +92,23 @@ export function registerEval(program: Command): void {
         },
       });
       progress.finish();
+      const coverage = camCoverage(result.problems, result.total, {
+        allowMissing: flags.allowMissing === true,
+      });
+      if (coverage.message) process.stderr.write(`${coverage.message}\n`);
+      if (coverage.fails) {
+        process.exitCode = 1;
+        return;
+      }
       const boxes = result.metrics.count > 0 ? result.metrics : undefined;
       const metrics = {
         protocol: result.protocol,
-        images: { total: result.total, scored: result.scored, skipped: result.total - result.scored },
+        images: {
+          total: result.total,
+          scored: result.scored,
+          skipped: result.total - result.scored,
+          ...(flags.allowMissing ? { leftOutMissingMaps: coverage.unusable } : {}),
+        },
         ...boxAccuracyJson(boxes, flags.boxes === 'all'),
         boxAccuracy: boxes
           ? {

@@ -1,5 +1,5 @@
 import { basename, dirname, relative } from 'node:path';
-import { CamModel, defaultPoolSize, type Labels, parseTarget, readLabels } from '@cam-localize/core';
+import { CamModel, defaultPoolSize, type Labels, readLabels } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
@@ -12,9 +12,11 @@ import {
   type ModelFlags,
   modelOptionsFromFlags,
 } from '../options.js';
-import { CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
+import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { discoverImages } from '../pipeline/discover.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
+import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
+import { assertLabelsFitModel, predictTarget } from '../pipeline/model-checks.js';
 import { Progress } from '../pipeline/progress.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { ImagePipeline } from '../pipeline/stream.js';
@@ -57,8 +59,9 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const root = commonFolder(files);
   const items = files.map((file) => ({ id: relative(root, file) || basename(file), file }));
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
-  const target = parseTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
+  const target = predictTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
+  await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
   const model = await CamModel.load(flags.model, {
     ...modelOptionsFromFlags(flags),
     keepImages: false,
@@ -69,11 +72,16 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   });
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
+  assertLabelsFitModel(labels, flags.labels, model);
   const runDir = flags.out
     ? await RunDirectory.open(
         flags.out,
         { command: 'predict', patterns, ...flags },
-        { resume: flags.resume === true },
+        {
+          resume: flags.resume === true,
+          command: 'predict',
+          resumeHint: resumeCommand(process.argv.slice(2)),
+        },
       )
     : undefined;
   const overlayDir = overlayFolder(flags.overlays, flags.out ?? '.');
@@ -95,6 +103,9 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   };
   const todo = items.filter((item) => !runDir?.has(item.id));
   const progress = new Progress({ total: todo.length, label: 'predict' });
+  const stopHandlingInterrupts = runDir
+    ? undefined
+    : exitOnInterrupt(() => 'pass --out <dir> to keep a run that --resume can continue');
   let failed = 0;
   const pipeline = await ImagePipeline.start(model, work, {
     workers: flags.workers ?? defaultPoolSize(),
@@ -113,7 +124,8 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     });
   } finally {
     progress.finish();
-    runDir?.close();
+    runDir?.release();
+    stopHandlingInterrupts?.();
     await pipeline.close();
     await model.release();
   }

@@ -1,30 +1,17 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CamModel, describeError, type PreprocessOverrides, UsageError } from '@cam-localize/core';
+import { CamModel, describeError } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import type { Command } from 'commander';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
-import { RunDirectory } from '../pipeline/run-dir.js';
+import { exitOnInterrupt } from '../pipeline/interrupt.js';
+import { readRunConfig } from '../pipeline/run-config.js';
+import { RunLock } from '../pipeline/run-lock.js';
 import { buildReports } from '../reporting.js';
 import { protocolFor } from './run.js';
 
 interface ReportFlags {
   gallery: number | false;
   json?: boolean;
-}
-
-interface RunConfig {
-  model?: string;
-  protocol?: string;
-  method?: string;
-  normalization?: 'relu-minmax' | 'minmax' | 'none';
-  threshold?: string;
-  boxes?: 'largest' | 'all' | 'merged';
-  connectivity?: number;
-  minArea?: number;
-  preprocess?: PreprocessOverrides;
-  head?: { featureTensor: string | null; classifierWeights: string | null; classifierBias: string | null };
 }
 
 /** `cam-localize report <run-dir>`: rebuilds metrics, CSV and reports from a run's results. */
@@ -42,7 +29,12 @@ export function registerReport(program: Command): void {
     .option('--no-gallery', 'no example images (does not need the model)')
     .option('--json', 'print the metrics as JSON on stdout')
     .action(async (dir: string, flags: ReportFlags) => {
-      const config = await readConfig(dir);
+      const config = await readRunConfig(dir);
+      const lock = RunLock.acquire(dir, 'report');
+      const stopHandlingInterrupts = exitOnInterrupt(
+        () => `run \`cam-localize report ${dir}\` again`,
+        () => lock.release(),
+      );
       const galleryCount = flags.gallery === false ? 0 : flags.gallery;
       let model: CamModel | undefined;
       let render: Parameters<typeof buildReports>[1]['render'];
@@ -87,15 +79,9 @@ export function registerReport(program: Command): void {
         );
         if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
       } finally {
+        stopHandlingInterrupts();
+        lock.release();
         await model?.release();
       }
     });
-}
-
-async function readConfig(dir: string): Promise<RunConfig> {
-  try {
-    return JSON.parse(await readFile(join(dir, RunDirectory.CONFIG), 'utf8')) as RunConfig;
-  } catch (error) {
-    throw new UsageError('E_USAGE', `${dir} is not a run directory (${describeError(error)})`);
-  }
 }

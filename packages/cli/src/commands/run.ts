@@ -28,13 +28,16 @@ import {
   positiveInteger,
   preprocessFromFlags,
 } from '../options.js';
-import { CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
+import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { deviceCamRequest, type RunWork } from '../pipeline/image-work.js';
+import { resumeCommand } from '../pipeline/interrupt.js';
+import { assertLabelsFitModel } from '../pipeline/model-checks.js';
 import { Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
+import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { ImagePipeline } from '../pipeline/stream.js';
 import { buildReports, printSummary } from '../reporting.js';
@@ -120,43 +123,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
         }),
   };
   const out = flags.out ?? join('runs', dataset.root.split('/').filter(Boolean).pop() ?? 'run');
-  const config = {
-    command: 'run',
-    dataset: dataset.root,
-    format: dataset.format,
-    model: resolve(flags.model),
-    labels: flags.labels ? resolve(flags.labels) : null,
-    protocol: protocol.name,
-    method: flags.method,
-    target: flags.target,
-    normalization,
-    threshold: flags.threshold,
-    boxes: boxMode,
-    boxAccuracy: { multiContour: protocol.multiContour, iouLevels: protocol.iouThresholds },
-    connectivity: Number(flags.connectivity),
-    minArea: flags.minArea,
-    device: flags.device,
-    batch: flags.batch ?? null,
-    limit: flags.limit ?? null,
-    preprocess,
-    preprocessFlags: {
-      preset: flags.preset,
-      resize: flags.resize,
-      resizeMode: flags.resizeMode,
-      crop: flags.crop,
-      mean: flags.mean,
-      std: flags.std,
-      channelOrder: flags.channelOrder,
-      scale: flags.scale,
-      interpolation: flags.interpolation,
-    },
-    head: {
-      featureTensor: flags.featureTensor ?? null,
-      classifierWeights: flags.classifierWeights ?? null,
-      classifierBias: flags.classifierBias ?? null,
-    },
-  };
-
+  await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, out));
   const overlayDir = overlayFolder(flags.overlays, out);
   const model = await CamModel.load(flags.model, {
     ...modelOptionsFromFlags(flags, { preprocess }),
@@ -168,14 +135,23 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   });
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
-  const runDir = await RunDirectory.open(
-    out,
-    { ...config, provider: model.provider, batch: batchFor(flags, model.provider) },
-    {
-      resume: flags.resume === true,
-      overwrite: flags.overwrite === true,
-    },
-  );
+  assertLabelsFitModel(labels, flags.labels, model);
+  const config = await buildRunConfig({
+    flags,
+    dataset,
+    protocol,
+    boxes: boxMode,
+    normalization,
+    preprocess,
+    model,
+  });
+  const runDir = await RunDirectory.open(out, config, {
+    checkResume: (previous) => assertSameRun(previous, config, out),
+    resume: flags.resume === true,
+    overwrite: flags.overwrite === true,
+    command: 'run',
+    resumeHint: resumeCommand(process.argv.slice(2)),
+  });
   const work: RunWork = {
     command: 'run',
     protocol,
@@ -221,6 +197,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     galleryCount: flags.report ? flags.gallery : 0,
     writeReports: flags.report,
   });
+  runDir.release();
   await model.release();
   printSummary(summary, {
     seconds: pipeline.stats.seconds,

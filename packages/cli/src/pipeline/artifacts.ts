@@ -1,5 +1,4 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   type Box,
   type BoxStyle,
@@ -13,7 +12,9 @@ import {
   UsageError,
   writeImage,
 } from '@cam-localize/core';
-import { scoreMapPath, writeScoreMapNpyAsync } from '@cam-localize/eval';
+import { writeScoreMapNpyAsync } from '@cam-localize/eval';
+import { assertWritableFolder, namedWrite } from './io-errors.js';
+import { writablePathInside } from './safe-paths.js';
 
 export type CamSize = 'feature' | 'input' | 'original';
 export const CAM_SIZES: readonly CamSize[] = ['feature', 'input', 'original'];
@@ -37,11 +38,10 @@ export function mapAtSize(
   }
 }
 
-/** Writes `<camDir>/<id>.npy` (wsolevaluation's layout), creating folders. */
+/** Writes `<camDir>/<id>.npy` (wsolevaluation's layout), creating folders; an id may not leave camDir. */
 export async function saveCam(camDir: string, id: string, map: ScoreMap): Promise<string> {
-  const path = scoreMapPath(camDir, id);
-  await mkdir(dirname(path), { recursive: true });
-  await writeScoreMapNpyAsync(path, map);
+  const path = await writablePathInside(camDir, id, '.npy');
+  await namedWrite(path, () => writeScoreMapNpyAsync(path, map));
   return path;
 }
 
@@ -68,14 +68,24 @@ export function renderOverlay(
   });
 }
 
-/** Writes an overlay picture (format from the extension), creating folders. */
-export async function saveOverlay(path: string, picture: RgbImage): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeImage(path, picture);
+/** Writes `<folder>/<id>.jpg`, creating folders; an id may not leave the folder. */
+export async function saveOverlay(folder: string, id: string, picture: RgbImage): Promise<string> {
+  const path = await writablePathInside(folder, id, '.jpg');
+  await namedWrite(path, () => writeImage(path, picture));
+  return path;
 }
 
 /** Where `--overlays [dir]` puts overlays: the given folder, or `<run dir>/overlays`; none when absent. */
 export function overlayFolder(option: string | boolean | undefined, runDir: string): string | undefined {
   if (option === undefined || option === false) return undefined;
   return typeof option === 'string' ? option : join(runDir, 'overlays');
+}
+
+/** Checks once, before the first image, that the --save-cams and --overlays folders can be written. */
+export async function assertArtifactFolders(
+  saveCams: string | undefined,
+  overlays: string | undefined,
+): Promise<void> {
+  if (saveCams !== undefined) await assertWritableFolder(saveCams, '--save-cams');
+  if (overlays !== undefined) await assertWritableFolder(overlays, '--overlays');
 }

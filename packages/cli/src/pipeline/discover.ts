@@ -1,33 +1,67 @@
-import { stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
 import { UsageError } from '@cam-localize/core';
 import fg from 'fast-glob';
 
 /** The image extensions `predict` picks up from folders and globs. */
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'gif', 'avif', 'bmp'];
 
+const EXTENSION_SET = new Set(IMAGE_EXTENSIONS.flatMap((e) => [`.${e}`, `.${e.toUpperCase()}`]));
+
 /**
  * Files, folders (searched recursively for images) and globs to a sorted, de-duplicated list of
  * absolute image paths. A named file that does not exist is a usage error; a glob or folder that
- * matches nothing is one too, so a typo never produces an empty run.
+ * matches nothing is one too, so a typo never produces an empty run. Folder searches follow
+ * symbolic links to folders but enter each real folder once (a link back up, `sub/up -> ..`,
+ * cannot loop), and an image reached by several paths is listed once. `**` in a glob does not
+ * descend into linked folders.
  */
 export async function discoverImages(patterns: readonly string[], cwd = process.cwd()): Promise<string[]> {
-  const found = new Set<string>();
-  const extensions = `{${IMAGE_EXTENSIONS.flatMap((e) => [e, e.toUpperCase()]).join(',')}}`;
+  const found = new Map<string, string>();
+  const visitedFolders = new Set<string>();
   for (const pattern of patterns) {
     const path = resolve(cwd, pattern);
     const info = await stat(path).catch(() => undefined);
     let matches: string[];
+    // A folder already searched (named twice, or inside an earlier one) adds nothing, rightly.
+    const searchedBefore = info?.isDirectory() === true && visitedFolders.has(await realpath(path));
     if (info?.isFile()) matches = [path];
-    else if (info?.isDirectory()) {
-      matches = await fg(`**/*.${extensions}`, { cwd: path, absolute: true, onlyFiles: true, dot: false });
-    } else if (fg.isDynamicPattern(pattern)) {
-      matches = await fg(pattern, { cwd, absolute: true, onlyFiles: true });
+    else if (info?.isDirectory()) matches = await imagesUnder(path, visitedFolders);
+    else if (fg.isDynamicPattern(pattern)) {
+      matches = await fg(pattern, { cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false });
     } else {
       throw new UsageError('E_USAGE', `no such file or folder: ${pattern}`);
     }
-    if (matches.length === 0) throw new UsageError('E_USAGE', `no images found for '${pattern}'`);
-    for (const m of matches) found.add(m);
+    if (matches.length === 0 && !searchedBefore) {
+      throw new UsageError('E_USAGE', `no images found for '${pattern}'`);
+    }
+    for (const m of matches) {
+      const real = await realpath(m).catch(() => m);
+      if (!found.has(real)) found.set(real, m);
+    }
   }
-  return [...found].sort();
+  return [...found.values()].sort();
+}
+
+/** Images under a folder, recursively (hidden entries skipped), each real folder entered once. */
+async function imagesUnder(root: string, visited: Set<string>): Promise<string[]> {
+  const images: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (visited.has(real)) return;
+    visited.add(real);
+    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      const kind: Dirent | Awaited<ReturnType<typeof stat>> | undefined = entry.isSymbolicLink()
+        ? await stat(path).catch(() => undefined)
+        : entry;
+      if (kind?.isDirectory()) await walk(path);
+      else if (kind?.isFile() && EXTENSION_SET.has(extname(entry.name))) images.push(path);
+    }
+  };
+  await walk(root);
+  return images;
 }

@@ -5,7 +5,6 @@
  * weights) and on the main thread (methods that need the session, or `--workers 0`), so the
  * records are identical whichever thread made them.
  */
-import { join } from 'node:path';
 import {
   type CamOnDevice,
   type CamRequest,
@@ -177,7 +176,8 @@ export class ImageWorker {
       const shown = result.groundTruth ?? result.predicted;
       const map = await evaluator.mapOf(inference, shown.class, result);
       await saveOverlay(
-        join(work.overlayDir, `${item.id}.jpg`),
+        work.overlayDir,
+        item.id,
         renderOverlay(image, map, geometry, shown.boxes.map(toBox), item.boxes),
       );
     }
@@ -203,10 +203,7 @@ export class ImageWorker {
         await saveCam(work.saveCams.dir, id, mapAtSize(map, work.saveCams.size, geometry, 'bilinear'));
       }
       if (work.overlayDir !== undefined && t === 0 && image !== undefined) {
-        await saveOverlay(
-          join(work.overlayDir, `${item.id}.jpg`),
-          renderOverlay(image, map, geometry, localized.boxes),
-        );
+        await saveOverlay(work.overlayDir, item.id, renderOverlay(image, map, geometry, localized.boxes));
       }
       targets.push({
         class: classIndex,

@@ -11,10 +11,13 @@ import {
   truncateSync,
   writeSync,
 } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '@cam-localize/core';
+import { exitOnInterrupt } from './interrupt.js';
+import { writeFailure } from './io-errors.js';
+import { RunLock } from './run-lock.js';
 
 /**
  * A run directory: the configuration used, one JSON line per finished image (written as each
@@ -22,26 +25,77 @@ import { UsageError } from '@cam-localize/core';
  * Resuming reads the lines back, drops a torn last line (a kill -9 mid-write) and tells the
  * pipeline which images are done.
  */
+export interface RunDirectoryOptions {
+  readonly resume: boolean;
+  readonly overwrite?: boolean;
+  /** The command taking the directory, for the lock and for messages (default 'run'). */
+  readonly command?: string;
+  /**
+   * With `resume`: checks the configuration the directory was written with (its config.json,
+   * parsed) against this run's, throwing to refuse the resume.
+   */
+  readonly checkResume?: (previous: unknown) => void;
+  /** The command line that continues this run, printed when the run is interrupted. */
+  readonly resumeHint?: string;
+}
+
 export class RunDirectory {
   private fd: number | undefined;
+  private stopHandlingInterrupts: (() => void) | undefined;
 
   private constructor(
     readonly path: string,
     /** Ids of the images already finished (ok or failed); only ids, so memory stays small. */
     readonly done: Set<string>,
+    private readonly lock: RunLock,
   ) {}
 
   static readonly RESULTS = 'results.jsonl';
   static readonly CONFIG = 'config.json';
 
-  /** Opens (and with `resume`, reloads) a run directory for appending results. */
-  static async open(
+  /**
+   * Opens (and with `resume`, reloads) a run directory for appending results. The directory is
+   * locked against other writers until `release` (or the process's exit).
+   */
+  static async open(path: string, config: object, options: RunDirectoryOptions): Promise<RunDirectory> {
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (error) {
+      throw writeFailure(error, path, { usage: true });
+    }
+    const lock = RunLock.acquire(path, options.command ?? 'run');
+    try {
+      const done = await RunDirectory.prepare(path, config, options);
+      const dir = new RunDirectory(path, done, lock);
+      const resultsPath = join(path, RunDirectory.RESULTS);
+      try {
+        dir.fd = openSync(resultsPath, 'a');
+      } catch (error) {
+        throw writeFailure(error, resultsPath, { usage: true });
+      }
+      dir.stopHandlingInterrupts = exitOnInterrupt(
+        () =>
+          `${dir.done.size} finished images are kept in ${resultsPath}` +
+          (options.resumeHint ? `; continue with:\n  ${options.resumeHint}` : ''),
+        () => {
+          dir.close();
+          lock.release();
+        },
+      );
+      return dir;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private static async prepare(
     path: string,
     config: object,
-    options: { resume: boolean; overwrite?: boolean },
-  ): Promise<RunDirectory> {
-    mkdirSync(path, { recursive: true });
+    options: RunDirectoryOptions,
+  ): Promise<Set<string>> {
     const resultsPath = join(path, RunDirectory.RESULTS);
+    const configPath = join(path, RunDirectory.CONFIG);
     if (options.overwrite === true && !options.resume) rmSync(resultsPath, { force: true });
     const done = new Set<string>();
     if (existsSync(resultsPath)) {
@@ -50,15 +104,20 @@ export class RunDirectory {
           hint: 'pass --resume to continue it, --overwrite to start it again, or choose another --out',
         });
       }
+      if (options.checkResume && existsSync(configPath)) {
+        options.checkResume(JSON.parse(await readFile(configPath, 'utf8')));
+      }
       cutTornLine(resultsPath);
       for await (const record of readRecords(resultsPath)) done.add(record.id);
-    } else if (options.resume && !existsSync(join(path, RunDirectory.CONFIG))) {
+    } else if (options.resume && !existsSync(configPath)) {
       throw new UsageError('E_USAGE', `--resume: ${path} holds no run to continue`);
     }
-    await writeJsonAtomic(join(path, RunDirectory.CONFIG), config);
-    const dir = new RunDirectory(path, done);
-    dir.fd = openSync(resultsPath, 'a');
-    return dir;
+    try {
+      await writeJsonAtomic(configPath, config);
+    } catch (error) {
+      throw writeFailure(error, configPath, { usage: true });
+    }
+    return done;
   }
 
   has(id: string): boolean {
@@ -68,7 +127,11 @@ export class RunDirectory {
   /** Appends one image's record as a single write of one line. */
   append(record: ImageRecordBase): void {
     if (this.fd === undefined) throw new Error('run directory is closed');
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    try {
+      writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    } catch (error) {
+      throw writeFailure(error, this.file(RunDirectory.RESULTS));
+    }
     this.done.add(record.id);
   }
 
@@ -78,6 +141,14 @@ export class RunDirectory {
       closeSync(this.fd);
       this.fd = undefined;
     }
+  }
+
+  /** Closes the results and gives the directory back to other writers. */
+  release(): void {
+    this.close();
+    this.stopHandlingInterrupts?.();
+    this.stopHandlingInterrupts = undefined;
+    this.lock.release();
   }
 
   file(name: string): string {
@@ -140,6 +211,26 @@ export async function* readRecords<T extends ImageRecordBase = ImageRecordBase>(
       });
     }
   }
+}
+
+/**
+ * `readRecords` with one record per image id. Two writers on one directory (before the run lock
+ * existed) or a retried image can leave an id twice; the last record of an id wins, as it is the
+ * latest attempt, and it is yielded where that last record stands. Two passes over the file: the
+ * first keeps only each id's last line number, so memory stays that of the ids.
+ */
+export async function* readLatestRecords<T extends ImageRecordBase = ImageRecordBase>(
+  path: string,
+): AsyncGenerator<T> {
+  const lastLine = new Map<string, number>();
+  let line = 0;
+  for await (const record of readRecords(path)) lastLine.set(record.id, line++);
+  if (lastLine.size === line) {
+    yield* readRecords<T>(path);
+    return;
+  }
+  line = 0;
+  for await (const record of readRecords<T>(path)) if (lastLine.get(record.id) === line++) yield record;
 }
 
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

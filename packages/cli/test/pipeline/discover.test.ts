@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,5 +17,43 @@ describe('discoverImages', () => {
   it('says which pattern matched nothing', async () => {
     await expect(discoverImages([join(root, 'missing.jpg')])).rejects.toThrow(/no such file or folder/);
     await expect(discoverImages([`${root}/**/*.gif`])).rejects.toThrow(/no images found/);
+  });
+});
+
+describe('discoverImages with linked folders', () => {
+  const tree = () => {
+    const root = mkdtempSync(join(tmpdir(), 'cam-links-'));
+    mkdirSync(join(root, 'sub'));
+    for (const f of ['a.jpg', 'b.png', 'sub/c.jpg']) writeFileSync(join(root, f), '');
+    return root;
+  };
+
+  it('a link back up (sub/up -> ..) gives every real image exactly once', async () => {
+    const root = tree();
+    symlinkSync('..', join(root, 'sub', 'up'));
+    expect(await discoverImages([root])).toEqual([
+      join(root, 'a.jpg'),
+      join(root, 'b.png'),
+      join(root, 'sub/c.jpg'),
+    ]);
+  });
+
+  it('two such links do not hang; a linked folder elsewhere is followed', async () => {
+    const root = tree();
+    symlinkSync('..', join(root, 'sub', 'up'));
+    symlinkSync('../sub', join(root, 'sub', 'again'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cam-links-other-'));
+    writeFileSync(join(elsewhere, 'd.jpg'), '');
+    symlinkSync(elsewhere, join(root, 'other'));
+    const found = await Promise.race([
+      discoverImages([root, `${root}/**/*.jpg`]),
+      new Promise<never>((_, fail) => setTimeout(() => fail(new Error('discovery hangs')), 10_000)),
+    ]);
+    expect(found).toEqual([
+      join(root, 'a.jpg'),
+      join(root, 'b.png'),
+      join(root, 'other/d.jpg'),
+      join(root, 'sub/c.jpg'),
+    ]);
   });
 });

@@ -18,13 +18,13 @@ describe('RunDirectory', () => {
     const first = await RunDirectory.open(path, { a: 1 }, { resume: false });
     first.append({ id: 'x', status: 'ok' });
     first.append({ id: 'y', status: 'error', error: 'bad jpeg' });
-    first.close();
+    first.release();
     const again = await RunDirectory.open(path, { a: 1 }, { resume: true });
     expect(again.has('x')).toBe(true);
     expect(again.has('y')).toBe(true);
     expect(again.has('z')).toBe(false);
     again.append({ id: 'z', status: 'ok' });
-    again.close();
+    again.release();
     expect(await ids(join(path, 'results.jsonl'))).toEqual(['x', 'y', 'z']);
   });
 
@@ -36,13 +36,13 @@ describe('RunDirectory', () => {
     const dir = await RunDirectory.open(path, {}, { resume: true });
     expect([...dir.done]).toEqual(['a']);
     dir.append({ id: 'b', status: 'ok' });
-    dir.close();
+    dir.release();
     expect(readFileSync(results, 'utf8')).toBe('{"id":"a","status":"ok"}\n{"id":"b","status":"ok"}\n');
   });
 
   it('refuses to overwrite a run without --resume, and to resume nothing', async () => {
     const path = fresh();
-    (await RunDirectory.open(path, {}, { resume: false })).close();
+    (await RunDirectory.open(path, {}, { resume: false })).release();
     appendFileSync(join(path, 'results.jsonl'), '');
     await expect(RunDirectory.open(path, {}, { resume: false })).rejects.toThrow(/already holds a run/);
     await expect(RunDirectory.open(fresh(), {}, { resume: true })).rejects.toThrow(
@@ -62,7 +62,7 @@ describe('RunDirectory', () => {
     writeFileSync(join(path, 'results.jsonl'), '{"id":"a","sta');
     const dir = await RunDirectory.open(path, {}, { resume: true });
     expect(dir.done.size).toBe(0);
-    dir.close();
+    dir.release();
     expect(readFileSync(join(path, 'results.jsonl'), 'utf8')).toBe('');
   });
 });

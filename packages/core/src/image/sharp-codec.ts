@@ -87,7 +87,10 @@ function tooLarge(name: string, width: number, height: number, maxPixels: number
   return new ImageError(
     'E_IMAGE_TOO_LARGE',
     `image is ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels}`,
-    { file: name, hint: 'raise the pixel limit (maxPixels) if the image is trusted' },
+    {
+      file: name,
+      hint: 'raise the pixel limit (--max-pixels; maxPixels in the library) if the image is trusted',
+    },
   );
 }
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
 import { readDataset } from '../../src/datasets/index.js';
 
@@ -54,6 +55,19 @@ describeWithTestBed('test-bed datasets', () => {
   });
 });
 
-describe('test-bed guard', () => {
-  it('runs', () => expect(true).toBe(true));
+describeWithTestBed('test-bed files', () => {
+  it('every image the datasets list is on disk, once, and is a JPEG', async () => {
+    for (const name of ['ilsvrc2012-val-1000', 'raccoon-voc']) {
+      const { items } = await readDataset(shared('datasets', name));
+      expect(items.length, name).toBeGreaterThan(0);
+      expect(new Set(items.map((i) => i.file)).size, name).toBe(items.length);
+      for (const item of items) {
+        const head = Buffer.alloc(3);
+        const fd = openSync(item.file, 'r');
+        readSync(fd, head, 0, 3, 0);
+        closeSync(fd);
+        expect([...head], item.file).toEqual([0xff, 0xd8, 0xff]);
+      }
+    }
+  });
 });

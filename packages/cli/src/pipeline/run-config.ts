@@ -1,0 +1,302 @@
+/**
+ * The configuration of a `run`, as config.json holds it: one type and one validator that `run`,
+ * `run --resume` and `report` share. Its fingerprint pins everything a record depends on (the
+ * model file's bytes, the resolved preprocessing, the CAM and box settings, the protocol, the
+ * dataset and its reader, the labels file), so a resume can refuse to mix results made
+ * another way.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  type CamModel,
+  describeError,
+  type Normalization,
+  type PreprocessConfig,
+  type PreprocessOverrides,
+  type ResizeEngine,
+  UsageError,
+} from '@cam-localize/core';
+import type { Dataset, EvaluationProtocol } from '@cam-localize/eval';
+import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
+
+export type BoxMode = 'largest' | 'all' | 'merged';
+
+/** What a record of results.jsonl depends on; two runs with equal fingerprints make equal records. */
+export interface RunFingerprint {
+  readonly modelSha256: string;
+  readonly labelsSha256: string | null;
+  /** The preprocessing the model ran with, after presets, sidecar, metadata and flags. */
+  readonly preprocess: PreprocessConfig;
+  /** Who resized the images (libvips' pixels are not Pillow's). */
+  readonly resizeEngine: ResizeEngine;
+  readonly method: string;
+  readonly target: string;
+  readonly normalization: Normalization;
+  readonly threshold: string;
+  readonly boxes: BoxMode;
+  readonly connectivity: number;
+  readonly minArea: number;
+  readonly scoreCamChannels: number | null;
+  readonly protocol: string;
+  readonly boxAccuracy: { readonly multiContour: boolean; readonly iouLevels: readonly number[] };
+  readonly dataset: string;
+  readonly format: string;
+  readonly split: string | null;
+}
+
+/** config.json of a run directory. */
+export interface RunConfig {
+  readonly command: 'run';
+  readonly dataset: string;
+  readonly format: string;
+  readonly model: string;
+  readonly labels: string | null;
+  readonly protocol: string;
+  readonly method: string;
+  readonly target: string;
+  readonly normalization: Normalization;
+  readonly threshold: string;
+  readonly boxes: BoxMode;
+  readonly boxAccuracy: { readonly multiContour: boolean; readonly iouLevels: readonly number[] };
+  readonly connectivity: number;
+  readonly minArea: number;
+  readonly device: string;
+  readonly batch: number | null;
+  /** --workers as given (null: the default, cores - 1). */
+  readonly workers?: number | null;
+  /** Whether the CAMs were computed in the model graph (--cam-on-device). */
+  readonly camInGraph?: boolean;
+  readonly limit: number | null;
+  /** The preprocessing overrides the run passed to the model. */
+  readonly preprocess: PreprocessOverrides;
+  /** The preprocessing flags as typed. */
+  readonly preprocessFlags: Readonly<Record<string, string | undefined>>;
+  readonly head: {
+    readonly featureTensor: string | null;
+    readonly classifierWeights: string | null;
+    readonly classifierBias: string | null;
+  };
+  readonly provider?: string;
+  /** Absent in run directories written before fingerprints existed. */
+  readonly fingerprint?: RunFingerprint;
+}
+
+/** The flags a run configuration is made from. */
+export interface RunConfigFlags extends ModelFlags, CamFlags, LocalizeFlags {
+  readonly limit?: number;
+  readonly split?: string;
+}
+
+/** The configuration of a run about to start, fingerprint included (the model file is hashed). */
+export async function buildRunConfig(input: {
+  readonly flags: RunConfigFlags;
+  readonly dataset: Dataset;
+  readonly protocol: EvaluationProtocol;
+  readonly boxes: BoxMode;
+  readonly normalization: Normalization;
+  readonly preprocess: PreprocessOverrides;
+  readonly model: CamModel;
+}): Promise<RunConfig> {
+  const { flags, dataset, protocol, boxes, normalization, preprocess, model } = input;
+  const boxAccuracy = { multiContour: protocol.multiContour, iouLevels: protocol.iouThresholds };
+  const labels = flags.labels ? resolve(flags.labels) : null;
+  const [modelSha256, labelsSha256] = await Promise.all([
+    sha256File(flags.model),
+    labels === null ? null : sha256File(labels),
+  ]);
+  return {
+    command: 'run',
+    dataset: dataset.root,
+    format: dataset.format,
+    model: resolve(flags.model),
+    labels,
+    protocol: protocol.name,
+    method: flags.method,
+    target: flags.target,
+    normalization,
+    threshold: flags.threshold,
+    boxes,
+    boxAccuracy,
+    connectivity: Number(flags.connectivity),
+    minArea: flags.minArea,
+    device: flags.device,
+    batch: batchFor(flags, model.provider),
+    workers: flags.workers ?? null,
+    camInGraph: model.deviceCamRequest !== undefined,
+    limit: flags.limit ?? null,
+    preprocess,
+    preprocessFlags: {
+      preset: flags.preset,
+      resize: flags.resize,
+      resizeMode: flags.resizeMode,
+      crop: flags.crop,
+      mean: flags.mean,
+      std: flags.std,
+      channelOrder: flags.channelOrder,
+      scale: flags.scale,
+      interpolation: flags.interpolation,
+    },
+    head: {
+      featureTensor: flags.featureTensor ?? null,
+      classifierWeights: flags.classifierWeights ?? null,
+      classifierBias: flags.classifierBias ?? null,
+    },
+    provider: model.provider,
+    fingerprint: {
+      modelSha256,
+      labelsSha256,
+      preprocess: model.preprocessConfig,
+      resizeEngine: flags.resizeEngine ?? 'pil',
+      method: flags.method,
+      target: flags.target,
+      normalization,
+      threshold: flags.threshold,
+      boxes,
+      connectivity: Number(flags.connectivity),
+      minArea: flags.minArea,
+      scoreCamChannels: flags.scoreCamChannels ?? null,
+      protocol: protocol.name,
+      boxAccuracy,
+      dataset: dataset.root,
+      format: dataset.format,
+      split: flags.split ?? null,
+    },
+  };
+}
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (v) => typeof v === 'string';
+const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const orNull =
+  (check: Check): Check =>
+  (v) =>
+    v === null || check(v);
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v);
+
+/** The schema of config.json: per field, its check and what it must be (for the message). */
+const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
+  command: [oneOf('run'), '"run"'],
+  dataset: [isString, 'a path'],
+  format: [isString, 'a dataset format'],
+  model: [isString, 'a path'],
+  labels: [orNull(isString), 'a path or null'],
+  protocol: [isString, 'a protocol name'],
+  method: [isString, 'a CAM method'],
+  target: [isString, 'a target'],
+  normalization: [oneOf('relu-minmax', 'minmax', 'none'), 'relu-minmax, minmax or none'],
+  threshold: [isString, 'a threshold spec'],
+  boxes: [oneOf('largest', 'all', 'merged'), 'largest, all or merged'],
+  boxAccuracy: [
+    (v) =>
+      isObject(v) &&
+      typeof (v as { multiContour?: unknown }).multiContour === 'boolean' &&
+      Array.isArray((v as { iouLevels?: unknown }).iouLevels) &&
+      (v as { iouLevels: unknown[] }).iouLevels.every(isNumber),
+    '{ multiContour: boolean, iouLevels: number[] }',
+  ],
+  connectivity: [oneOf(4, 8), '4 or 8'],
+  minArea: [isNumber, 'a number'],
+  device: [isString, 'a device'],
+  batch: [orNull(isNumber), 'a number or null'],
+  limit: [orNull(isNumber), 'a number or null'],
+  preprocess: [isObject, 'an object'],
+  preprocessFlags: [isObject, 'an object'],
+  head: [isObject, 'an object'],
+  provider: [isString, 'a provider name', 'optional'],
+  fingerprint: [isObject, 'an object', 'optional'],
+};
+
+/** Checks parsed config.json against the schema; a usage error names the file and the field. */
+export function parseRunConfig(value: unknown, file: string): RunConfig {
+  const hint = 'the run directory is damaged or was not written by `cam-localize run`';
+  if (!isObject(value)) throw new UsageError('E_USAGE', `${file}: not a run configuration`, { hint });
+  const record = value as Record<string, unknown>;
+  for (const [key, [check, what, optional]] of Object.entries(SCHEMA)) {
+    if (record[key] === undefined && optional) continue;
+    if (!check(record[key])) {
+      throw new UsageError(
+        'E_USAGE',
+        `${file}: "${key}" must be ${what}, found ${JSON.stringify(record[key]) ?? 'nothing'}`,
+        { hint },
+      );
+    }
+  }
+  return value as RunConfig;
+}
+
+/** The configuration of the run in `dir`, validated. */
+export async function readRunConfig(dir: string): Promise<RunConfig> {
+  const file = join(dir, 'config.json');
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError('E_USAGE', `${dir} is not a run directory (${describeError(error)})`);
+  }
+  return parseRunConfig(value, file);
+}
+
+/** Each fingerprint field whose value differs, with the old and the new value. */
+export function fingerprintDifferences(
+  previous: RunFingerprint,
+  current: RunFingerprint,
+): { field: string; previous: string; current: string }[] {
+  const before = flatten(previous);
+  const now = flatten(current);
+  const fields = [...new Set([...before.keys(), ...now.keys()])];
+  return fields
+    .filter((field) => before.get(field) !== now.get(field))
+    .map((field) => ({
+      field,
+      previous: before.get(field) ?? 'unset',
+      current: now.get(field) ?? 'unset',
+    }));
+}
+
+/**
+ * The `checkResume` of a run: refuses (usage error) to resume a directory written with another
+ * fingerprint, naming every differing field.
+ */
+export function assertSameRun(previousConfig: unknown, current: RunConfig, dir: string): void {
+  const previous = parseRunConfig(previousConfig, join(dir, 'config.json'));
+  if (previous.fingerprint === undefined || current.fingerprint === undefined) {
+    process.stderr.write(
+      `run: ${dir} was written before run fingerprints; resuming without checking its configuration\n`,
+    );
+    return;
+  }
+  const differences = fingerprintDifferences(previous.fingerprint, current.fingerprint);
+  if (differences.length === 0) return;
+  const list = differences.map((d) => `${d.field}: ${d.previous} then, ${d.current} now`).join('; ');
+  throw new UsageError('E_USAGE', `--resume: ${dir} was run with another configuration (${list})`, {
+    hint: 'resume with the same model and settings, or start again with --overwrite or another --out',
+  });
+}
+
+/** Dotted paths to JSON leaf values. */
+function flatten(value: unknown, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  if (isObject(value)) {
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      flatten(inner, prefix === '' ? key : `${prefix}.${key}`, out);
+    }
+  } else if (value !== undefined) {
+    out.set(prefix, JSON.stringify(value));
+  }
+  return out;
+}
+
+export function sha256File(path: string): Promise<string> {
+  return new Promise((done, fail) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', fail)
+      .on('end', () => done(hash.digest('hex')));
+  });
+}
