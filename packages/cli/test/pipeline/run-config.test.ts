@@ -27,6 +27,7 @@ const fingerprint = (overrides: Partial<RunFingerprint> = {}): RunFingerprint =>
     interpolation: 'bilinear',
     antialias: true,
   } as RunFingerprint['preprocess'],
+  resizeEngine: 'pil',
   method: 'cam',
   target: 'predicted',
   normalization: 'relu-minmax',
