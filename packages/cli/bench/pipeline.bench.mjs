@@ -83,14 +83,14 @@ async function stageCosts(files) {
   const decode = await coreMs(files, async (f) => images.push(await core.loadImage(f)));
   const geometries = images.map((img) => core.preprocessGeometry(img.width, img.height, config, input));
   const regions = [];
-  const resize = await coreMs(images.keys(), (i) => {
+  const resize = await coreMs([...images.keys()], (i) => {
     const g = geometries[i];
     regions.push(
       core.resizeRegion(images[i], g.resizeWidth, g.resizeHeight, core.keptRegion(g), 'bilinear', true).data,
     );
   });
   const tensors = [];
-  const normalise = await coreMs(regions.keys(), (i) =>
+  const normalise = await coreMs([...regions.keys()], (i) =>
     tensors.push(core.normalizeRegion(regions[i], geometries[i], config)),
   );
   const vips = await coreMs(files, (f) => core.preprocessWithVips(f, config, input, { file: f }));
@@ -127,7 +127,7 @@ async function stageCosts(files) {
   );
   const threshold = localize.parseThreshold('0.2');
   const upsampled = [];
-  const boxes = await coreMs(maps.keys(), (i) => {
+  const boxes = await coreMs([...maps.keys()], (i) => {
     const m = core.resampleScoreMap(maps[i], 224, 224, 'bilinear');
     upsampled.push(m);
     localize.boxesFromMap(m, { threshold, mode: 'largest', connectivity: 8, minArea: 0 });
@@ -147,7 +147,7 @@ async function stageCosts(files) {
     top: [{ class: 1, score: 0.5 }],
     targets: [{ boxes: [[1, 2, 3, 4]] }],
   };
-  const write = await coreMs(upsampled.keys(), async (i) => {
+  const write = await coreMs([...upsampled.keys()], async (i) => {
     JSON.stringify(record);
     await evalPkg.writeScoreMapNpyAsync(join(out, `${i}.npy`), upsampled[i]);
   });
@@ -191,21 +191,23 @@ function seedPeer(dir, count) {
   return JSON.parse(r.stdout.trim().split('\n').pop()).images_per_s;
 }
 
+/**
+ * The bare forward through the very session the pipeline uses (same options, same worker thread,
+ * the feature output added): batch after batch of one ready input, nothing else.
+ */
 async function bareForward(file, seconds = 6) {
-  const session = await ort.InferenceSession.create(file);
-  const feed = {
-    [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(BATCH * 3 * 224 * 224).fill(0.1), [
-      BATCH,
-      3,
-      224,
-      224,
-    ]),
-  };
-  await session.run(feed);
+  const onnx = await core.readOnnxModel(file);
+  const head = await core.detectCamHead(onnx);
+  const session = await core.createSession(core.addGraphOutputs(onnx, [head.featureTensor]), {
+    device: 'cpu',
+    outputs: [head.scoreTensor, head.featureTensor],
+  });
+  const input = new Float32Array(BATCH * 3 * 224 * 224).fill(0.1);
+  await session.run(input, BATCH);
   let images = 0;
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
-    await session.run(feed);
+    await session.run(input, BATCH);
     images += BATCH;
   }
   const rate = images / ((performance.now() - started) / 1000);

@@ -64,6 +64,27 @@ export interface LocalizeFlags {
   minArea: number;
 }
 
+/** The pipeline's options from the model flags (what run and predict share). */
+export function pipelineOptionsFromFlags(
+  flags: ModelFlags,
+  provider: string,
+  keepImages: boolean,
+): {
+  workers: number;
+  batchSize: number;
+  keepImages: boolean;
+  maxPixels?: number;
+  resizeEngine?: ResizeEngine;
+} {
+  return {
+    workers: flags.workers ?? defaultPoolSize(),
+    batchSize: batchFor(flags, provider),
+    keepImages,
+    ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+    ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
+  };
+}
+
 /** Images per forward pass when --batch is not given: GPUs want larger batches than the CPU. */
 export const DEFAULT_BATCH = { cpu: 8, cuda: 32, webgpu: 32 } as const;
 

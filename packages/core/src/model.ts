@@ -10,7 +10,12 @@
  * await model.release();
  */
 import type { DeviceCamMethod } from './cam/device.js';
-import { type DeviceCamRequest, type DeviceMaps, useDeviceCam } from './cam/device-cam-plan.js';
+import {
+  type DeviceCamRequest,
+  type DeviceMaps,
+  splitDeviceMaps,
+  useDeviceCam,
+} from './cam/device-cam-plan.js';
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { rankClasses } from './cam/targets.js';
 import { CamError, ModelError, UsageError } from './errors.js';
@@ -282,16 +287,15 @@ export class CamModel {
     if (cam === undefined || classes === undefined) {
       throw new CamError('E_CAM', `the session did not return ${graph.camOutput} and ${graph.classesOutput}`);
     }
-    const t = request.targets;
-    const size = graph.width * graph.height;
-    return Array.from({ length: count }, (_, i) => ({
+    const batch = {
       method: request.method,
       normalization: request.normalization,
       width: graph.width,
       height: graph.height,
-      classes: classes.data.subarray(i * t, (i + 1) * t),
-      data: cam.data.subarray(i * t * size, (i + 1) * t * size),
-    }));
+      classes: classes.data,
+      data: cam.data,
+    };
+    return splitDeviceMaps(batch, count);
   }
 
   /**

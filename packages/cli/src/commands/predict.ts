@@ -1,16 +1,16 @@
 import { basename, dirname, relative } from 'node:path';
-import { CamModel, defaultPoolSize, type Labels, readLabels } from '@cam-localize/core';
+import { CamModel, type Labels, readLabels } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
   addCamOptions,
   addLocalizeOptions,
   addModelOptions,
-  batchFor,
   type CamFlags,
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
+  pipelineOptionsFromFlags,
 } from '../options.js';
 import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { discoverImages } from '../pipeline/discover.js';
@@ -107,13 +107,11 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     ? undefined
     : exitOnInterrupt(() => 'pass --out <dir> to keep a run that --resume can continue');
   let failed = 0;
-  const pipeline = await ImagePipeline.start(model, work, {
-    workers: flags.workers ?? defaultPoolSize(),
-    batchSize: batchFor(flags, model.provider),
-    keepImages: overlayDir !== undefined,
-    ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
-    ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
-  });
+  const pipeline = await ImagePipeline.start(
+    model,
+    work,
+    pipelineOptionsFromFlags(flags, model.provider, overlayDir !== undefined),
+  );
   try {
     await pipeline.run(todo, (record, item) => {
       if (record.status === 'error') failed++;

@@ -1,12 +1,5 @@
 import { join, resolve } from 'node:path';
-import {
-  CamModel,
-  defaultPoolSize,
-  type Labels,
-  parseTarget,
-  readLabels,
-  UsageError,
-} from '@cam-localize/core';
+import { CamModel, type Labels, parseTarget, readLabels, UsageError } from '@cam-localize/core';
 import {
   type DatasetItem,
   type EvaluationProtocol,
@@ -20,11 +13,11 @@ import {
   addCamOptions,
   addLocalizeOptions,
   addModelOptions,
-  batchFor,
   type CamFlags,
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
+  pipelineOptionsFromFlags,
   positiveInteger,
   preprocessFromFlags,
 } from '../options.js';
@@ -173,13 +166,11 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   const todo = items.filter((item) => !runDir.has(item.id));
   if (runDir.done.size > 0) process.stderr.write(`run: resuming, ${runDir.done.size} images already done\n`);
   const progress = new Progress({ total: todo.length, label: 'run' });
-  const pipeline = await ImagePipeline.start(model, work, {
-    workers: flags.workers ?? defaultPoolSize(),
-    batchSize: batchFor(flags, model.provider),
-    keepImages: overlayDir !== undefined,
-    ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
-    ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
-  });
+  const pipeline = await ImagePipeline.start(
+    model,
+    work,
+    pipelineOptionsFromFlags(flags, model.provider, overlayDir !== undefined),
+  );
   try {
     await pipeline.run(todo, (record, item) => {
       runDir.append(record as RunRecord);

@@ -5,13 +5,14 @@
  */
 import {
   type CamHead,
+  type DeviceMaps,
   deviceMapOf,
   HeadCam,
   type ImageGeometry,
   type Inference,
-  type Normalization,
   type RgbImage,
   rankClasses,
+  splitDeviceMaps,
 } from '@cam-localize/core';
 import type { CamSource } from './image-evaluator.js';
 import type { ImageRecord, ImageWork, ImageWorker, WorkItem, WorkTiming } from './image-work.js';
@@ -27,17 +28,8 @@ export interface PostBatch {
   readonly scores: Float32Array;
   /** [n*K*h*w] feature maps of the batch (empty when the maps come from the graph). */
   readonly features: Float32Array;
-  /** The CAMs the graph computed (--cam-on-device): T maps per image. */
-  readonly maps?: {
-    readonly method: string;
-    readonly normalization: Normalization;
-    readonly width: number;
-    readonly height: number;
-    /** [n*T] class of each map */
-    readonly classes: Float32Array;
-    /** [n*T*height*width] */
-    readonly data: Float32Array;
-  };
+  /** The CAMs the graph computed (--cam-on-device), over the whole batch: T maps per image. */
+  readonly maps?: DeviceMaps;
 }
 
 /** The set-up a post-processing worker gets once. */
@@ -55,9 +47,7 @@ export function inferencesOf(batch: PostBatch, rankedCount = 5): Inference[] {
   const n = batch.items.length;
   const classes = batch.scores.length / n;
   const perImage = batch.features.length / n;
-  const maps = batch.maps;
-  const t = maps === undefined ? 0 : maps.classes.length / n;
-  const size = maps === undefined ? 0 : maps.width * maps.height;
+  const maps = batch.maps === undefined ? undefined : splitDeviceMaps(batch.maps, n);
   return batch.items.map((_, i) => {
     const scores = batch.scores.subarray(i * classes, (i + 1) * classes);
     const image = batch.images[i];
@@ -73,18 +63,7 @@ export function inferencesOf(batch: PostBatch, rankedCount = 5): Inference[] {
       scores,
       features: batch.features.subarray(i * perImage, (i + 1) * perImage),
       ranked: rankClasses(scores, rankedCount),
-      ...(maps === undefined
-        ? {}
-        : {
-            maps: {
-              method: maps.method,
-              normalization: maps.normalization,
-              width: maps.width,
-              height: maps.height,
-              classes: maps.classes.subarray(i * t, (i + 1) * t),
-              data: maps.data.subarray(i * t * size, (i + 1) * t * size),
-            },
-          }),
+      ...(maps === undefined ? {} : { maps: maps[i]! }),
     };
   });
 }

@@ -24,7 +24,7 @@ export interface DeviceCamRequest {
   readonly maxRank: number;
 }
 
-/** The maps the graph computed for one image: `classes[t]` is the class of map t. */
+/** The maps the graph computed for one image (or a batch): `classes[t]` is the class of map t. */
 export interface DeviceMaps {
   readonly method: string;
   readonly normalization: Normalization;
@@ -33,6 +33,17 @@ export interface DeviceMaps {
   readonly classes: Float32Array;
   /** [T, height, width] */
   readonly data: Float32Array;
+}
+
+/** A batch's maps (one DeviceMaps over every image) as one DeviceMaps per image: views, no copy. */
+export function splitDeviceMaps(batch: DeviceMaps, count: number): DeviceMaps[] {
+  const t = batch.classes.length / count;
+  const size = batch.width * batch.height;
+  return Array.from({ length: count }, (_, i) => ({
+    ...batch,
+    classes: batch.classes.subarray(i * t, (i + 1) * t),
+    data: batch.data.subarray(i * t * size, (i + 1) * t * size),
+  }));
 }
 
 /** Decides whether to compute CAMs in the graph; throws for `on` where it cannot. */
