@@ -132,7 +132,7 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     )
     .option(
       '--workers <n>',
-      `threads that decode images and post-process maps (default: cores - 1 = ${defaultPoolSize()}; 0: all on the main thread)`,
+      `threads that decode images and post-process maps (default: max(2, cores - 1) = ${defaultPoolSize()}; 0: all on the main thread)`,
       (v) => checkWorkerCount(Number(v), '--workers'),
     )
     .addOption(
