@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
+import { mergeEvalParts } from '../pipeline/eval-parts.js';
 import { mergeShards } from '../pipeline/merge-shards.js';
 import { RunLock } from '../pipeline/run-lock.js';
 import { buildReports } from '../reporting.js';
@@ -17,12 +19,23 @@ export function registerMerge(program: Command): void {
     .description(
       'merge the run directories of `run --shard K/N` into one run directory (checks one configuration, every image exactly once)',
     )
-    .argument('<shard-dirs...>', 'run directories written by `cam-localize run --shard K/N`')
-    .requiredOption('--out <dir>', 'the merged run directory')
+    .argument(
+      '<shards...>',
+      'run directories of `cam-localize run --shard K/N`, or the part files of `eval --shard K/N --out <file>`',
+    )
+    .requiredOption('--out <path>', 'the merged run directory (for eval parts: the metrics JSON file)')
     .option('--overwrite', 'replace the run in --out')
     .option('--no-report', 'skip the Markdown/HTML reports (metrics.json and results.csv are written)')
     .option('--json', 'print the metrics as JSON on stdout')
     .action(async (dirs: string[], flags: MergeFlags) => {
+      if (dirs.every((path) => statSync(path, { throwIfNoEntry: false })?.isFile())) {
+        const metrics = await mergeEvalParts(dirs, flags.out);
+        process.stderr.write(
+          `merge: ${dirs.length} eval parts, ${metrics.images.total} images; wrote ${flags.out}\n`,
+        );
+        if (flags.json) process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
+        return;
+      }
       const merged = await mergeShards(dirs, flags.out, { overwrite: flags.overwrite === true });
       const lock = RunLock.acquire(flags.out, 'merge');
       try {

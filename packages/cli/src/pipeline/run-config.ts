@@ -253,10 +253,10 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
   return parseRunConfig(value, file);
 }
 
-/** Each fingerprint field whose value differs, with the old and the new value. */
+/** Each fingerprint field (dotted path to a JSON leaf) whose value differs, with the old and the new value. */
 export function fingerprintDifferences(
-  previous: RunFingerprint,
-  current: RunFingerprint,
+  previous: object,
+  current: object,
 ): { field: string; previous: string; current: string }[] {
   const before = flatten(previous);
   const now = flatten(current);
