@@ -28,7 +28,7 @@ describeWithTestBed('run --shard K/N, then merge (4 processes against one whole 
     const run = (extra: string[]) =>
       runCli(['run', dataset, ...modelArgs, '--workers', '1', '--no-report', ...extra]);
     const results = await Promise.all([
-      run(['--out', whole]),
+      run(['--out', whole, '--save-cams', join(base, 'cams')]),
       ...Array.from({ length: SHARDS }, (_, i) =>
         run(['--out', shardDir(i + 1), '--shard', `${i + 1}/${SHARDS}`]),
       ),
@@ -183,5 +183,61 @@ describeWithTestBed('run --shard K/N, then merge (4 processes against one whole 
     expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).shard.index).toBe(3);
     const ids = (dir: string) => readJsonLines(join(dir, 'results.jsonl')).map((r) => r.id);
     expect(new Set(ids(out))).toEqual(new Set(ids(shardDir(3))));
+  });
+
+  it("eval --cams in 3 shards, merged: the whole evaluation's metrics; a missing or doubled part is refused", async () => {
+    const cams = join(base, 'cams');
+    const wholeEval = join(base, 'eval-whole.json');
+    const evaluate = (extra: string[]) => runCli(['eval', dataset, '--cams', cams, ...extra]);
+    const parts = [1, 2, 3].map((k) => join(base, `eval-part-${k}.json`));
+    const results = await Promise.all([
+      evaluate(['--out', wholeEval]),
+      ...parts.map((part, i) => evaluate(['--shard', `${i + 1}/3`, '--out', part])),
+    ]);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const partIds = parts.map((part) => JSON.parse(readFileSync(part, 'utf8')).ids as string[]);
+    expect(partIds.flat().sort()).toEqual(
+      readFileSync(join(dataset, 'image_ids.txt'), 'utf8').trim().split('\n').sort(),
+    );
+
+    const merged = join(base, 'eval-merged.json');
+    const result = await runCli(['merge', ...parts, '--out', merged]);
+    expect(result.code, result.stderr).toBe(0);
+    const wholeMetrics = JSON.parse(readFileSync(wholeEval, 'utf8'));
+    expect(wholeMetrics.maxBoxAccV2).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(merged, 'utf8'))).toEqual(wholeMetrics);
+
+    const missing = await runCli(['merge', parts[0]!, parts[2]!, '--out', join(base, 'x.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`${partIds[1]!.length} of 24 images in no part (not given: shard 2/3)`);
+    const doubled = await runCli(['merge', ...parts, parts[1]!, '--out', join(base, 'y.json')]);
+    expect(doubled.code).toBe(2);
+    expect(doubled.stderr).toContain('shard 2/3 is given 2 times');
+    for (const id of partIds[1]!) expect(doubled.stderr).toContain(id);
+  });
+
+  it('predict --shard K/N splits the images between its shards, each directory recording its part', async () => {
+    const images = join(dataset, 'images');
+    const predict = (k: number) =>
+      runCli([
+        'predict',
+        images,
+        ...modelArgs,
+        '--workers',
+        '1',
+        '--shard',
+        `${k}/2`,
+        '--out',
+        join(base, `predict-${k}`),
+      ]);
+    const results = await Promise.all([predict(1), predict(2)]);
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    const ids = [1, 2].map((k) =>
+      readJsonLines(join(base, `predict-${k}`, 'results.jsonl')).map((r) => r.id as string),
+    );
+    expect(ids[0]!.filter((id) => ids[1]!.includes(id))).toEqual([]);
+    expect([...ids[0]!, ...ids[1]!].sort()).toHaveLength(24);
+    const config = JSON.parse(readFileSync(join(base, 'predict-2', 'config.json'), 'utf8'));
+    expect([config.shard.index, config.shard.count, config.shard.datasetImages]).toEqual([2, 2, 24]);
   });
 });
