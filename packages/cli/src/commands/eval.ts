@@ -81,7 +81,8 @@ export function registerEval(program: Command): void {
       const shard = shardFromFlags(flags, process.env);
       if (shard && flags.out === undefined)
         throw new UsageError('E_USAGE', '--shard needs --out <part.json>');
-      const sharded = shard ? selectShard(dataset.items, shard) : undefined;
+      const allItems = dataset.items;
+      const sharded = shard ? selectShard(allItems, shard) : undefined;
       if (sharded) dataset.items = sharded.items;
       const iouThresholds = (flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50'))
         .split(',')
@@ -158,12 +159,14 @@ export function registerEval(program: Command): void {
         `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ${parts.join('; ')}\n`,
       );
       const ids = dataset.items.map((item) => item.id);
+      const datasetIds = sharded ? allItems.map((item) => item.id) : [];
       const part =
         sharded &&
         evalPart({
           settings,
           shard: sharded.record,
           ids,
+          datasetIds,
           counts,
           missingGroundTruth,
           states: result.states,

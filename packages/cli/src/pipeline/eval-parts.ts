@@ -15,7 +15,7 @@ import {
 import { boxAccuracyJson } from '../reporting.js';
 import { fingerprintDifferences } from './run-config.js';
 import { writeJsonAtomic } from './run-dir.js';
-import type { ShardRecord } from './shard.js';
+import { idsDigest, type ShardRecord, shardOf } from './shard.js';
 
 /** What an evaluation's numbers depend on: parts merge only when these are equal. */
 export interface EvalSettings {
@@ -96,6 +96,8 @@ export interface EvalPart {
   readonly shard: ShardRecord;
   /** The ids of this shard's images. */
   readonly ids: readonly string[];
+  /** The whole dataset's ids, in dataset order, for `merge` to name the images of a missing part. */
+  readonly datasetIds: readonly string[];
   readonly counts: EvalCounts;
   readonly missingGroundTruth: MissingGroundTruth;
   /** Evaluator states with their typed arrays as plain arrays (JSON). */
@@ -188,8 +190,16 @@ export async function mergeEvalParts(
   }
   const absent = Array.from({ length: count }, (_, i) => i + 1).filter((index) => !byIndex.has(index));
   if (absent.length > 0) {
+    const datasetIds = first.datasetIds;
+    if (!Array.isArray(datasetIds) || idsDigest(datasetIds) !== first.shard.datasetIdsSha256) {
+      throw new UsageError(
+        'E_USAGE',
+        `merge: ${files[0]}: its dataset ids do not match its digest (a damaged part)`,
+      );
+    }
+    const missing = datasetIds.filter((id) => absent.includes(shardOf(id, count)));
     problems.push(
-      `${first.shard.datasetImages - seen.size} of ${first.shard.datasetImages} images in no part (not given: shard ${absent.map((i) => `${i}/${count}`).join(', ')})`,
+      `${missing.length} of ${first.shard.datasetImages} images in no part: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''} (not given: shard ${absent.map((i) => `${i}/${count}`).join(', ')})`,
     );
   }
   if (problems.length > 0) {
