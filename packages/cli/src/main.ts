@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerMerge } from './commands/merge.js';
 import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     registerInspect,
     registerDoctor,
     registerReport,
+    registerMerge,
   ])
     register(program);
   for (const command of program.commands) command.exitOverride();

@@ -102,6 +102,25 @@ export function positiveInteger(name: string) {
   };
 }
 
+/** `--shard K/N|auto` and `--shard-count N`, shared by run and predict. */
+export interface ShardFlags {
+  shard?: string;
+  shardCount?: number;
+}
+
+export function addShardOptions(command: Command): Command {
+  return command
+    .option(
+      '--shard <K/N|auto>',
+      'take shard K of N (1-based: 1/4 ... 4/4), split by a hash of the image id; auto: from SLURM_ARRAY_TASK_ID/COUNT/MIN or JOB_COMPLETION_INDEX',
+    )
+    .option(
+      '--shard-count <n>',
+      'shards for --shard auto under a Kubernetes Indexed Job (else CAM_LOCALIZE_SHARD_COUNT)',
+      positiveInteger('--shard-count'),
+    );
+}
+
 export function addModelOptions(command: Command, { required = true } = {}): Command {
   const model = new Option('--model <onnx>', 'the ONNX classifier');
   if (required) model.makeOptionMandatory();

@@ -22,8 +22,12 @@ import {
   UsageError,
 } from '@cam-localize/core';
 import type { Dataset, DatasetItem } from './datasets/types.js';
-import { BoxAccuracyEvaluator, type BoxAccuracyResult } from './evaluators/box-accuracy.js';
-import { PxapEvaluator, type PxapResult } from './evaluators/pxap.js';
+import {
+  BoxAccuracyEvaluator,
+  type BoxAccuracyResult,
+  type BoxAccuracyState,
+} from './evaluators/box-accuracy.js';
+import { PxapEvaluator, type PxapResult, type PxapState } from './evaluators/pxap.js';
 import { clipBoxesToImage } from './ground-truth.js';
 import { resizeBoxWsol } from './iou.js';
 import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './masks.js';
@@ -108,6 +112,8 @@ export interface ScoreCamResult {
   clippedBoxes: number;
   aborted: boolean;
   protocol: string;
+  /** The evaluators' counters, for adding to those of other shards of the dataset (`mergeState`). */
+  states: { boxAccuracy: BoxAccuracyState; pxap: PxapState };
 }
 
 export async function scoreCamDirectory(
@@ -374,5 +380,6 @@ export async function scoreCamDirectory(
     clippedBoxes,
     aborted,
     protocol: WSOL_PROTOCOL.name,
+    states: { boxAccuracy: evaluator.state(), pxap: pxapEvaluator.state() },
   };
 }

@@ -1,15 +1,17 @@
 import { resolve } from 'node:path';
-import { readDataset, scoreCamDirectory } from '@cam-localize/eval';
+import { UsageError } from '@cam-localize/core';
+import { BoxAccuracyEvaluator, PxapEvaluator, readDataset, scoreCamDirectory } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
-import { positiveInteger } from '../options.js';
+import { addShardOptions, positiveInteger, type ShardFlags } from '../options.js';
 import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
+import { type EvalSettings, evalMetrics, evalPart } from '../pipeline/eval-parts.js';
 import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
 import { Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
-import { boxAccuracyJson } from '../reporting.js';
+import { selectShard, shardFromFlags } from '../pipeline/shard.js';
 
-interface EvalFlags {
+interface EvalFlags extends ShardFlags {
   cams: string;
   protocol: 'wsolevaluation';
   boxes: 'all' | 'largest';
@@ -30,8 +32,7 @@ interface EvalFlags {
  * as wsolevaluation does (`<dir>/<image_id>.npy`), with wsolevaluation's MaxBoxAcc protocol.
  */
 export function registerEval(program: Command): void {
-  program
-    .command('eval')
+  addShardOptions(program.command('eval'))
     .description(
       'score saved score maps (<cams>/<image_id>.npy) against a dataset: MaxBoxAcc, MaxBoxAccV2, PxAP for masks',
     )
@@ -56,7 +57,10 @@ export function registerEval(program: Command): void {
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
     .option('--labels <file>', 'class list mapping annotation names (wnids, VOC names) to class indices')
     .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
-    .option('--out <file>', 'also write the metrics JSON to this file')
+    .option(
+      '--out <file>',
+      'also write the metrics JSON to this file (with --shard: the part `merge` adds up)',
+    )
     .option('--json', 'print the metrics as JSON on stdout')
     .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
     .option(
@@ -74,6 +78,12 @@ export function registerEval(program: Command): void {
       const checked = checkedItems(boxesAndMasks, 'eval', flags.allowMissing === true);
       dataset.items = checked.items;
       if (flags.limit !== undefined) dataset.items = dataset.items.slice(0, flags.limit);
+      const shard = shardFromFlags(flags, process.env);
+      if (shard && flags.out === undefined)
+        throw new UsageError('E_USAGE', '--shard needs --out <part.json>');
+      const allItems = dataset.items;
+      const sharded = shard ? selectShard(allItems, shard) : undefined;
+      if (sharded) dataset.items = sharded.items;
       const iouThresholds = (flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50'))
         .split(',')
         .map((v) => Number(v.trim()));
@@ -101,29 +111,34 @@ export function registerEval(program: Command): void {
         return;
       }
       const boxes = result.metrics.count > 0 ? result.metrics : undefined;
-      const metrics = {
-        protocol: result.protocol,
-        images: {
-          total: result.total,
-          scored: result.scored,
-          skipped: result.total - result.scored,
-          ...(flags.allowMissing ? { leftOutMissingMaps: coverage.unusable } : {}),
-        },
-        ...boxAccuracyJson(boxes, flags.boxes === 'all'),
-        boxAccuracy: boxes
-          ? {
-              thresholdInterval: flags.interval,
-              multiContour: flags.boxes === 'all',
-              iouLevels: iouThresholds,
-              images: boxes.count,
-            }
-          : null,
-        pxap: result.pxap ? { pxap: result.pxap.pxap, images: result.pxap.count } : null,
-        ...(result.pxapError ? { pxapError: result.pxapError } : {}),
-        problems: result.problemCounts,
-        resized: result.resized,
-        warnings: { missingGroundTruth: missingSummary(checked.check), clippedBoxes: result.clippedBoxes },
+      const settings: EvalSettings = {
+        dataset: dataset.root,
+        format: dataset.format,
+        split: flags.split ?? null,
+        cams: resolve(flags.cams),
+        boxes: flags.boxes,
+        interval: flags.interval,
+        iouLevels: iouThresholds,
+        size: flags.size,
+        allowMissing: flags.allowMissing === true,
       };
+      const counts = {
+        protocol: result.protocol,
+        total: result.total,
+        scored: result.scored,
+        problemCounts: result.problemCounts,
+        resized: result.resized,
+        clippedBoxes: result.clippedBoxes,
+        ...(flags.allowMissing ? { leftOutMissingMaps: coverage.unusable } : {}),
+      };
+      const missingGroundTruth = missingSummary(checked.check);
+      const metrics = evalMetrics(
+        counts,
+        BoxAccuracyEvaluator.fromState(result.states.boxAccuracy),
+        PxapEvaluator.fromState(result.states.pxap),
+        settings,
+        missingGroundTruth,
+      );
       for (const problem of result.problems.slice(0, 20)) {
         process.stderr.write(`cam-localize: ${problem.file}: ${problem.message}\n`);
       }
@@ -143,7 +158,21 @@ export function registerEval(program: Command): void {
       process.stderr.write(
         `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ${parts.join('; ')}\n`,
       );
-      if (flags.out) await writeJsonAtomic(flags.out, metrics);
+      const ids = dataset.items.map((item) => item.id);
+      const datasetIds = sharded ? allItems.map((item) => item.id) : [];
+      const part =
+        sharded &&
+        evalPart({
+          settings,
+          shard: sharded.record,
+          ids,
+          datasetIds,
+          counts,
+          missingGroundTruth,
+          states: result.states,
+          metrics,
+        });
+      if (flags.out) await writeJsonAtomic(flags.out, part || metrics);
       if (flags.json) process.stdout.write(`${JSON.stringify(metrics, null, 2)}\n`);
       if (result.clippedBoxes > 0)
         process.stderr.write(

@@ -6,11 +6,13 @@ import {
   addCamOptions,
   addLocalizeOptions,
   addModelOptions,
+  addShardOptions,
   type CamFlags,
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
   pipelineOptionsFromFlags,
+  type ShardFlags,
 } from '../options.js';
 import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { discoverImages } from '../pipeline/discover.js';
@@ -19,9 +21,16 @@ import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel, predictTarget } from '../pipeline/model-checks.js';
 import { Progress } from '../pipeline/progress.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
+import {
+  assertSameShard,
+  type ShardRecord,
+  selectShard,
+  shardFromFlags,
+  writeDatasetIds,
+} from '../pipeline/shard.js';
 import { ImagePipeline } from '../pipeline/stream.js';
 
-interface PredictFlags extends ModelFlags, CamFlags, LocalizeFlags {
+interface PredictFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   out?: string;
   saveCams?: string;
   camSize: CamSize;
@@ -40,6 +49,7 @@ export function registerPredict(program: Command): void {
   addModelOptions(command);
   addCamOptions(command);
   addLocalizeOptions(command);
+  addShardOptions(command);
   command
     .option('--out <dir>', 'write results.jsonl (and overlays) to this run directory')
     .option('--save-cams <dir>', 'write each score map as <dir>/<image>.npy')
@@ -58,6 +68,8 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   if (flags.limit !== undefined) files = files.slice(0, flags.limit);
   const root = commonFolder(files);
   const items = files.map((file) => ({ id: relative(root, file) || basename(file), file }));
+  const shard = shardFromFlags(flags, process.env);
+  const sharded = shard ? selectShard(items, shard) : undefined;
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
   const target = predictTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
@@ -76,14 +88,21 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const runDir = flags.out
     ? await RunDirectory.open(
         flags.out,
-        { command: 'predict', patterns, ...flags },
+        { command: 'predict', patterns, ...flags, ...(sharded ? { shard: sharded.record } : {}) },
         {
+          checkResume: (previous) =>
+            assertSameShard((previous as { shard?: ShardRecord }).shard, sharded?.record, flags.out!),
           resume: flags.resume === true,
           command: 'predict',
           resumeHint: resumeCommand(process.argv.slice(2)),
         },
       )
     : undefined;
+  if (runDir && sharded)
+    await writeDatasetIds(
+      runDir.path,
+      items.map((item) => item.id),
+    );
   const overlayDir = overlayFolder(flags.overlays, flags.out ?? '.');
   const work: PredictWork = {
     command: 'predict',
@@ -101,7 +120,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
       ? Array.from({ length: model.head.numClasses }, (_, c) => labels.nameOf(c) ?? null)
       : [],
   };
-  const todo = items.filter((item) => !runDir?.has(item.id));
+  const todo = (sharded?.items ?? items).filter((item) => !runDir?.has(item.id));
   const progress = new Progress({ total: todo.length, label: 'predict' });
   const stopHandlingInterrupts = runDir
     ? undefined

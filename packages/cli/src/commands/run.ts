@@ -13,6 +13,7 @@ import {
   addCamOptions,
   addLocalizeOptions,
   addModelOptions,
+  addShardOptions,
   type CamFlags,
   type LocalizeFlags,
   type ModelFlags,
@@ -20,6 +21,7 @@ import {
   pipelineOptionsFromFlags,
   positiveInteger,
   preprocessFromFlags,
+  type ShardFlags,
 } from '../options.js';
 import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
@@ -32,10 +34,11 @@ import { Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
+import { selectShard, shardFromFlags, writeDatasetIds } from '../pipeline/shard.js';
 import { ImagePipeline } from '../pipeline/stream.js';
 import { buildReports, printSummary } from '../reporting.js';
 
-interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags {
+interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   out?: string;
   protocol?: 'wsolevaluation';
   resume?: boolean;
@@ -64,6 +67,7 @@ export function registerRun(program: Command): void {
   addModelOptions(command);
   addCamOptions(command);
   addLocalizeOptions(command);
+  addShardOptions(command);
   command
     .addOption(
       new Option(
@@ -100,6 +104,8 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   let items: DatasetItem[] = checkedItems(dataset.items, 'run', flags.allowMissing === true).items;
   if (flags.limit !== undefined) items = items.slice(0, flags.limit);
   if (items.length === 0) throw new UsageError('E_USAGE', `no images in ${root}`);
+  const shard = shardFromFlags(flags, process.env);
+  const sharded = shard ? selectShard(items, shard) : undefined;
 
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
   const nameOf = (c: number) => labels?.nameOf(c) ?? dataset.classNames?.[c];
@@ -129,15 +135,10 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
-  const config = await buildRunConfig({
-    flags,
-    dataset,
-    protocol,
-    boxes: boxMode,
-    normalization,
-    preprocess,
-    model,
-  });
+  const config = {
+    ...(await buildRunConfig({ flags, dataset, protocol, boxes: boxMode, normalization, preprocess, model })),
+    ...(sharded ? { shard: sharded.record } : {}),
+  };
   const runDir = await RunDirectory.open(out, config, {
     checkResume: (previous) => assertSameRun(previous, config, out),
     resume: flags.resume === true,
@@ -145,6 +146,11 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     command: 'run',
     resumeHint: resumeCommand(process.argv.slice(2)),
   });
+  if (sharded)
+    await writeDatasetIds(
+      runDir.path,
+      items.map((item) => item.id),
+    );
   const work: RunWork = {
     command: 'run',
     protocol,
@@ -163,7 +169,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   // On the main thread for the report's gallery (and to refuse bad settings before any image).
   const evaluator = new ImageEvaluator(model, protocol, work);
 
-  const todo = items.filter((item) => !runDir.has(item.id));
+  const todo = (sharded?.items ?? items).filter((item) => !runDir.has(item.id));
   if (runDir.done.size > 0) process.stderr.write(`run: resuming, ${runDir.done.size} images already done\n`);
   const progress = new Progress({ total: todo.length, label: 'run' });
   const pipeline = await ImagePipeline.start(

@@ -20,6 +20,7 @@ import {
 } from '@cam-localize/core';
 import type { Dataset, EvaluationProtocol } from '@cam-localize/eval';
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
+import { assertSameShard, type ShardRecord } from './shard.js';
 
 export type BoxMode = 'largest' | 'all' | 'merged';
 
@@ -81,6 +82,8 @@ export interface RunConfig {
   readonly provider?: string;
   /** Absent in run directories written before fingerprints existed. */
   readonly fingerprint?: RunFingerprint;
+  /** The part of the dataset a `run --shard` took; absent for a whole run (and after `merge`). */
+  readonly shard?: ShardRecord;
 }
 
 /** The flags a run configuration is made from. */
@@ -210,6 +213,14 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   head: [isObject, 'an object'],
   provider: [isString, 'a provider name', 'optional'],
   fingerprint: [isObject, 'an object', 'optional'],
+  shard: [
+    (v) =>
+      isObject(v) &&
+      ['index', 'count', 'datasetImages'].every((k) => Number.isInteger((v as Record<string, unknown>)[k])) &&
+      typeof (v as { datasetIdsSha256?: unknown }).datasetIdsSha256 === 'string',
+    '{ index, count, datasetImages, datasetIdsSha256 }',
+    'optional',
+  ],
 };
 
 /** Checks parsed config.json against the schema; a usage error names the file and the field. */
@@ -242,10 +253,10 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
   return parseRunConfig(value, file);
 }
 
-/** Each fingerprint field whose value differs, with the old and the new value. */
+/** Each fingerprint field (dotted path to a JSON leaf) whose value differs, with the old and the new value. */
 export function fingerprintDifferences(
-  previous: RunFingerprint,
-  current: RunFingerprint,
+  previous: object,
+  current: object,
 ): { field: string; previous: string; current: string }[] {
   const before = flatten(previous);
   const now = flatten(current);
@@ -265,6 +276,7 @@ export function fingerprintDifferences(
  */
 export function assertSameRun(previousConfig: unknown, current: RunConfig, dir: string): void {
   const previous = parseRunConfig(previousConfig, join(dir, 'config.json'));
+  assertSameShard(previous.shard, current.shard, dir);
   if (previous.fingerprint === undefined || current.fingerprint === undefined) {
     process.stderr.write(
       `run: ${dir} was written before run fingerprints; resuming without checking its configuration\n`,
