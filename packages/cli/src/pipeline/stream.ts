@@ -77,6 +77,16 @@ interface Group<T> {
   readonly memory: SharedArrayBuffer | undefined;
 }
 
+/**
+ * Tasks in flight per worker: together at least two batches, so that the next group's images are
+ * decoded while the last of this group's finish (a group waits for its slowest image; at 2 per
+ * worker, 15 workers held fewer images than one batch of 32 and sat idle at each group's tail).
+ */
+function tasksPerWorker(options: PipelineOptions): number {
+  const workers = Math.max(1, options.workers);
+  return Math.max(2, Math.ceil((2 * Math.max(1, options.batchSize)) / workers) + 1);
+}
+
 /** What a pipeline run cost: wall time, and CPU time of the whole process (every thread). */
 export interface PipelineStats {
   readonly images: number;
@@ -123,6 +133,7 @@ export class ImagePipeline {
       module: 'pipeline-worker',
       size: options.workers,
       workerData: init,
+      inFlight: tasksPerWorker(options),
       label: 'the pipeline workers',
     });
     return new ImagePipeline(model, options, pool, local, work);
@@ -174,7 +185,7 @@ export class ImagePipeline {
     const batchSize = Math.max(1, this.options.batchSize);
     const threads = Math.max(1, this.workers);
     // Enough images in preparation to keep every worker busy while two batches are in the model.
-    const prefetch = Math.max(2 * batchSize + 2, batchSize + 4 * threads);
+    const prefetch = Math.max(2 * batchSize + 2, batchSize + tasksPerWorker(this.options) * threads);
     const iterator = items[Symbol.iterator]();
     // Groups of up to `batchSize` images, formed as they are submitted: each group's decode workers
     // write straight into its batch memory (shared), which the session reads as one input.
