@@ -186,16 +186,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
 
   const loc = counts.scored > 0 ? localization.compute() : undefined;
   const boxes = boxAccuracy.imageCount > 0 ? boxAccuracy.compute() : undefined;
-  let pxap: RunMetrics['pxap'] = null;
-  let pxapError: string | undefined;
-  if (pxapEvaluator.imageCount > 0) {
-    try {
-      const result = pxapEvaluator.compute();
-      pxap = { pxap: result.pxap, images: result.count };
-    } catch (error) {
-      pxapError = error instanceof Error ? error.message : String(error);
-    }
-  }
+  const { pxap, pxapError } = pxapOf(pxapEvaluator);
   const metrics: RunMetrics = {
     protocol: protocol.name,
     images: counts,
@@ -290,6 +281,23 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     files.push(join(dir, 'report.md'), join(dir, 'report.html'));
   }
   return { dir, metrics, files };
+}
+
+/**
+ * PxAP of an evaluator's masks, or why it is not defined (e.g. masks with no foreground): one
+ * rule for `run`/`report` and for merged `eval` parts.
+ */
+export function pxapOf(evaluator: PxapEvaluator): {
+  pxap: { pxap: number; images: number } | null;
+  pxapError?: string;
+} {
+  if (evaluator.imageCount === 0) return { pxap: null };
+  try {
+    const result = evaluator.compute();
+    return { pxap: { pxap: result.pxap, images: result.count } };
+  } catch (error) {
+    return { pxap: null, pxapError: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * the counters of every part and computes the metrics once, so they are the whole dataset's.
  */
 import { readFile } from 'node:fs/promises';
-import { CamLocalizeError, describeError, UsageError } from '@cam-localize/core';
+import { describeError, UsageError } from '@cam-localize/core';
 import {
   BoxAccuracyEvaluator,
   type BoxAccuracyState,
@@ -12,7 +12,7 @@ import {
   PxapEvaluator,
   type PxapState,
 } from '@cam-localize/eval';
-import { boxAccuracyJson } from '../reporting.js';
+import { boxAccuracyJson, pxapOf } from '../reporting.js';
 import { fingerprintDifferences } from './run-config.js';
 import { writeJsonAtomic } from './run-dir.js';
 import { idsDigest, type ShardRecord, shardOf } from './shard.js';
@@ -54,16 +54,7 @@ export function evalMetrics(
 ) {
   const multiContour = settings.boxes === 'all';
   const boxes = boxAccuracy.imageCount > 0 ? boxAccuracy.compute() : undefined;
-  let pxap: { pxap: number; images: number } | null = null;
-  let pxapError: string | undefined;
-  if (pxapEvaluator.imageCount > 0) {
-    try {
-      const result = pxapEvaluator.compute();
-      pxap = { pxap: result.pxap, images: result.count };
-    } catch (e) {
-      pxapError = e instanceof CamLocalizeError ? e.message : describeError(e);
-    }
-  }
+  const { pxap, pxapError } = pxapOf(pxapEvaluator);
   return {
     protocol: counts.protocol,
     images: {
