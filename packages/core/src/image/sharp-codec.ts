@@ -127,19 +127,13 @@ export async function loadImage(
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-  type Metadata = Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
-  const readMetadata = async (): Promise<Metadata> => {
-    try {
-      return await sharp(input, { limitInputPixels: false }).metadata();
-    } catch (error) {
-      throw decodeError(name, error);
-    }
-  };
-  // The header is read separately only where the size is needed before decoding (a libvips resize
-  // plan); otherwise libvips enforces the pixel limit itself and the header is read only to word
-  // that error (a header read costs about a fifth of a small JPEG's decode).
-  const meta = options.resize === undefined ? undefined : await readMetadata();
-  if (meta?.width !== undefined && meta.height !== undefined && meta.width * meta.height > maxPixels) {
+  let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeError(name, error);
+  }
+  if (meta.width !== undefined && meta.height !== undefined && meta.width * meta.height > maxPixels) {
     throw tooLarge(name, meta.width, meta.height, maxPixels);
   }
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
@@ -147,7 +141,7 @@ export async function loadImage(
     let pipeline = sharp(input, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'warning' })
       .autoOrient()
       .flatten({ background: { r: 255, g: 255, b: 255 } });
-    const plan = meta === undefined ? undefined : options.resize?.(...uprightSize(meta));
+    const plan = options.resize?.(...uprightSize(meta));
     if (plan !== undefined) {
       // libvips resizes (shrinking on load where the format allows), then cuts the region out.
       pipeline = pipeline
@@ -166,8 +160,7 @@ export async function loadImage(
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
     if (error instanceof Error && /pixel limit/i.test(error.message)) {
-      const header = meta ?? (await readMetadata());
-      throw tooLarge(name, header.width ?? 0, header.height ?? 0, maxPixels);
+      throw tooLarge(name, meta.width ?? 0, meta.height ?? 0, maxPixels);
     }
     throw decodeError(name, error);
   }
