@@ -29,6 +29,16 @@ const model = [
 function untimed(record: Record<string, unknown>): Record<string, unknown> {
   const { timing, ...rest } = record;
   void timing;
+  // libvips keeps one process-wide error buffer: the detail after "cannot decode image" for a
+  // corrupt file can come from whichever decode failed last, whatever the thread count. The
+  // decision (the image failed, named, as undecodable) is what must match.
+  if (
+    rest.status === 'error' &&
+    typeof rest.error === 'string' &&
+    rest.error.includes('cannot decode image')
+  ) {
+    rest.error = `${rest.error.slice(0, rest.error.indexOf('cannot decode image'))}cannot decode image`;
+  }
   return rest;
 }
 
