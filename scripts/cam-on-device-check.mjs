@@ -10,7 +10,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const [coreDir, ortDir, modelPath, provider, batchArg, secondsArg] = process.argv.slice(2);
-const core = await import(pathToFileURL(resolve(coreDir, 'dist/index.js')).href);
+// Graph editing and the device-CAM table are internal to core: read them from its build.
+const coreModule = (path) => import(pathToFileURL(resolve(coreDir, 'dist', path)).href);
+const core = Object.assign(
+  {},
+  await coreModule('index.js'),
+  await coreModule('onnx/index.js'),
+  await coreModule('cam/index.js'),
+);
 const ort = createRequire(`${resolve(ortDir)}/`)('onnxruntime-node');
 const batch = Number(batchArg ?? 32);
 const seconds = Number(secondsArg ?? 5);

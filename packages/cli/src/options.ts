@@ -8,10 +8,8 @@ import {
   CAM_ON_DEVICE_MODES,
   type CamModelOptions,
   type CamOnDevice,
-  checkWorkerCount,
   DEVICES,
   type Device,
-  defaultPoolSize,
   NORMALIZATIONS,
   type Normalization,
   PRESET_NAMES,
@@ -22,6 +20,7 @@ import {
   type ResizeEngine,
   UsageError,
 } from '@cam-localize/core';
+import { checkWorkerCount, defaultPoolSize } from '@cam-localize/core/workers';
 import { type Command, Option } from 'commander';
 
 export interface ModelFlags {

@@ -10,7 +10,8 @@
  */
 // The realistic CAM-like maps are shared with localize's sweep benchmark.
 import { camMap as camImage, rng } from '../../localize/bench/cam-maps.mjs';
-import { BoxAccuracyEvaluator, BoxAccuracyPool, scoreMapsParallel } from '../dist/index.js';
+import { BoxAccuracyEvaluator, scoreMapsParallel } from '../dist/index.js';
+import { BoxAccuracyPool } from '../dist/parallel/index.js';
 
 /** Total ms to accumulate every image and compute; best of `rounds`. */
 function run(images, options, rounds = 3) {

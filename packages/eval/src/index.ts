@@ -2,18 +2,88 @@
  * @cam-localize/eval: WSOL evaluation that reproduces wsolevaluation's numbers (Choe et al.,
  * CVPR 2020): box conventions and IoU, evaluators as accumulators (MaxBoxAcc / MaxBoxAccV2,
  * GT-known / Top-k Loc, PxAP), dataset readers with format detection, `.npy` score-map files,
- * the named evaluation protocol, and the engine that scores a folder of score maps.
+ * the named evaluation protocol, the engine that scores a folder of score maps, and reports.
+ * Everything below is public; what is not listed is internal.
  */
-export * from './datasets/index.js';
-export * from './evaluators/box-accuracy.js';
-export * from './evaluators/localization.js';
-export * from './evaluators/pxap.js';
-export * from './ground-truth.js';
-export * from './iou.js';
-export * from './masks.js';
-export * from './npy.js';
-export { numpySum } from './numpy-sum.js';
-export * from './parallel/index.js';
-export * from './protocol.js';
-export * from './report/index.js';
-export * from './score-cams.js';
+
+// Datasets: one table of layouts, detection, readers
+export {
+  DATASET_FORMATS,
+  DATASET_READERS,
+  detectDatasetFormat,
+  readDataset,
+} from './datasets/index.js';
+export { type ClassList, readClassList } from './datasets/labels.js';
+export type {
+  Dataset,
+  DatasetFormat,
+  DatasetItem,
+  DatasetMask,
+  ReadDatasetOptions,
+} from './datasets/types.js';
+export {
+  BoxAccuracyEvaluator,
+  type BoxAccuracyLevel,
+  type BoxAccuracyOptions,
+  type BoxAccuracyResult,
+  type BoxAccuracyState,
+} from './evaluators/box-accuracy.js';
+export {
+  LocalizationAccuracyEvaluator,
+  type LocalizationOptions,
+  type LocalizationRecord,
+  type LocalizationResult,
+} from './evaluators/localization.js';
+export { PxapEvaluator, type PxapOptions, type PxapResult, type PxapState } from './evaluators/pxap.js';
+// Ground truth: completeness checks and clipping
+export {
+  checkGroundTruth,
+  clipBoxesToImage,
+  describeIncomplete,
+  type GroundTruthCheck,
+  type IncompleteImage,
+  stripIncomplete,
+} from './ground-truth.js';
+// IoU and the wsolevaluation box conventions
+export { type IouConvention, iouContinuous, iouInclusive, maxIou, resizeBoxWsol } from './iou.js';
+export { type GroundTruthMask, groundTruthLabels, readGroundTruthMask } from './masks.js';
+// Score-map files (.npy) and scoring a folder of them
+export {
+  readNpy,
+  readScoreMapNpy,
+  scoreMapPath,
+  writeScoreMapNpy,
+  writeScoreMapNpyAsync,
+} from './npy.js';
+export {
+  type ScoreMapsParallelOptions,
+  type ScoreMapsParallelResult,
+  scoreMapsParallel,
+} from './parallel/index.js';
+// Evaluation protocols and evaluators (accumulators: add images, then `result()`)
+export {
+  type EvaluationProtocol,
+  normalizeMinMaxWsol,
+  PROTOCOLS,
+  TOOL_DEFAULTS,
+  WSOL_PROTOCOL,
+} from './protocol.js';
+
+// Reports
+export { renderHtmlReport } from './report/html.js';
+export { renderMarkdownReport } from './report/markdown.js';
+export type {
+  ReportCurves,
+  ReportGallery,
+  ReportGalleryItem,
+  ReportInput,
+  ReportMetric,
+  ReportTable,
+} from './report/types.js';
+export {
+  type CamProblem,
+  type CamProblemKind,
+  type ScoreCamOptions as ScoreCamDirectoryOptions,
+  type ScoreCamResult,
+  scoreCamDirectory,
+} from './score-cams.js';

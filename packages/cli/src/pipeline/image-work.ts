@@ -8,7 +8,6 @@
 import {
   type CamOnDevice,
   type CamRequest,
-  type DeviceCamRequest,
   describeError,
   type Inference,
   type Normalization,
@@ -16,6 +15,7 @@ import {
   type ScoreMap,
   type TargetSpec,
 } from '@cam-localize/core';
+import type { DeviceCamRequest } from '@cam-localize/core/workers';
 import type { DatasetItem, EvaluationProtocol } from '@cam-localize/eval';
 import type { ThresholdSpec } from '@cam-localize/localize';
 import { type CamSize, mapAtSize, renderOverlay, saveCam, saveOverlay } from './artifacts.js';

@@ -3,7 +3,12 @@
  * post-processes batches of model outputs (CAMs, boxes, evaluation, saved maps and overlays), so
  * one pool of threads does both and the busier stage gets the free threads.
  */
-import { createPrepareTask, type PrepareInit, type PrepareRequest, serveTasks } from '@cam-localize/core';
+import {
+  createPrepareTask,
+  type PrepareInit,
+  type PrepareRequest,
+  serveTasks,
+} from '@cam-localize/core/workers';
 import { ImageWorker } from './image-work.js';
 import { headCamSource, type PostBatch, type PostInit, processBatch } from './post-batch.js';
 

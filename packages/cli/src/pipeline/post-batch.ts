@@ -5,15 +5,13 @@
  */
 import {
   type CamHead,
-  type DeviceMaps,
-  deviceMapOf,
   HeadCam,
   type ImageGeometry,
   type Inference,
   type RgbImage,
   rankClasses,
-  splitDeviceMaps,
 } from '@cam-localize/core';
+import { type DeviceMaps, deviceMapOf, splitDeviceMaps } from '@cam-localize/core/workers';
 import type { CamSource } from './image-evaluator.js';
 import type { ImageRecord, ImageWork, ImageWorker, WorkItem, WorkTiming } from './image-work.js';
 

@@ -18,10 +18,9 @@ import {
   type Inference,
   needsForwardPasses,
   type PreparedImage,
-  type PrepareResponse,
   type ResizeEngine,
-  TaskPool,
 } from '@cam-localize/core';
+import { type PrepareResponse, TaskPool } from '@cam-localize/core/workers';
 import {
   deviceTargets,
   errorRecord,

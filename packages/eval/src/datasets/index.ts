@@ -16,13 +16,52 @@ import type { Dataset, DatasetFormat, ReadDatasetOptions } from './types.js';
 import { findVocAnnotations, readVocDataset } from './voc.js';
 import { isWsolMetadata, readWsolMetadata } from './wsol.js';
 
-export const DATASET_FORMATS: readonly DatasetFormat[] = [
-  'wsol-metadata',
-  'voc-xml',
-  'cub',
-  'imagenet-csv',
-  'folder',
-];
+/**
+ * The dataset layouts, in detection order: one row per reader. Adding a layout = one reader file
+ * + one row here; `DatasetFormat` and the CLI's `--format` choices derive from this table.
+ */
+export const DATASET_READERS = {
+  'wsol-metadata': {
+    summary: 'wsolevaluation metadata: image_ids.txt, class_labels.txt, localization.txt',
+    detect: (root: string, options: DetectOptions) =>
+      isWsolMetadata(resolve(root, options.metadataDir ?? '.')),
+    read: readWsolMetadata,
+  },
+  cub: {
+    summary: 'CUB-200-2011: images.txt, image_class_labels.txt, bounding_boxes.txt',
+    detect: (root: string) => isCub(root),
+    read: readCubDataset,
+  },
+  'imagenet-csv': {
+    summary: 'ImageNet LOC_val_solution.csv (the folder or the CSV itself)',
+    detect: (root: string) => isImagenetCsv(root),
+    read: readImagenetCsv,
+  },
+  'voc-xml': {
+    summary: 'Pascal VOC / ILSVRC XML annotations in Annotations/ or annotations/',
+    detect: (root: string) => findVocAnnotations(root) !== undefined,
+    read: readVocDataset,
+  },
+  folder: {
+    summary: 'a plain folder of images, no ground truth',
+    detect: () => true,
+    read: readImageFolder,
+  },
+} as const satisfies Record<DatasetFormat, DatasetReader>;
+
+interface DetectOptions {
+  readonly metadataDir?: string;
+}
+
+interface DatasetReader {
+  readonly summary: string;
+  /** Whether a folder holds this layout (the first row that says yes wins). */
+  readonly detect: (root: string, options: DetectOptions) => boolean;
+  readonly read: (root: string, options: ReadDatasetOptions) => Promise<Dataset>;
+}
+
+/** The layout names, in detection order. */
+export const DATASET_FORMATS = Object.keys(DATASET_READERS) as DatasetFormat[];
 
 /** The format `readDataset` would pick for a path. */
 export function detectDatasetFormat(
@@ -42,31 +81,19 @@ export function detectDatasetFormat(
       file: abs,
     });
   }
-  if (isWsolMetadata(resolve(abs, options.metadataDir ?? '.'))) return 'wsol-metadata';
-  if (isCub(abs)) return 'cub';
-  if (isImagenetCsv(abs)) return 'imagenet-csv';
-  if (findVocAnnotations(abs) !== undefined) return 'voc-xml';
-  return 'folder';
+  const detectOptions = options.metadataDir === undefined ? {} : { metadataDir: options.metadataDir };
+  return DATASET_FORMATS.find((format) => DATASET_READERS[format].detect(abs, detectOptions))!;
 }
 
+/** Reads a dataset folder in the layout asked for, or the one detected. */
 export async function readDataset(root: string, options: ReadDatasetOptions = {}): Promise<Dataset> {
   const format = options.format ?? detectDatasetFormat(root, options);
-  switch (format) {
-    case 'wsol-metadata':
-      return readWsolMetadata(root, options);
-    case 'voc-xml':
-      return readVocDataset(root, options);
-    case 'cub':
-      return readCubDataset(root, options);
-    case 'imagenet-csv':
-      return readImagenetCsv(root, options);
-    case 'folder':
-      return readImageFolder(root, options);
-    default:
-      throw new UsageError('E_USAGE', `unknown dataset format ${JSON.stringify(format)}`, {
-        hint: `one of ${DATASET_FORMATS.join(', ')}`,
-      });
+  if (!Object.hasOwn(DATASET_READERS, format)) {
+    throw new UsageError('E_USAGE', `unknown dataset format ${JSON.stringify(format)}`, {
+      hint: `one of ${DATASET_FORMATS.join(', ')}`,
+    });
   }
+  return DATASET_READERS[format].read(root, options);
 }
 
 export { isCub, readCubDataset } from './cub.js';

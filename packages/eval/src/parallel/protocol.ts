@@ -3,7 +3,8 @@
  * (worker.ts). Everything here is structured-clone friendly; score maps travel as transferred
  * typed arrays, evaluators come back as `BoxAccuracyState`.
  */
-import type { Box, SerializedError } from '@cam-localize/core';
+import type { Box } from '@cam-localize/core';
+import type { SerializedError } from '@cam-localize/core/workers';
 import type { BoxAccuracyState } from '../evaluators/box-accuracy.js';
 
 /** Settings of the worker's BoxAccuracyEvaluator. */

@@ -4,7 +4,8 @@
  * hooks that transpile TypeScript.
  */
 import type { Worker } from 'node:worker_threads';
-import { startModuleWorker, UsageError, workerModuleFlavour } from '@cam-localize/core';
+import { UsageError } from '@cam-localize/core';
+import { startModuleWorker, workerModuleFlavour } from '@cam-localize/core/workers';
 
 /** How the worker will be started: 'compiled' (dist/parallel/worker.js) or 'source' (worker.ts via hooks). */
 export function workerFlavour(): 'compiled' | 'source' | 'missing' {

@@ -6,7 +6,8 @@
  * thread stays idle until terminated.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { describeError, resampleScoreMap, serializeError } from '@cam-localize/core';
+import { describeError, resampleScoreMap } from '@cam-localize/core';
+import { serializeError } from '@cam-localize/core/workers';
 import { BoxAccuracyEvaluator } from '../evaluators/box-accuracy.js';
 import { loadCamForEval } from './cam-file.js';
 import type { FileOutcome, FromWorker, ToWorker, WorkerInit } from './protocol.js';

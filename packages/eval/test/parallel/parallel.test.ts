@@ -212,12 +212,15 @@ describe('scoreCamDirectory with worker threads', () => {
 });
 
 const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+/** Internal, so not in the package's entry: the compiled module that starts the worker. */
+const distHooks = fileURLToPath(new URL('../../dist/parallel/ts-hooks.js', import.meta.url));
 
 describe('the compiled worker (dist/parallel/worker.js)', () => {
   it.skipIf(!existsSync(dist))('scores in real worker threads from dist with the same result', () => {
     // A plain node process, so the worker is dist/parallel/worker.js, not the TypeScript sources.
     const script = `
-import { BoxAccuracyEvaluator, scoreMapsParallel, workerFlavour } from ${JSON.stringify(dist)};
+import { BoxAccuracyEvaluator, scoreMapsParallel } from ${JSON.stringify(dist)};
+import { workerFlavour } from ${JSON.stringify(distHooks)};
 let a = 99;
 const random = () => ((a = (a * 16807) % 2147483647) / 2147483647);
 const jobs = Array.from({ length: 20 }, (_, i) => {

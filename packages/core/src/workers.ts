@@ -1,0 +1,35 @@
+/**
+ * @cam-localize/core/workers: the worker-thread building blocks the sibling packages share
+ * (eval's parallel scoring, the CLI's pipeline). Public so that those packages need not reach
+ * into this one's source, but shaped for them: most users want `CamModel.load({ workers })`.
+ */
+
+// CAMs computed in the graph (on the device): the maps split out of a batch's outputs
+export type { DeviceCamRequest, DeviceMaps } from './cam/device-cam-plan.js';
+export { splitDeviceMaps } from './cam/device-cam-plan.js';
+export { deviceMapOf } from './model.js';
+
+// The decode + preprocess task the pipeline runs on the pool
+export {
+  createPrepareTask,
+  type PrepareInit,
+  type PrepareRequest,
+  type PrepareResponse,
+} from './pipeline/prepare-task.js';
+// A pool of worker threads that run named tasks, with transfers and typed errors across threads
+export {
+  checkWorkerCount,
+  defaultPoolSize,
+  TaskPool,
+  type TaskPoolOptions,
+  type TaskReply,
+  type TaskRequest,
+} from './pipeline/task-pool.js';
+export { serveTasks, type TaskResult } from './pipeline/task-worker.js';
+export {
+  reviveError,
+  type SerializedError,
+  serializeError,
+  startModuleWorker,
+  workerModuleFlavour,
+} from './threads.js';
