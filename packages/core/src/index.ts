@@ -5,6 +5,7 @@ export * from './geometry.js';
 export * from './head/index.js';
 export * from './image/index.js';
 export * from './inspect.js';
+export * from './imagenet-classes.js';
 export * from './labels.js';
 export * from './model.js';
 export * from './onnx/index.js';
