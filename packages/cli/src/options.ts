@@ -127,7 +127,12 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
   return command
     .addOption(model)
     .option('--labels <file>', 'class names, one per line (optional wnid prefix)')
-    .addOption(new Option('--preset <name>', 'preprocessing preset').choices(PRESET_NAMES))
+    .addOption(
+      new Option(
+        '--preset <name>',
+        "preprocessing preset (default: imagenet, unless the model's metadata or a <model>.preprocess.json beside it says otherwise)",
+      ).choices(PRESET_NAMES),
+    )
     .option('--resize <size>', 'resize: shorter side N, or WxH for an exact resize')
     .addOption(new Option('--resize-mode <mode>', 'how --resize N applies').choices(['shorter', 'exact']))
     .option('--crop <size>', 'centre crop N or WxH, or none')
