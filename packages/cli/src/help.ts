@@ -12,8 +12,8 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'cam-localize run data/ilsvrc-val --model resnet50.onnx --out runs/wsol --resume   # after an interrupt',
   ],
   predict: [
-    'cam-localize predict photos/ --model mobilenetv2.onnx --preset mobilenet            # a table on a terminal',
-    "cam-localize predict 'photos/**/*.jpg' --model m.onnx > results.jsonl               # JSON lines when piped",
+    'cam-localize predict photos/ --model mobilenetv2.onnx --preset mobilenet   # a table on a terminal',
+    "cam-localize predict 'photos/**/*.jpg' --model m.onnx > results.jsonl   # JSON lines when piped",
     'cam-localize predict photos/ --model m.onnx --out runs/p --overlays --colormap turbo --alpha 0.4',
   ],
   eval: [

@@ -130,7 +130,7 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     .addOption(
       new Option(
         '--preset <name>',
-        "preprocessing preset (default: imagenet, unless the model's metadata or a <model>.preprocess.json beside it says otherwise)",
+        "preprocessing preset (default: imagenet, or what the model's metadata or <model>.preprocess.json says)",
       ).choices(PRESET_NAMES),
     )
     .option('--resize <size>', 'resize: shorter side N, or WxH for an exact resize')

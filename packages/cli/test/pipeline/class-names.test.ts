@@ -1,0 +1,29 @@
+import { parseLabels } from '@cam-localize/core';
+import { describe, expect, it } from 'vitest';
+import { classNamesFor } from '../../src/pipeline/class-names.js';
+
+describe('classNamesFor', () => {
+  it('uses the built-in ImageNet-1k names for a 1000-class model without a list, and says so', () => {
+    const names = classNamesFor(1000, {});
+    expect(names.names).toHaveLength(1000);
+    expect([names.names[0], names.names[1], names.names[999]]).toEqual([
+      'tench',
+      'goldfish',
+      'toilet tissue',
+    ]);
+    expect(names.note).toMatch(/^class names: ImageNet-1k \(built in/);
+  });
+
+  it('keeps indices for other class counts, and says so', () => {
+    const names = classNamesFor(10, {});
+    expect(names.names).toEqual(new Array(10).fill(null));
+    expect(names.note).toContain('none for 10 classes');
+  });
+
+  it('prefers a --labels file, then the dataset list, with nothing to say', () => {
+    const labels = parseLabels('cat\ndog\n');
+    expect(classNamesFor(2, { labels, datasetNames: ['x', 'y'] })).toEqual({ names: ['cat', 'dog'] });
+    expect(classNamesFor(1000, { datasetNames: ['a', 'b'] }).names.slice(0, 3)).toEqual(['a', 'b', null]);
+    expect(classNamesFor(1000, { datasetNames: ['a'] }).note).toBeUndefined();
+  });
+});
