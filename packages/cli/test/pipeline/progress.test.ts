@@ -88,7 +88,7 @@ describe('Progress', () => {
     sink.written = '';
     progress.printAbove(out as unknown as NodeJS.WriteStream, 'row\n');
     expect(out.written).toBe('row\n');
-    expect(sink.written).toMatch(/^\r\x1b\[2Kpredict 1\/3 /);
+    expect(sink.written.startsWith('\r\x1b[2Kpredict 1/3 ')).toBe(true);
   });
 
   it('formats durations', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imagenetLabels } from '../../src/imagenet-classes.js';
 import { rgbImage } from '../../src/image/types.js';
+import { imagenetLabels } from '../../src/imagenet-classes.js';
 import { drawTextInPlace, GLYPH_HEIGHT, measureText } from '../../src/render/bitmap-font.js';
 import type { ColormapName } from '../../src/render/colormaps.js';
 import { drawBoxes, overlay } from '../../src/render/overlay.js';
