@@ -79,9 +79,9 @@ export interface BoxStyle {
 const LABEL_BACKGROUND: readonly [number, number, number] = [0, 0, 0];
 const LABEL_TEXT: readonly [number, number, number] = [255, 255, 255];
 
-/** Font magnification for labels beside lines `lineWidth` pixels wide: 1 up to 3-pixel lines. */
+/** Font magnification for labels beside lines `lineWidth` pixels wide: 1 for 2-pixel lines, 2 for 3-4. */
 export function labelScale(lineWidth: number): number {
-  return Math.max(1, Math.round(lineWidth / 3));
+  return Math.max(1, Math.round(lineWidth / 2));
 }
 
 /**
