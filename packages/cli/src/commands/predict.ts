@@ -1,5 +1,5 @@
 import { basename, dirname, relative } from 'node:path';
-import { CamModel, type Labels, readLabels } from '@cam-localize/core';
+import { CamModel, imagenetLabels, type Labels, readLabels } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
@@ -22,7 +22,7 @@ import {
   type OverlayStyle,
   overlayFolder,
 } from '../pipeline/artifacts.js';
-import { classNamesFor } from '../pipeline/class-names.js';
+import { assertBuiltInNameFits, classNamesFor } from '../pipeline/class-names.js';
 import { discoverImages } from '../pipeline/discover.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
@@ -88,7 +88,8 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const shard = shardFromFlags(flags, process.env);
   const sharded = shard ? selectShard(items, shard) : undefined;
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
-  const target = predictTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
+  // Without --labels a class name is looked up among the built-in ImageNet names (checked below).
+  const target = predictTarget(flags.target, (name) => (labels ?? imagenetLabels()).indexOf(name));
   const threshold = parseThreshold(flags.threshold);
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
   const model = await CamModel.load(flags.model, {
@@ -103,6 +104,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
   const classNames = classNamesFor(model.head.numClasses, { labels });
+  if (labels === undefined) assertBuiltInNameFits(flags.target, target, model.head.numClasses);
   if (classNames.note !== undefined) process.stderr.write(`cam-localize: ${classNames.note}\n`);
   const runDir = flags.out
     ? await RunDirectory.open(

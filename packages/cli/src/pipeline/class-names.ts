@@ -3,7 +3,13 @@
  * list (run), else the built-in ImageNet-1k names when the model has exactly 1000 outputs. Any
  * other model without a list keeps class indices, and the output says which it is.
  */
-import { IMAGENET_CLASS_COUNT, imagenetLabels, type Labels } from '@cam-localize/core';
+import {
+  IMAGENET_CLASS_COUNT,
+  imagenetLabels,
+  type Labels,
+  type TargetSpec,
+  UsageError,
+} from '@cam-localize/core';
 
 export interface ClassNames {
   /** A name per class index, null where unknown (all null: indices only). */
@@ -35,4 +41,17 @@ export function classNamesFor(
 
 function namesOf(count: number, nameOf: (c: number) => string | undefined): (string | null)[] {
   return Array.from({ length: count }, (_, c) => nameOf(c) ?? null);
+}
+
+/**
+ * `--target <name>` without --labels was looked up among the built-in ImageNet names: that only
+ * means something for a model with ImageNet's 1000 classes.
+ */
+export function assertBuiltInNameFits(text: string, target: TargetSpec, numClasses: number): void {
+  if (target.kind !== 'class' || /^\d+$/.test(text.trim()) || numClasses === IMAGENET_CLASS_COUNT) return;
+  throw new UsageError(
+    'E_USAGE',
+    `--target ${text} is an ImageNet class name, but the model has ${numClasses} classes, not ${IMAGENET_CLASS_COUNT}`,
+    { hint: "pass --labels with the model's class names, or a class index" },
+  );
 }

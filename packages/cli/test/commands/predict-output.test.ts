@@ -87,13 +87,14 @@ describeWithTestBed('predict output', () => {
     expect(saved.stderr.split('\n').filter((line) => /^predict \d+\/5/.test(line))).toEqual([]);
   });
 
-  it('draws overlays in the --colormap asked for; at --alpha 0 the colormap does not matter', async () => {
+  it('draws overlays in the --colormap asked for (at --alpha 0 it does not matter); --target takes a built-in name', async () => {
     const overlays = (run: string) =>
       readdirSync(join(dir, run, 'overlays'))
         .sort()
         .map((name) => readFileSync(join(dir, run, 'overlays', name)));
-    const [jetAlpha0, viridisHalf] = await Promise.all([
+    const [jetAlpha0, goldfish, viridisHalf] = await Promise.all([
       runCli(['predict', ...images(), ...model, '--out', join(dir, 'jet0'), '--overlays', '--alpha', '0']),
+      runCli(['predict', images()[0]!, ...model, '--target', 'goldfish', '--json']),
       runCli([
         'predict',
         ...images(),
@@ -113,6 +114,9 @@ describeWithTestBed('predict output', () => {
     overlays('viridis').forEach((picture, i) => {
       expect(picture.equals(photoOnly[i]!)).toBe(false);
     });
+    // A class name without --labels: one of the built-in ImageNet names.
+    expect(goldfish.code, goldfish.stderr).toBe(0);
+    expect(JSON.parse(goldfish.stdout).targets[0]).toMatchObject({ class: 1, name: 'goldfish' });
     const bad = await runCli(['predict', images()[0]!, ...model, '--alpha', '1.5']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--alpha expects a number from 0 to 1');
