@@ -8,6 +8,7 @@ import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { decorateHelp } from './help.js';
 import { VERSION } from './version.js';
 
 /** Builds the `cam-localize` program; each command lives in its own module. */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     registerMerge,
   ])
     register(program);
+  decorateHelp(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

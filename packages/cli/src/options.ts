@@ -126,7 +126,12 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
   return command
     .addOption(model)
     .option('--labels <file>', 'class names, one per line (optional wnid prefix)')
-    .addOption(new Option('--preset <name>', 'preprocessing preset').choices(PRESET_NAMES))
+    .addOption(
+      new Option(
+        '--preset <name>',
+        "preprocessing preset (default: imagenet, or what the model's metadata or <model>.preprocess.json says)",
+      ).choices(PRESET_NAMES),
+    )
     .option('--resize <size>', 'resize: shorter side N, or WxH for an exact resize')
     .addOption(new Option('--resize-mode <mode>', 'how --resize N applies').choices(['shorter', 'exact']))
     .option('--crop <size>', 'centre crop N or WxH, or none')

@@ -3,9 +3,9 @@
  *
  * Load a model with `CamModel.load` (it finds the CAM head, opens an onnxruntime session on the
  * CPU, CUDA or WebGPU, and preprocesses like the model's training recipe), then `model.explain`
- * an image to get its classes, score maps and boxes. Everything below is public and semver-stable;
- * what is not listed is internal. The worker-thread building blocks that the sibling packages
- * share live at `@cam-localize/core/workers`.
+ * images to get their classes and features, and `model.cam` a class's score map. Everything below
+ * is public and semver-stable; what is not listed is internal. The worker-thread building blocks
+ * that the sibling packages share live at `@cam-localize/core/workers`.
  *
  * @example
  * import { CamModel } from '@cam-localize/core';
@@ -14,15 +14,62 @@
  * const map = await model.cam(result, result.ranked[0]!, { method: 'gradcam' });
  */
 
-export type { Box } from './box.js';
+// The model: loading, inference, CAMs
+export { type CamModelOptions, CamModel, type Inference } from './model.js';
+export { type CamInputs, type CamRequest, HeadCam } from './cam/head-cam.js';
+export { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
+export type { PreparedImage } from './pipeline/image-preparer.js';
+export { formatInspection, inspectModel, type ModelInspection } from './inspect.js';
+
 // CAM methods: one table, one base class for your own
 export { CamMethod } from './cam/base.js';
-export { CAM_ON_DEVICE_MODES, type CamOnDevice } from './cam/device-cam-plan.js';
-export { type CamInputs, type CamRequest, HeadCam } from './cam/head-cam.js';
-export { minMaxInPlace } from './cam/normalize.js';
 export { CAM_METHODS, type CamMethodName, createCamMethod, needsForwardPasses } from './cam/registry.js';
-export { parseTarget, rankClasses, resolveTargets, type TargetSpec } from './cam/targets.js';
 export { type CamContext, NORMALIZATIONS, type Normalization } from './cam/types.js';
+export { CAM_ON_DEVICE_MODES, type CamOnDevice } from './cam/device-cam-plan.js';
+export { parseTarget, rankClasses, resolveTargets, type TargetSpec } from './cam/targets.js';
+
+// Score maps, boxes and geometry between the original image and the model input
+export { type ScoreMap, scoreMap } from './scoremap.js';
+export { minMaxInPlace } from './cam/normalize.js';
+export { type ResampleMethod, resampleScoreMap, scoreMapToOriginal } from './resample.js';
+export type { Box } from './box.js';
+export { boxToInput, boxToOriginal, type ImageGeometry } from './geometry.js';
+
+// Images and preprocessing
+export type { GrayImage, RgbImage } from './image/types.js';
+export {
+  encodeGrayPng,
+  encodeImage,
+  type ImageSize,
+  type LoadImageOptions,
+  loadImage,
+  readImageSize,
+  writeImage,
+} from './image/sharp-codec.js';
+export { resizeRgb } from './image/resize.js';
+export { PRESET_NAMES, PRESETS, type PreprocessConfig, type PresetName } from './image/presets.js';
+export { type PreprocessOverrides, parsePreprocessOverrides } from './image/config.js';
+export { RESIZE_ENGINES, type ResizeEngine } from './image/vips-preprocess.js';
+
+// Rendering: colormaps, overlays, boxes and their labels
+export { COLORMAP_NAMES, type ColormapName } from './render/colormaps.js';
+export {
+  type BoxStyle,
+  colorize,
+  drawBoxes,
+  labelScale,
+  type OverlayOptions,
+  overlay,
+} from './render/overlay.js';
+
+// Class names: a labels file, or the ImageNet-1k names built in
+export { type Labels, parseLabels, readLabels } from './labels.js';
+export { imagenetLabels } from './imagenet-classes.js';
+
+// Devices and the set-up check (`cam-localize doctor`)
+export { type Device, type DeviceChoice, DEVICES, parseDevice } from './runtime/index.js';
+export { type DoctorReport, formatDoctor, runDoctor } from './runtime/index.js';
+
 // Errors: one class per kind, each with a stable `code`
 export {
   CamError,
@@ -37,44 +84,3 @@ export {
   ModelError,
   UsageError,
 } from './errors.js';
-export { boxToInput, boxToOriginal, type ImageGeometry } from './geometry.js';
-export { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
-export { type PreprocessOverrides, parsePreprocessOverrides } from './image/config.js';
-export { PRESET_NAMES, PRESETS, type PreprocessConfig, type PresetName } from './image/presets.js';
-export { resizeRgb } from './image/resize.js';
-export {
-  encodeGrayPng,
-  encodeImage,
-  type ImageSize,
-  type LoadImageOptions,
-  loadImage,
-  readImageSize,
-  writeImage,
-} from './image/sharp-codec.js';
-
-// Images and preprocessing
-export type { GrayImage, RgbImage } from './image/types.js';
-export { RESIZE_ENGINES, type ResizeEngine } from './image/vips-preprocess.js';
-export { formatInspection, inspectModel, type ModelInspection } from './inspect.js';
-// Class names
-export { type Labels, parseLabels, readLabels } from './labels.js';
-// The model: loading, inference, CAMs
-export { CamModel, type CamModelOptions, type Inference } from './model.js';
-export type { PreparedImage } from './pipeline/image-preparer.js';
-
-// Rendering: colormaps, overlays, boxes
-export { COLORMAP_NAMES, type ColormapName } from './render/colormaps.js';
-export { type BoxStyle, colorize, drawBoxes, type OverlayOptions, overlay } from './render/overlay.js';
-export { type ResampleMethod, resampleScoreMap, scoreMapToOriginal } from './resample.js';
-// Devices and the set-up check (`cam-localize doctor`)
-export {
-  DEVICES,
-  type Device,
-  type DeviceChoice,
-  type DoctorReport,
-  formatDoctor,
-  parseDevice,
-  runDoctor,
-} from './runtime/index.js';
-// Score maps, boxes and geometry between the original image and the model input
-export { type ScoreMap, scoreMap } from './scoremap.js';

@@ -13,7 +13,6 @@ export {
   detectDatasetFormat,
   readDataset,
 } from './datasets/index.js';
-export { type ClassList, readClassList } from './datasets/labels.js';
 export type {
   Dataset,
   DatasetFormat,
@@ -21,6 +20,30 @@ export type {
   DatasetMask,
   ReadDatasetOptions,
 } from './datasets/types.js';
+export { type ClassList, readClassList } from './datasets/labels.js';
+
+// Ground truth: completeness checks, clipping, masks
+export {
+  checkGroundTruth,
+  clipBoxesToImage,
+  describeIncomplete,
+  type GroundTruthCheck,
+  type IncompleteImage,
+  stripIncomplete,
+} from './ground-truth.js';
+export { type GroundTruthMask, groundTruthLabels, readGroundTruthMask } from './masks.js';
+
+// IoU and the wsolevaluation box conventions
+export { type IouConvention, iouContinuous, iouInclusive, maxIou, resizeBoxWsol } from './iou.js';
+
+// Evaluation protocols and evaluators (accumulators: `accumulate` images, then `compute()`)
+export {
+  type EvaluationProtocol,
+  normalizeMinMaxWsol,
+  PROTOCOLS,
+  TOOL_DEFAULTS,
+  WSOL_PROTOCOL,
+} from './protocol.js';
 export {
   BoxAccuracyEvaluator,
   type BoxAccuracyLevel,
@@ -35,19 +58,8 @@ export {
   type LocalizationResult,
 } from './evaluators/localization.js';
 export { PxapEvaluator, type PxapOptions, type PxapResult, type PxapState } from './evaluators/pxap.js';
-// Ground truth: completeness checks and clipping
-export {
-  checkGroundTruth,
-  clipBoxesToImage,
-  describeIncomplete,
-  type GroundTruthCheck,
-  type IncompleteImage,
-  stripIncomplete,
-} from './ground-truth.js';
-// IoU and the wsolevaluation box conventions
-export { type IouConvention, iouContinuous, iouInclusive, maxIou, resizeBoxWsol } from './iou.js';
-export { type GroundTruthMask, groundTruthLabels, readGroundTruthMask } from './masks.js';
-// Score-map files (.npy) and scoring a folder of them
+
+// Score-map files (.npy), and scoring a folder of them (in worker threads)
 export {
   readNpy,
   readScoreMapNpy,
@@ -56,18 +68,17 @@ export {
   writeScoreMapNpyAsync,
 } from './npy.js';
 export {
+  type CamProblem,
+  type CamProblemKind,
+  type ScoreCamOptions as ScoreCamDirectoryOptions,
+  type ScoreCamResult,
+  scoreCamDirectory,
+} from './score-cams.js';
+export {
   type ScoreMapsParallelOptions,
   type ScoreMapsParallelResult,
   scoreMapsParallel,
 } from './parallel/index.js';
-// Evaluation protocols and evaluators (accumulators: add images, then `result()`)
-export {
-  type EvaluationProtocol,
-  normalizeMinMaxWsol,
-  PROTOCOLS,
-  TOOL_DEFAULTS,
-  WSOL_PROTOCOL,
-} from './protocol.js';
 
 // Reports
 export { renderHtmlReport } from './report/html.js';
@@ -80,10 +91,3 @@ export type {
   ReportMetric,
   ReportTable,
 } from './report/types.js';
-export {
-  type CamProblem,
-  type CamProblemKind,
-  type ScoreCamOptions as ScoreCamDirectoryOptions,
-  type ScoreCamResult,
-  scoreCamDirectory,
-} from './score-cams.js';

@@ -7,7 +7,7 @@ import { addShardOptions, positiveInteger, type ShardFlags } from '../options.js
 import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
 import { type EvalSettings, evalMetrics, evalPart } from '../pipeline/eval-parts.js';
 import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
-import { Progress } from '../pipeline/progress.js';
+import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags } from '../pipeline/shard.js';
 
@@ -25,6 +25,7 @@ interface EvalFlags extends ShardFlags {
   json?: boolean;
   allowOutsideRoot?: boolean;
   allowMissing?: boolean;
+  progressInterval: number;
 }
 
 /**
@@ -32,7 +33,7 @@ interface EvalFlags extends ShardFlags {
  * as wsolevaluation does (`<dir>/<image_id>.npy`), with wsolevaluation's MaxBoxAcc protocol.
  */
 export function registerEval(program: Command): void {
-  addShardOptions(program.command('eval'))
+  addProgressOption(addShardOptions(program.command('eval')))
     .description(
       'score saved score maps (<cams>/<image_id>.npy) against a dataset: MaxBoxAcc, MaxBoxAccV2, PxAP for masks',
     )
@@ -87,7 +88,11 @@ export function registerEval(program: Command): void {
       const iouThresholds = (flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50'))
         .split(',')
         .map((v) => Number(v.trim()));
-      const progress = new Progress({ total: dataset.items.length, label: 'eval' });
+      const progress = new Progress({
+        total: dataset.items.length,
+        label: 'eval',
+        intervalSeconds: flags.progressInterval,
+      });
       let last = 0;
       const result = await scoreCamDirectory(dataset, resolve(flags.cams), {
         thresholds: thresholdGrid(flags.interval),

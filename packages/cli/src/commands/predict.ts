@@ -1,5 +1,5 @@
 import { basename, dirname, relative } from 'node:path';
-import { CamModel, type Labels, readLabels } from '@cam-localize/core';
+import { CamModel, imagenetLabels, type Labels, readLabels } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
@@ -14,12 +14,21 @@ import {
   pipelineOptionsFromFlags,
   type ShardFlags,
 } from '../options.js';
-import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
+import {
+  addOverlayStyleOptions,
+  assertArtifactFolders,
+  CAM_SIZES,
+  type CamSize,
+  type OverlayStyle,
+  overlayFolder,
+} from '../pipeline/artifacts.js';
+import { assertBuiltInNameFits, classNamesFor } from '../pipeline/class-names.js';
 import { discoverImages } from '../pipeline/discover.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel, predictTarget } from '../pipeline/model-checks.js';
-import { Progress } from '../pipeline/progress.js';
+import { addProgressOption, Progress } from '../pipeline/progress.js';
+import { describePredictStdout, predictStdout, ResultTable } from '../pipeline/result-table.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import {
   assertSameShard,
@@ -38,6 +47,9 @@ interface PredictFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   limit?: number;
   resume?: boolean;
   json?: boolean;
+  progressInterval: number;
+  colormap: OverlayStyle['colormap'];
+  alpha: number;
 }
 
 /** `cam-localize predict <files|dirs|globs...>`: CAMs and boxes for images without ground truth. */
@@ -50,6 +62,8 @@ export function registerPredict(program: Command): void {
   addCamOptions(command);
   addLocalizeOptions(command);
   addShardOptions(command);
+  addProgressOption(command);
+  addOverlayStyleOptions(command);
   command
     .option('--out <dir>', 'write results.jsonl (and overlays) to this run directory')
     .option('--save-cams <dir>', 'write each score map as <dir>/<image>.npy')
@@ -57,7 +71,10 @@ export function registerPredict(program: Command): void {
     .option('--overlays [dir]', 'write CAM overlays with boxes (default <out>/overlays)')
     .option('--limit <n>', 'only the first N images', (v) => Number(v))
     .option('--resume', 'continue the run in --out, skipping finished images')
-    .option('--json', 'print one JSON line per image on stdout')
+    .option(
+      '--json',
+      'print one JSON line per image on stdout (without --out or --json: JSON lines when stdout is piped, a table on a terminal)',
+    )
     .action(async (patterns: string[], flags: PredictFlags) => {
       await predict(patterns, flags);
     });
@@ -71,7 +88,8 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const shard = shardFromFlags(flags, process.env);
   const sharded = shard ? selectShard(items, shard) : undefined;
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
-  const target = predictTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
+  // Without --labels a class name is looked up among the built-in ImageNet names (checked below).
+  const target = predictTarget(flags.target, (name) => (labels ?? imagenetLabels()).indexOf(name));
   const threshold = parseThreshold(flags.threshold);
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
   const model = await CamModel.load(flags.model, {
@@ -85,6 +103,9 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
+  const classNames = classNamesFor(model.head.numClasses, { labels });
+  if (labels === undefined) assertBuiltInNameFits(flags.target, target, model.head.numClasses);
+  if (classNames.note !== undefined) process.stderr.write(`cam-localize: ${classNames.note}\n`);
   const runDir = flags.out
     ? await RunDirectory.open(
         flags.out,
@@ -115,13 +136,17 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     connectivity: Number(flags.connectivity) as 4 | 8,
     minArea: flags.minArea,
     ...(flags.saveCams === undefined ? {} : { saveCams: { dir: flags.saveCams, size: flags.camSize } }),
-    ...(overlayDir === undefined ? {} : { overlayDir }),
-    classNames: labels
-      ? Array.from({ length: model.head.numClasses }, (_, c) => labels.nameOf(c) ?? null)
-      : [],
+    ...(overlayDir === undefined
+      ? {}
+      : { overlayDir, overlayStyle: { colormap: flags.colormap, alpha: flags.alpha } }),
+    classNames: classNames.names,
   };
   const todo = (sharded?.items ?? items).filter((item) => !runDir?.has(item.id));
-  const progress = new Progress({ total: todo.length, label: 'predict' });
+  const stdout = predictStdout(flags, process.stdout.isTTY === true);
+  process.stderr.write(
+    `cam-localize: ${describePredictStdout(stdout, runDir?.file(RunDirectory.RESULTS))}\n`,
+  );
+  const table = stdout === 'table' ? new ResultTable(todo.map((item) => item.id)) : undefined;
   const stopHandlingInterrupts = runDir
     ? undefined
     : exitOnInterrupt(() => 'pass --out <dir> to keep a run that --resume can continue');
@@ -131,12 +156,20 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     work,
     pipelineOptionsFromFlags(flags, model.provider, overlayDir !== undefined),
   );
+  const progress = new Progress({
+    total: todo.length,
+    label: 'predict',
+    intervalSeconds: flags.progressInterval,
+  });
+  if (table) progress.printAbove(process.stdout, table.header());
   try {
     await pipeline.run(todo, (record, item) => {
       if (record.status === 'error') failed++;
       runDir?.append(record as never);
-      if (flags.json) process.stdout.write(`${JSON.stringify(record)}\n`);
-      if (record.status === 'error') process.stderr.write(`cam-localize: ${item.file}: ${record.error}\n`);
+      if (stdout === 'jsonl') process.stdout.write(`${JSON.stringify(record)}\n`);
+      if (table) progress.printAbove(process.stdout, table.row(record as never));
+      if (record.status === 'error')
+        progress.printAbove(process.stderr, `cam-localize: ${item.file}: ${record.error}\n`);
       progress.tick(record.status === 'ok');
     });
   } finally {

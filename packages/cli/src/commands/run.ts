@@ -23,14 +23,22 @@ import {
   preprocessFromFlags,
   type ShardFlags,
 } from '../options.js';
-import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
+import {
+  addOverlayStyleOptions,
+  assertArtifactFolders,
+  CAM_SIZES,
+  type CamSize,
+  type OverlayStyle,
+  overlayFolder,
+} from '../pipeline/artifacts.js';
+import { classNamesFor } from '../pipeline/class-names.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { deviceCamRequest, type RunWork } from '../pipeline/image-work.js';
 import { resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel } from '../pipeline/model-checks.js';
-import { Progress } from '../pipeline/progress.js';
+import { addProgressOption, Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
@@ -53,6 +61,9 @@ interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   report: boolean;
   allowOutsideRoot?: boolean;
   allowMissing?: boolean;
+  progressInterval: number;
+  colormap: OverlayStyle['colormap'];
+  alpha: number;
 }
 
 /** `cam-localize run <dataset>`: predict, localize, evaluate and report over a whole dataset. */
@@ -68,6 +79,8 @@ export function registerRun(program: Command): void {
   addCamOptions(command);
   addLocalizeOptions(command);
   addShardOptions(command);
+  addProgressOption(command);
+  addOverlayStyleOptions(command);
   command
     .addOption(
       new Option(
@@ -108,7 +121,6 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   const sharded = shard ? selectShard(items, shard) : undefined;
 
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
-  const nameOf = (c: number) => labels?.nameOf(c) ?? dataset.classNames?.[c];
   const lookup = labels ? (name: string) => labels.indexOf(name) : undefined;
   const target = parseTarget(flags.protocol && flags.target === 'predicted' ? 'gt' : flags.target, lookup);
   const normalization = flags.normalize ?? (protocol.relu ? 'relu-minmax' : 'minmax');
@@ -135,6 +147,8 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
+  const classNames = classNamesFor(model.head.numClasses, { labels, datasetNames: dataset.classNames });
+  if (classNames.note !== undefined) process.stderr.write(`cam-localize: ${classNames.note}\n`);
   const config = {
     ...(await buildRunConfig({ flags, dataset, protocol, boxes: boxMode, normalization, preprocess, model })),
     ...(sharded ? { shard: sharded.record } : {}),
@@ -163,20 +177,26 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     connectivity: Number(flags.connectivity) as 4 | 8,
     minArea: flags.minArea,
     ...(flags.saveCams === undefined ? {} : { saveCams: { dir: flags.saveCams, size: flags.camSize } }),
-    ...(overlayDir === undefined ? {} : { overlayDir }),
-    classNames: Array.from({ length: model.head.numClasses }, (_, c) => nameOf(c) ?? null),
+    ...(overlayDir === undefined
+      ? {}
+      : { overlayDir, overlayStyle: { colormap: flags.colormap, alpha: flags.alpha } }),
+    classNames: classNames.names,
   };
   // On the main thread for the report's gallery (and to refuse bad settings before any image).
   const evaluator = new ImageEvaluator(model, protocol, work);
 
   const todo = (sharded?.items ?? items).filter((item) => !runDir.has(item.id));
   if (runDir.done.size > 0) process.stderr.write(`run: resuming, ${runDir.done.size} images already done\n`);
-  const progress = new Progress({ total: todo.length, label: 'run' });
   const pipeline = await ImagePipeline.start(
     model,
     work,
     pipelineOptionsFromFlags(flags, model.provider, overlayDir !== undefined),
   );
+  const progress = new Progress({
+    total: todo.length,
+    label: 'run',
+    intervalSeconds: flags.progressInterval,
+  });
   try {
     await pipeline.run(todo, (record, item) => {
       runDir.append(record as RunRecord);

@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import {
   type Box,
   type BoxStyle,
+  COLORMAP_NAMES,
+  type ColormapName,
   type ImageGeometry,
+  labelScale,
   overlay,
   type ResampleMethod,
   type RgbImage,
@@ -13,6 +16,7 @@ import {
   writeImage,
 } from '@cam-localize/core';
 import { writeScoreMapNpyAsync } from '@cam-localize/eval';
+import { type Command, Option } from 'commander';
 import { assertWritableFolder, namedWrite } from './io-errors.js';
 import { writablePathInside } from './safe-paths.js';
 
@@ -47,25 +51,83 @@ export async function saveCam(camDir: string, id: string, map: ScoreMap): Promis
 
 export const PREDICTED_COLOUR: readonly [number, number, number] = [0, 255, 0];
 export const TRUTH_COLOUR: readonly [number, number, number] = [255, 0, 0];
+/** The dark halo around every box line, so it shows on white as on black. */
+export const OUTLINE_COLOUR: readonly [number, number, number] = [0, 0, 0];
 
-/** The overlay picture: CAM in jet over the original image, predicted boxes green, ground truth red. */
+/** How overlays colour the map: `--colormap` and `--alpha` (plain data: it crosses to workers). */
+export interface OverlayStyle {
+  readonly colormap: ColormapName;
+  /** Weight of the heat map; 0 leaves the photo as it is (boxes only). */
+  readonly alpha: number;
+}
+
+export const DEFAULT_OVERLAY_STYLE: OverlayStyle = { colormap: 'jet', alpha: 0.5 };
+
+/**
+ * The overlay picture: the CAM through the colormap over the original image, predicted boxes
+ * green, ground truth red, each line with a dark halo; `label` (class and score) tags the first
+ * predicted box, or the picture's corner when there is none.
+ */
 export function renderOverlay(
   image: RgbImage,
   map: ScoreMap,
   geometry: ImageGeometry,
   predicted: readonly Box[],
   truth: readonly Box[] = [],
+  options: { style?: OverlayStyle; label?: string } = {},
 ): RgbImage {
+  const style = options.style ?? DEFAULT_OVERLAY_STYLE;
   const lineWidth = Math.max(2, Math.round(Math.max(image.width, image.height) / 200));
+  const line = { width: lineWidth, outline: OUTLINE_COLOUR };
   const boxes: BoxStyle[] = [
-    ...truth.map((box) => ({ box, color: TRUTH_COLOUR, width: lineWidth })),
-    ...predicted.map((box) => ({ box, color: PREDICTED_COLOUR, width: lineWidth })),
+    ...truth.map((box) => ({ box, color: TRUTH_COLOUR, ...line })),
+    ...predicted.map((box, i) => ({
+      box,
+      color: PREDICTED_COLOUR,
+      ...line,
+      ...(i === 0 && options.label !== undefined ? { label: options.label } : {}),
+    })),
   ];
   return overlay(image, scoreMapToOriginal(map, geometry, 'bilinear'), {
-    alpha: 0.5,
-    colormap: 'jet',
+    alpha: style.alpha,
+    colormap: style.colormap,
     boxes,
+    ...(predicted.length === 0 && options.label !== undefined
+      ? { caption: { text: options.label, scale: labelScale(lineWidth) } }
+      : {}),
   });
+}
+
+/** The tag of an overlay: class name (or index) and its score. */
+export function overlayLabel(
+  classIndex: number,
+  name: string | undefined,
+  score: number | undefined,
+): string {
+  const what = name ?? `class ${classIndex}`;
+  return score === undefined || !Number.isFinite(score) ? what : `${what} ${score.toFixed(2)}`;
+}
+
+/** `--colormap` (the colormaps the library has) and `--alpha` for the overlays of run and predict. */
+export function addOverlayStyleOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--colormap <name>', 'colormap of --overlays')
+        .choices([...COLORMAP_NAMES])
+        .default(DEFAULT_OVERLAY_STYLE.colormap),
+    )
+    .addOption(
+      new Option('--alpha <a>', 'weight of the heat map in --overlays, 0 (photo only) to 1 (map only)')
+        .argParser(parseAlpha)
+        .default(DEFAULT_OVERLAY_STYLE.alpha),
+    );
+}
+
+function parseAlpha(value: string): number {
+  const alpha = Number(value);
+  if (value.trim() === '' || !(alpha >= 0 && alpha <= 1))
+    throw new UsageError('E_USAGE', `--alpha expects a number from 0 to 1, got '${value}'`);
+  return alpha;
 }
 
 /** Writes `<folder>/<id>.jpg`, creating folders; an id may not leave the folder. */

@@ -18,7 +18,15 @@ import {
 import type { DeviceCamRequest } from '@cam-localize/core/workers';
 import type { DatasetItem, EvaluationProtocol } from '@cam-localize/eval';
 import type { ThresholdSpec } from '@cam-localize/localize';
-import { type CamSize, mapAtSize, renderOverlay, saveCam, saveOverlay } from './artifacts.js';
+import {
+  type CamSize,
+  mapAtSize,
+  type OverlayStyle,
+  overlayLabel,
+  renderOverlay,
+  saveCam,
+  saveOverlay,
+} from './artifacts.js';
 import { type CamSource, ImageEvaluator } from './image-evaluator.js';
 import { boxToJson, localizeCam } from './localize-cam.js';
 import type { RunRecord } from './records.js';
@@ -35,6 +43,8 @@ interface CommonWork {
   readonly minArea: number;
   readonly saveCams?: { readonly dir: string; readonly size: CamSize };
   readonly overlayDir?: string;
+  /** --colormap and --alpha of the overlays (default jet, 0.5). */
+  readonly overlayStyle?: OverlayStyle;
   /** Class names by index (labels file or dataset class list); empty when unknown. */
   readonly classNames: readonly (string | null)[];
 }
@@ -130,6 +140,14 @@ export class ImageWorker {
 
   private readonly nameOf = (c: number): string | undefined => this.work.classNames[c] ?? undefined;
 
+  /** The style and the tag (class name and score) of an image's overlay. */
+  private overlayOptions(inference: Inference, classIndex: number): { style?: OverlayStyle; label: string } {
+    return {
+      ...(this.work.overlayStyle === undefined ? {} : { style: this.work.overlayStyle }),
+      label: overlayLabel(classIndex, this.nameOf(classIndex), inference.scores[classIndex]),
+    };
+  }
+
   /** The record of one image; an error in its work becomes an error record (the run goes on). */
   async process(inference: Inference, item: WorkItem, timing: WorkTiming): Promise<ImageRecord> {
     const started = performance.now();
@@ -178,7 +196,14 @@ export class ImageWorker {
       await saveOverlay(
         work.overlayDir,
         item.id,
-        renderOverlay(image, map, geometry, shown.boxes.map(toBox), item.boxes),
+        renderOverlay(
+          image,
+          map,
+          geometry,
+          shown.boxes.map(toBox),
+          item.boxes,
+          this.overlayOptions(inference, shown.class),
+        ),
       );
     }
     return { ...result.record, ...(extraTargets.length > 0 ? { targets: extraTargets } : {}) };
@@ -203,7 +228,18 @@ export class ImageWorker {
         await saveCam(work.saveCams.dir, id, mapAtSize(map, work.saveCams.size, geometry, 'bilinear'));
       }
       if (work.overlayDir !== undefined && t === 0 && image !== undefined) {
-        await saveOverlay(work.overlayDir, item.id, renderOverlay(image, map, geometry, localized.boxes));
+        await saveOverlay(
+          work.overlayDir,
+          item.id,
+          renderOverlay(
+            image,
+            map,
+            geometry,
+            localized.boxes,
+            [],
+            this.overlayOptions(inference, classIndex),
+          ),
+        );
       }
       targets.push({
         class: classIndex,

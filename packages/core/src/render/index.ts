@@ -1,3 +1,4 @@
-/** Colormaps, score-map colouring, overlays and box drawing (typed arrays only, no codecs). */
+/** Colormaps, score-map colouring, overlays, box drawing and a bitmap font (typed arrays only, no codecs). */
+export * from './bitmap-font.js';
 export * from './colormaps.js';
 export * from './overlay.js';

@@ -11,6 +11,7 @@ import type { Box } from '../box.js';
 import type { RgbImage } from '../image/types.js';
 import { type ResampleMethod, resampleScoreMap } from '../resample.js';
 import type { ScoreMap } from '../scoremap.js';
+import { drawTextInPlace, measureText } from './bitmap-font.js';
 import { type ColormapName, colormapLut } from './colormaps.js';
 
 export interface ColorizeOptions {
@@ -66,12 +67,28 @@ export interface BoxStyle {
   color: readonly [number, number, number];
   /** Line width in pixels, drawn inside the box. Default 2. */
   width?: number;
+  /**
+   * A one-pixel halo on both sides of the line (e.g. black), so a bright line stays visible on a
+   * bright picture and a dark one on a dark picture. Default none.
+   */
+  outline?: readonly [number, number, number];
+  /** Text drawn on a dark tag at the box's top-left corner (above the box where there is room). */
+  label?: string;
+}
+
+const LABEL_BACKGROUND: readonly [number, number, number] = [0, 0, 0];
+const LABEL_TEXT: readonly [number, number, number] = [255, 255, 255];
+
+/** Font magnification for labels beside lines `lineWidth` pixels wide: 1 for 2-pixel lines, 2 for 3-4. */
+export function labelScale(lineWidth: number): number {
+  return Math.max(1, Math.round(lineWidth / 2));
 }
 
 /**
  * Draws box outlines onto a copy of the image. Edges are rounded to whole pixels; each side is
  * `width` pixels thick, inside the box (a box x0..x1 colours columns x0..x0+width-1 and
- * x1-width..x1-1); everything is clipped to the image.
+ * x1-width..x1-1), with the optional halo one pixel outside and inside that band; labels come
+ * last, so no line covers them; everything is clipped to the image.
  */
 export function drawBoxes(image: RgbImage, boxes: readonly BoxStyle[]): RgbImage {
   const data = image.data.slice();
@@ -91,22 +108,42 @@ export function drawBoxes(image: RgbImage, boxes: readonly BoxStyle[]): RgbImage
       }
     }
   };
-  for (const { box, color, width = 2 } of boxes) {
+  const band = (x0: number, y0: number, x1: number, y1: number, lw: number, color: Rgb) => {
+    fill(x0, y0, x1, Math.min(y1, y0 + lw), color); // top
+    fill(x0, Math.max(y0, y1 - lw), x1, y1, color); // bottom
+    fill(x0, y0, Math.min(x1, x0 + lw), y1, color); // left
+    fill(Math.max(x0, x1 - lw), y0, x1, y1, color); // right
+  };
+  const out: RgbImage =
+    image.file === undefined
+      ? { width: W, height: H, data }
+      : { width: W, height: H, data, file: image.file };
+  for (const { box, color, width = 2, outline } of boxes) {
     const lw = Math.max(1, Math.round(width));
     const x0 = Math.round(box.x0);
     const y0 = Math.round(box.y0);
     const x1 = Math.round(box.x1);
     const y1 = Math.round(box.y1);
     if (!(x1 > x0 && y1 > y0)) continue;
-    fill(x0, y0, x1, Math.min(y1, y0 + lw), color); // top
-    fill(x0, Math.max(y0, y1 - lw), x1, y1, color); // bottom
-    fill(x0, y0, Math.min(x1, x0 + lw), y1, color); // left
-    fill(Math.max(x0, x1 - lw), y0, x1, y1, color); // right
+    if (outline !== undefined) band(x0 - 1, y0 - 1, x1 + 1, y1 + 1, lw + 2, outline);
+    band(x0, y0, x1, y1, lw, color);
   }
-  return image.file === undefined
-    ? { width: W, height: H, data }
-    : { width: W, height: H, data, file: image.file };
+  for (const { box, label, width = 2 } of boxes) {
+    if (label === undefined || label === '' || !(box.x1 > box.x0 && box.y1 > box.y0)) continue;
+    const scale = labelScale(Math.round(width));
+    const size = measureText(label, scale);
+    const x = Math.max(0, Math.min(W - size.width, Math.round(box.x0)));
+    const above = Math.round(box.y0) - size.height;
+    drawTextInPlace(out, label, x, above >= 0 ? above : Math.max(0, Math.round(box.y0)), {
+      scale,
+      color: LABEL_TEXT,
+      background: LABEL_BACKGROUND,
+    });
+  }
+  return out;
 }
+
+type Rgb = readonly [number, number, number];
 
 export interface OverlayOptions extends ColorizeOptions {
   colormap?: ColormapName;
@@ -115,6 +152,8 @@ export interface OverlayOptions extends ColorizeOptions {
   /** How a map of another size is resampled to the image (default bilinear). */
   resample?: ResampleMethod;
   boxes?: readonly BoxStyle[];
+  /** Text on a dark tag in the top-left corner of the picture (e.g. the class when no box was found). */
+  caption?: { text: string; scale?: number };
 }
 
 /** Blends a colormapped score map (of any size: resampled to the image) over an image, then draws boxes. */
@@ -140,5 +179,13 @@ export function overlay(image: RgbImage, map: ScoreMap, options: OverlayOptions 
     image.file === undefined
       ? { width: image.width, height: image.height, data }
       : { width: image.width, height: image.height, data, file: image.file };
-  return options.boxes && options.boxes.length > 0 ? drawBoxes(blended, options.boxes) : blended;
+  const boxed = options.boxes && options.boxes.length > 0 ? drawBoxes(blended, options.boxes) : blended;
+  if (options.caption !== undefined && options.caption.text !== '') {
+    drawTextInPlace(boxed, options.caption.text, 0, 0, {
+      scale: options.caption.scale ?? 1,
+      color: LABEL_TEXT,
+      background: LABEL_BACKGROUND,
+    });
+  }
+  return boxed;
 }

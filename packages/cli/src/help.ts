@@ -1,0 +1,49 @@
+/**
+ * What `--help` adds to every command: a few examples after the options, and "(required)" on
+ * options the command cannot run without (commander checks them but does not say so in help).
+ * The examples live here, in one table, so every command (a new one too) gets them the same way.
+ */
+import type { Command } from 'commander';
+
+export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  run: [
+    'cam-localize run data/ilsvrc-val --model mobilenetv2.onnx --preset mobilenet --out runs/mnv2',
+    'cam-localize run data/ilsvrc-val --model resnet50.onnx --protocol wsolevaluation --out runs/wsol',
+    'cam-localize run data/ilsvrc-val --model resnet50.onnx --out runs/wsol --resume   # after an interrupt',
+  ],
+  predict: [
+    'cam-localize predict photos/ --model mobilenetv2.onnx --preset mobilenet   # a table on a terminal',
+    "cam-localize predict 'photos/**/*.jpg' --model m.onnx > results.jsonl   # JSON lines when piped",
+    'cam-localize predict photos/ --model m.onnx --out runs/p --overlays --colormap turbo --alpha 0.4',
+  ],
+  eval: [
+    'cam-localize eval data/ilsvrc-val --cams cams/ --json',
+    'cam-localize eval data/cub --cams cams/ --split test --boxes largest   # MaxBoxAcc V1',
+  ],
+  inspect: ['cam-localize inspect model.onnx', 'cam-localize inspect model.onnx --json'],
+  doctor: ['cam-localize doctor', 'cam-localize doctor --device cuda --json'],
+  report: [
+    'cam-localize report runs/mnv2',
+    'cam-localize report runs/mnv2 --no-gallery   # without the model',
+  ],
+  merge: [
+    'cam-localize merge runs/x/shard-* --out runs/x/merged',
+    'cam-localize merge parts/eval-*.json --out metrics.json   # parts written by eval --shard',
+  ],
+  compare: ['cam-localize compare runs/t02 runs/t05'],
+};
+
+/** Adds the examples of each command and marks its mandatory options "(required)". */
+export function decorateHelp(program: Command): void {
+  for (const command of program.commands) {
+    for (const option of command.options) {
+      if (option.mandatory && !option.description.includes('(required)')) {
+        option.description = `${option.description} (required)`;
+      }
+    }
+    const examples = EXAMPLES[command.name()];
+    if (examples !== undefined && examples.length > 0) {
+      command.addHelpText('after', `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}\n`);
+    }
+  }
+}
