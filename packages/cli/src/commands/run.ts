@@ -37,6 +37,8 @@ import { RunDirectory } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags, writeDatasetIds } from '../pipeline/shard.js';
 import { ImagePipeline } from '../pipeline/stream.js';
 import { buildReports, printSummary } from '../reporting.js';
+import { recordRunSession } from '../reporting/run-log.js';
+import { VERSION } from '../version.js';
 
 interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   out?: string;
@@ -177,6 +179,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     work,
     pipelineOptionsFromFlags(flags, model.provider, overlayDir !== undefined),
   );
+  const started = new Date().toISOString();
   try {
     await pipeline.run(todo, (record, item) => {
       runDir.append(record as RunRecord);
@@ -189,6 +192,18 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     await pipeline.close();
   }
 
+  await recordRunSession(
+    runDir.path,
+    {
+      started,
+      finished: new Date().toISOString(),
+      toolVersion: VERSION,
+      images: pipeline.stats.images,
+      seconds: pipeline.stats.seconds,
+      throughput: pipeline.describeStats(),
+    },
+    flags.resume === true,
+  );
   const summary = await buildReports(runDir.path, {
     render: galleryRenderer(model, evaluator),
     galleryCount: flags.report ? flags.gallery : 0,

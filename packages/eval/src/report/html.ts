@@ -1,6 +1,7 @@
 import { escapeHtml, safeImageSource } from './escape.js';
 import { curvesSvg } from './svg.js';
 import type {
+  ReportCurves,
   ReportFigure,
   ReportGallery,
   ReportInput,
@@ -41,7 +42,7 @@ export function renderHtmlReport(input: ReportInput): string {
   }
   if (input.metrics.length > 0) body.push('<h2>Metrics</h2>', metricsTable(input.metrics));
   const figures: ReportFigure[] = [
-    ...(input.curves ? [{ id: 'curves', title: input.curves.title, svg: curvesSvg(input.curves) }] : []),
+    ...(input.curves ? [curvesFigure(input.curves)] : []),
     ...(input.figures ?? []),
   ];
   if (figures.length > 0) body.push('<h2>Figures</h2>', figureGrid(figures));
@@ -84,6 +85,13 @@ ${body.join('\n')}
 `;
 }
 
+/** The curves as a figure; its standalone file is `figures/boxacc-vs-threshold.svg` (the CLI writes it). */
+export function curvesFigure(curves: ReportCurves): ReportFigure {
+  return { id: CURVES_FIGURE_ID, title: curves.title, svg: curvesSvg(curves) };
+}
+
+export const CURVES_FIGURE_ID = 'boxacc-vs-threshold';
+
 function figureGrid(figures: readonly ReportFigure[]): string {
   const items = figures.map(
     (f) =>
@@ -100,7 +108,7 @@ function galleryHtml(gallery: ReportGallery): string {
       const image =
         src === null
           ? '<p class="muted">(image not embeddable)</p>'
-          : `<img src="${escapeHtml(src)}" alt="${escapeHtml(item.alt ?? item.caption)}" loading="lazy">`;
+          : `<img src="${escapeHtml(src)}" alt="${escapeHtml(item.alt ?? item.caption)}">`;
       return `<figure>${image}<figcaption>${escapeHtml(item.caption)}</figcaption></figure>`;
     })
     .join('');

@@ -1,5 +1,5 @@
 import { escapeMarkdown, safeImageSource } from './escape.js';
-import { formatNumber } from './html.js';
+import { CURVES_FIGURE_ID, formatNumber } from './html.js';
 import type { ReportFigure, ReportInput, ReportMetric, ReportSection, ReportTable } from './types.js';
 
 /**
@@ -20,10 +20,11 @@ export function renderMarkdownReport(input: ReportInput): string {
   if (input.metrics.length > 0) lines.push('## Metrics', '', ...metricsTable(input.metrics));
   if (input.curves) {
     lines.push('', `## ${escapeMarkdown(input.curves.title)}`, '');
+    lines.push(`![${escapeMarkdown(input.curves.title)}](figures/${CURVES_FIGURE_ID}.svg)`, '');
     for (const s of input.curves.series) {
       if (s.best === undefined) continue;
       lines.push(
-        `- ${escapeMarkdown(s.label)}: best ${formatNumber(s.y[s.best]!)} at ${escapeMarkdown(input.curves.xLabel)} = ${input.curves.x[s.best]}`,
+        `- ${escapeMarkdown(s.label)}: best ${formatNumber(s.y[s.best]!)} at ${escapeMarkdown(input.curves.xLabel)} = ${Number(input.curves.x[s.best]!.toFixed(6))}`,
       );
     }
   }
