@@ -67,14 +67,15 @@ export function renderHtmlReport(input: ReportInput): string {
       }),
     );
   }
-  body.push(
-    '<h2>Configuration</h2>',
-    table({
-      title: '',
-      header: ['setting', 'value'],
-      rows: Object.entries(input.config).map(([k, v]) => [k, String(v)]),
-    }),
-  );
+  if (Object.keys(input.config).length > 0)
+    body.push(
+      '<h2>Configuration</h2>',
+      table({
+        title: '',
+        header: ['setting', 'value'],
+        rows: Object.entries(input.config).map(([k, v]) => [k, String(v)]),
+      }),
+    );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'">

@@ -53,14 +53,17 @@ export function renderMarkdownReport(input: ReportInput): string {
       ...table({ title: '', header: ['image', 'error'], rows: input.failures.map((f) => [f.id, f.error]) }),
     );
   }
-  lines.push('', '## Configuration', '');
-  lines.push(
-    ...table({
-      title: '',
-      header: ['setting', 'value'],
-      rows: Object.entries(input.config).map(([k, v]) => [k, String(v)]),
-    }),
-  );
+  if (Object.keys(input.config).length > 0)
+    lines.push(
+      '',
+      '## Configuration',
+      '',
+      ...table({
+        title: '',
+        header: ['setting', 'value'],
+        rows: Object.entries(input.config).map(([k, v]) => [k, String(v)]),
+      }),
+    );
   return `${lines.join('\n')}\n`;
 }
 
