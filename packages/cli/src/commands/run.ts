@@ -36,8 +36,8 @@ import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags, writeDatasetIds } from '../pipeline/shard.js';
 import { ImagePipeline } from '../pipeline/stream.js';
-import { buildReports, printSummary } from '../reporting.js';
 import { recordRunSession } from '../reporting/run-log.js';
+import { buildReports, printSummary } from '../reporting.js';
 import { VERSION } from '../version.js';
 
 interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {

@@ -120,7 +120,7 @@ function settingsTable(runs: readonly ComparedRun[]): ReportTable {
     for (const d of fingerprintDifferences(first.fingerprint ?? {}, run.analysis.config.fingerprint ?? {}))
       fields.add(d.field);
   }
-  const valueOf = (run: ComparedRun, field: string) => {
+  const settingOf = (run: ComparedRun, field: string) => {
     let value: unknown = run.analysis.config.fingerprint;
     for (const key of field.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
     return value === undefined ? 'unset' : typeof value === 'string' ? value : JSON.stringify(value);
@@ -132,7 +132,7 @@ function settingsTable(runs: readonly ComparedRun[]): ReportTable {
         ? 'The runs’ fingerprints (model, preprocessing, CAM and box settings) are equal.'
         : 'From each run’s fingerprint in config.json.',
     header: ['setting', ...runs.map(runName)],
-    rows: [...fields].map((field) => [field, ...runs.map((run) => valueOf(run, field))]),
+    rows: [...fields].map((field) => [field, ...runs.map((run) => settingOf(run, field))]),
   };
 }
 

@@ -4,10 +4,12 @@
  * image's IoU, its ground-truth size class and failure mode. Memory holds one number per image
  * and a few gallery candidates, not the records.
  */
+
+import { join } from 'node:path';
 import {
   BOX_SIZES,
-  type BoxAccuracyResult,
   BoxAccuracyEvaluator,
+  type BoxAccuracyResult,
   type BoxSize,
   boxSizeOf,
   type EvaluationProtocol,
@@ -23,7 +25,6 @@ import {
   TOOL_DEFAULTS,
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
-import { join } from 'node:path';
 import { scoresFromRanges } from '../pipeline/image-evaluator.js';
 import { replayPxap } from '../pipeline/pxap-record.js';
 import type { ClassResult, RunRecord } from '../pipeline/records.js';

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -218,7 +219,7 @@ describeWithTestBed('report figures and compare (fast model on ILSVRC photos)', 
     const table = html.match(/<h2>Images where the runs disagree most<\/h2>.*?<tbody>(.*?)<\/tbody>/s)![1]!;
     const shown = [...table.matchAll(/<td class="num">([\d.]+)<\/td><\/tr>/g)].map((m) => Number(m[1]));
     expect(shown).toHaveLength(5);
-    shown.forEach((s, i) => expect(s).toBeCloseTo(spreads[i]!, 2));
+    for (const [i, s] of shown.entries()) expect(s).toBeCloseTo(spreads[i]!, 2);
     expect(readdirSync(join(out, 'disagreements'))).toHaveLength(5);
     expect(readFileSync(join(out, 'per-class-differences.csv'), 'utf8').split('\n')[0]).toBe(
       'class,name,images,GT-known Loc % A,GT-known Loc % B,difference',
