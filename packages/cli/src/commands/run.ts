@@ -85,7 +85,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--cam-size <size>', 'size of saved maps').choices([...CAM_SIZES]).default('input'))
     .option('--overlays [dir]', 'write an overlay per image (default <out>/overlays)')
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
-    .option('--gallery <n>', 'best and worst examples in the report', (v) => Number(v), 8)
+    .option('--gallery <n>', 'examples per gallery in the report', (v) => Number(v), 8)
     .option('--no-report', 'skip the Markdown/HTML reports')
     .option('--json', 'print the metrics as JSON on stdout')
     .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
