@@ -15,7 +15,7 @@ import {
   type ReportGalleryItem,
 } from '@cam-localize/eval';
 import type { RunRecord } from '../pipeline/records.js';
-import type { GalleryCandidate, GalleryPicker } from './gallery-picks.js';
+import { type GalleryCandidate, type GalleryPicker, TRIVIAL_SHARE } from './gallery-picks.js';
 import { shownOf } from './run-analysis.js';
 
 const GALLERIES: readonly { mode: FailureMode; file: string; title: string }[] = [
@@ -38,7 +38,8 @@ export async function renderGalleries(
     const chosen = picks.pick(mode);
     const rule =
       mode === 'localized'
-        ? `The highest IoUs of each ground-truth size class in turn (small, medium, large; ties: the smaller object), ${modes[mode]} images in all`
+        ? `The highest IoUs of each ground-truth size class in turn (small, medium, large; ties: the smaller object), ` +
+          `leaving out objects that cover ≥ ${Math.round(TRIVIAL_SHARE * 100)}% of the image (any map finds them); ${modes[mode]} images in all`
         : `${capitalise(describeFailureMode(mode, FAILURE_RULES))}; ${modes[mode]} images; the lowest IoUs of each size class in turn`;
     galleries.push({
       title: `${title} (${chosen.length} of ${modes[mode]})`,
@@ -64,7 +65,7 @@ async function renderItems(
     const sizeText =
       size === undefined
         ? 'size unknown'
-        : `${describeBoxSize(size).split(' (')[0]} object, ${Math.round(share * 100)}% of the image`;
+        : `${describeBoxSize(size).split(' (')[0]} object, ${percentOfImage(share)} of the image`;
     const caption = `${record.id} · ${shown?.name ?? `class ${shown?.class}`} · IoU ${iou.toFixed(2)} · ${sizeText}`;
     const file = `${name}-${String(i + 1).padStart(2, '0')}.jpg`;
     try {
@@ -84,6 +85,11 @@ async function renderItems(
     }
   }
   return items;
+}
+
+function percentOfImage(share: number): string {
+  const pct = share * 100;
+  return `${pct < 1 ? pct.toFixed(1) : Math.round(pct)}%`;
 }
 
 function capitalise(text: string): string {

@@ -1,7 +1,7 @@
 /**
  * Which images the report shows, chosen while the results stream by: for the well-localized
  * gallery, the highest IoUs of each ground-truth size class; for each failure mode, its lowest
- * IoUs in each size class. Galleries then take the size classes in turn, so one kind of object
+ * IoUs in each size class (whole-image objects left out of the first). Galleries then take the size classes in turn, so one kind of object
  * (whole-image boxes, trivially found) cannot fill a gallery.
  */
 import { BOX_SIZES, type BoxSize, type FailureMode } from '@cam-localize/eval';
@@ -23,6 +23,12 @@ const BEST: Order = (a, b) => b.iou - a.iou || a.share - b.share;
 /** Clearest failure first: the lowest IoU; then the larger object (the harder one to miss). */
 const WORST: Order = (a, b) => a.iou - b.iou || b.share - a.share;
 
+/**
+ * Ground truth covering this share of the image or more is left out of the well-localized
+ * gallery: a box over the whole image is found by any map and teaches nothing.
+ */
+export const TRIVIAL_SHARE = 0.9;
+
 const STRATA: readonly (BoxSize | 'unknown')[] = [...BOX_SIZES, 'unknown'];
 
 export class GalleryPicker {
@@ -33,6 +39,7 @@ export class GalleryPicker {
 
   offer(candidate: GalleryCandidate): void {
     if (this.count <= 0) return;
+    if (candidate.mode === 'localized' && candidate.share >= TRIVIAL_SHARE) return;
     let strata = this.groups.get(candidate.mode);
     if (strata === undefined) this.groups.set(candidate.mode, (strata = new Map()));
     const key = candidate.size ?? 'unknown';

@@ -35,6 +35,11 @@ describe('gallery picks', () => {
       'large-part',
       'medium-a',
     ]);
+    // An object covering the whole image is never shown as a good example, even with room left.
+    const roomy = new GalleryPicker(10);
+    roomy.offer({ record: record('large-whole'), iou: 1, share: 0.95, size: 'large', mode: 'localized' });
+    roomy.offer({ record: record('large-part'), iou: 0.7, share: 0.6, size: 'large', mode: 'localized' });
+    expect(roomy.pick('localized').map((c) => c.record.id)).toEqual(['large-part']);
   });
 
   it('shows the clearest failures (lowest IoU) of each mode, and nothing with a count of 0', () => {
