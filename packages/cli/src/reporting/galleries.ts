@@ -3,7 +3,7 @@
  * failure mode, each saying the rule and the threshold its boxes were made at. Pictures are
  * re-rendered through the model (a few images, not the dataset) and embedded as data: URIs.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
 import {
@@ -33,6 +33,7 @@ export async function renderGalleries(
   threshold: string,
   render: (record: RunRecord) => Promise<RgbImage>,
 ): Promise<ReportGallery[]> {
+  await removeOldPictures(join(dir, 'gallery'));
   const galleries: ReportGallery[] = [];
   for (const { mode, file, title } of GALLERIES) {
     const chosen = picks.pick(mode);
@@ -85,6 +86,15 @@ async function renderItems(
     }
   }
   return items;
+}
+
+/** Pictures a previous report wrote (this layout's and the older best/worst), so none is left stale. */
+async function removeOldPictures(folder: string): Promise<void> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const ours = /^(localized|too-small|too-large|wrong-object|misplaced|best|worst)-\d+\.jpg$/;
+  await Promise.all(
+    names.filter((name) => ours.test(name)).map((name) => rm(join(folder, name), { force: true })),
+  );
 }
 
 function percentOfImage(share: number): string {

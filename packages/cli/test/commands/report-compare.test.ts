@@ -249,4 +249,17 @@ describeWithTestBed('report figures and compare (fast model on ILSVRC photos)', 
     expect(existsSync(out)).toBe(false);
     expect((await runCli(['compare', runA, '--out', out])).code).toBe(2);
   }, 120_000);
+
+  it('report rebuilds the galleries with fewer examples and leaves no stale picture', async () => {
+    const before = readdirSync(join(runA, 'gallery')).length;
+    const result = await runCli(['report', runA, '--gallery', '1']);
+    expect(result.code, result.stderr).toBe(0);
+    const html = readFileSync(join(runA, 'report.html'), 'utf8');
+    const pictures = (html.match(/<img src="data:image\/jpeg;base64,/g) ?? []).length;
+    expect(pictures).toBeGreaterThan(0);
+    expect(pictures).toBeLessThan(before);
+    expect(readdirSync(join(runA, 'gallery'))).toHaveLength(pictures);
+    // The header keeps the run's own date and speed (run-log.json), not the report's.
+    expect(html).toMatch(/24 images in [\d.]+ s/);
+  }, 120_000);
 });
