@@ -1,5 +1,6 @@
 import { CamLocalizeError, describeError, UsageError } from '@cam-localize/core';
 import { Command, CommanderError } from 'commander';
+import { registerCompare } from './commands/compare.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     registerDoctor,
     registerReport,
     registerMerge,
+    registerCompare,
   ])
     register(program);
   decorateHelp(program);

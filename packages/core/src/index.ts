@@ -52,12 +52,11 @@ export { type PreprocessOverrides, parsePreprocessOverrides } from './image/conf
 export { RESIZE_ENGINES, type ResizeEngine } from './image/vips-preprocess.js';
 
 // Rendering: colormaps, overlays, boxes and their labels
-export { COLORMAP_NAMES, type ColormapName } from './render/colormaps.js';
+export { COLORMAP_NAMES, type ColormapName, colormapLut } from './render/colormaps.js';
 export {
   type BoxStyle,
   colorize,
   drawBoxes,
-  labelScale,
   type OverlayOptions,
   overlay,
 } from './render/overlay.js';

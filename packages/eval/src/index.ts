@@ -53,6 +53,7 @@ export {
 } from './evaluators/box-accuracy.js';
 export {
   LocalizationAccuracyEvaluator,
+  type LocalizationCounts,
   type LocalizationOptions,
   type LocalizationRecord,
   type LocalizationResult,
@@ -80,14 +81,38 @@ export {
   scoreMapsParallel,
 } from './parallel/index.js';
 
-// Reports
-export { renderHtmlReport } from './report/html.js';
+// Reports: HTML and Markdown from plain data
+export { CURVES_FIGURE_ID, curvesFigure, renderHtmlReport } from './report/html.js';
 export { renderMarkdownReport } from './report/markdown.js';
 export type {
   ReportCurves,
+  ReportFigure,
   ReportGallery,
   ReportGalleryItem,
+  ReportHeaderItem,
   ReportInput,
   ReportMetric,
+  ReportSection,
   ReportTable,
 } from './report/types.js';
+
+// Figures as standalone SVG (for papers), and the statistics behind them
+export { curvesSvg } from './report/svg.js';
+export { histogram, histogramSvg } from './report/histogram.js';
+export { barChartSvg, rankedBarsSvg } from './report/bars.js';
+export { boxLegendSvg, colourBarSvg } from './report/legend.js';
+export { PALETTE } from './report/svg-kit.js';
+export { wilsonInterval } from './report/wilson.js';
+export {
+  BOX_SIZE_CUTOFFS,
+  BOX_SIZES,
+  type BoxSize,
+  boxSizeOf,
+  describeBoxSize,
+  describeFailureMode,
+  FAILURE_MODES,
+  FAILURE_RULES,
+  type FailureMode,
+  failureModeOf,
+  largestBoxShare,
+} from './report/diagnose.js';

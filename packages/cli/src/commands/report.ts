@@ -22,7 +22,7 @@ export function registerReport(program: Command): void {
     .argument('<run-dir>', 'a directory written by `cam-localize run`')
     .option(
       '--gallery <n>',
-      'best and worst examples to render (re-runs the model on them)',
+      'examples per gallery (well localized across sizes, each failure mode; re-runs the model on them)',
       (v) => Number(v),
       8,
     )

@@ -44,7 +44,9 @@ import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags, writeDatasetIds } from '../pipeline/shard.js';
 import { ImagePipeline } from '../pipeline/stream.js';
+import { recordRunSession } from '../reporting/run-log.js';
 import { buildReports, printSummary } from '../reporting.js';
+import { VERSION } from '../version.js';
 
 interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   out?: string;
@@ -96,7 +98,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--cam-size <size>', 'size of saved maps').choices([...CAM_SIZES]).default('input'))
     .option('--overlays [dir]', 'write an overlay per image (default <out>/overlays)')
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
-    .option('--gallery <n>', 'best and worst examples in the report', (v) => Number(v), 8)
+    .option('--gallery <n>', 'examples per gallery in the report', (v) => Number(v), 8)
     .option('--no-report', 'skip the Markdown/HTML reports')
     .option('--json', 'print the metrics as JSON on stdout')
     .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
@@ -197,6 +199,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     label: 'run',
     intervalSeconds: flags.progressInterval,
   });
+  const started = new Date().toISOString();
   try {
     await pipeline.run(todo, (record, item) => {
       runDir.append(record as RunRecord);
@@ -209,6 +212,18 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     await pipeline.close();
   }
 
+  await recordRunSession(
+    runDir.path,
+    {
+      started,
+      finished: new Date().toISOString(),
+      toolVersion: VERSION,
+      images: pipeline.stats.images,
+      seconds: pipeline.stats.seconds,
+      throughput: pipeline.describeStats(),
+    },
+    flags.resume === true,
+  );
   const summary = await buildReports(runDir.path, {
     render: galleryRenderer(model, evaluator),
     galleryCount: flags.report ? flags.gallery : 0,

@@ -5,7 +5,6 @@ import {
   COLORMAP_NAMES,
   type ColormapName,
   type ImageGeometry,
-  labelScale,
   overlay,
   type ResampleMethod,
   type RgbImage,
@@ -77,8 +76,7 @@ export function renderOverlay(
   options: { style?: OverlayStyle; label?: string } = {},
 ): RgbImage {
   const style = options.style ?? DEFAULT_OVERLAY_STYLE;
-  const lineWidth = Math.max(2, Math.round(Math.max(image.width, image.height) / 200));
-  const line = { width: lineWidth, outline: OUTLINE_COLOUR };
+  const line = { outline: OUTLINE_COLOUR };
   const boxes: BoxStyle[] = [
     ...truth.map((box) => ({ box, color: TRUTH_COLOUR, ...line })),
     ...predicted.map((box, i) => ({
@@ -92,9 +90,7 @@ export function renderOverlay(
     alpha: style.alpha,
     colormap: style.colormap,
     boxes,
-    ...(predicted.length === 0 && options.label !== undefined
-      ? { caption: { text: options.label, scale: labelScale(lineWidth) } }
-      : {}),
+    ...(predicted.length === 0 && options.label !== undefined ? { caption: { text: options.label } } : {}),
   });
 }
 

@@ -65,7 +65,7 @@ export interface BoxStyle {
   /** In the image's pixel-edge coordinates. */
   box: Box;
   color: readonly [number, number, number];
-  /** Line width in pixels, drawn inside the box. Default 2. */
+  /** Line width in pixels, drawn inside the box. Default: `defaultLineWidth` of the image (2 up to 500 px). */
   width?: number;
   /**
    * A one-pixel halo on both sides of the line (e.g. black), so a bright line stays visible on a
@@ -78,6 +78,11 @@ export interface BoxStyle {
 
 const LABEL_BACKGROUND: readonly [number, number, number] = [0, 0, 0];
 const LABEL_TEXT: readonly [number, number, number] = [255, 255, 255];
+
+/** A box line width that reads on any picture: 1/200 of its longer side, at least 2 pixels. */
+function defaultLineWidth(image: { readonly width: number; readonly height: number }): number {
+  return Math.max(2, Math.round(Math.max(image.width, image.height) / 200));
+}
 
 /** Font magnification for labels beside lines `lineWidth` pixels wide: 1 for 2-pixel lines, 2 for 3-4. */
 export function labelScale(lineWidth: number): number {
@@ -118,7 +123,8 @@ export function drawBoxes(image: RgbImage, boxes: readonly BoxStyle[]): RgbImage
     image.file === undefined
       ? { width: W, height: H, data }
       : { width: W, height: H, data, file: image.file };
-  for (const { box, color, width = 2, outline } of boxes) {
+  const standardWidth = defaultLineWidth(image);
+  for (const { box, color, width = standardWidth, outline } of boxes) {
     const lw = Math.max(1, Math.round(width));
     const x0 = Math.round(box.x0);
     const y0 = Math.round(box.y0);
@@ -152,7 +158,10 @@ export interface OverlayOptions extends ColorizeOptions {
   /** How a map of another size is resampled to the image (default bilinear). */
   resample?: ResampleMethod;
   boxes?: readonly BoxStyle[];
-  /** Text on a dark tag in the top-left corner of the picture (e.g. the class when no box was found). */
+  /**
+   * Text on a dark tag in the top-left corner of the picture (e.g. the class when no box was
+   * found); `scale` defaults to what labels beside lines of `defaultLineWidth` get.
+   */
   caption?: { text: string; scale?: number };
 }
 
@@ -182,7 +191,7 @@ export function overlay(image: RgbImage, map: ScoreMap, options: OverlayOptions 
   const boxed = options.boxes && options.boxes.length > 0 ? drawBoxes(blended, options.boxes) : blended;
   if (options.caption !== undefined && options.caption.text !== '') {
     drawTextInPlace(boxed, options.caption.text, 0, 0, {
-      scale: options.caption.scale ?? 1,
+      scale: options.caption.scale ?? labelScale(defaultLineWidth(image)),
       color: LABEL_TEXT,
       background: LABEL_BACKGROUND,
     });

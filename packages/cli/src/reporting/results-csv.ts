@@ -1,0 +1,44 @@
+import { createWriteStream } from 'node:fs';
+import { csvRow } from '../pipeline/csv.js';
+import type { RunRecord } from '../pipeline/records.js';
+
+const HEADER =
+  'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n';
+
+/** results.csv, one row per image as the records stream by (injection-safe cells). */
+export function openResultsCsv(path: string): { write(record: RunRecord): void; close(): Promise<void> } {
+  const csv = createWriteStream(path);
+  csv.write(HEADER);
+  return {
+    write(record) {
+      if (record.status !== 'ok') {
+        csv.write(csvRow([record.id, 'error', ...Array(16).fill(''), record.error ?? '']));
+        return;
+      }
+      const box = (record.predicted?.boxes ?? [])[0];
+      const loc = record.loc;
+      csv.write(
+        csvRow([
+          record.id,
+          'ok',
+          record.gtClass ?? '',
+          record.gtName ?? '',
+          record.predicted?.class ?? '',
+          record.predicted?.name ?? '',
+          record.top?.[0]?.score ?? '',
+          record.groundTruth?.iou ?? '',
+          record.predicted?.iou ?? '',
+          loc ? Number(loc.gtKnownLoc) : '',
+          loc ? Number(loc.top1Loc) : '',
+          loc ? Number(loc.topKLoc) : '',
+          loc ? Number(loc.top1Cls) : '',
+          loc ? Number(loc.topKCls) : '',
+          ...(box ?? ['', '', '', '']),
+          '',
+        ]),
+      );
+    },
+    close: () =>
+      new Promise<void>((done, fail) => csv.end((error?: Error | null) => (error ? fail(error) : done()))),
+  };
+}
