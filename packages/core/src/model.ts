@@ -133,7 +133,8 @@ export class CamModel {
     const [inputWidth, inputHeight] = modelInputSize(onnx, config);
     const device = options.device ?? 'auto';
     const request = options.deviceCam;
-    if (request !== undefined && request.mode !== 'off') assertMethodFitsHead(head, request.method, onnx.path);
+    if (request !== undefined && request.mode !== 'off')
+      assertMethodFitsHead(head, request.method, onnx.path);
     const cudaInstalled =
       request?.mode === 'auto' && device === 'auto'
         ? (await availableProviders()).some((p) => p.provider === 'cuda' && p.installed)
@@ -345,7 +346,8 @@ export class CamModel {
    * features, a method that needs a global-average head is refused with a UsageError saying why.
    */
   async cam(inference: Inference, classIndex: number, request: CamRequest = {}): Promise<ScoreMap> {
-    if (typeof request.method !== 'object') assertMethodFitsHead(this.head, request.method ?? 'cam', this.onnx.path);
+    if (typeof request.method !== 'object')
+      assertMethodFitsHead(this.head, request.method ?? 'cam', this.onnx.path);
     const fromDevice =
       inference.maps === undefined ? undefined : deviceMapOf(inference.maps, classIndex, request);
     if (fromDevice !== undefined) return fromDevice;

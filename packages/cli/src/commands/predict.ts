@@ -18,7 +18,7 @@ import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '.
 import { discoverImages } from '../pipeline/discover.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
-import { assertLabelsFitModel, predictTarget } from '../pipeline/model-checks.js';
+import { assertLabelsFitModel, assertMethodFitsModel, predictTarget } from '../pipeline/model-checks.js';
 import { Progress } from '../pipeline/progress.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import {
@@ -85,6 +85,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
+  assertMethodFitsModel(flags.method, model);
   const runDir = flags.out
     ? await RunDirectory.open(
         flags.out,

@@ -15,7 +15,11 @@ export function constant(model: OnnxModel, name: string | undefined): OnnxTensor
 }
 
 /** Walks up through PASSTHROUGH ops, prepending their types to `ops`; the first other tensor and its producer. */
-export function skipPassthrough(model: OnnxModel, name: string, ops: string[]): [string, OnnxNode | undefined] {
+export function skipPassthrough(
+  model: OnnxModel,
+  name: string,
+  ops: string[],
+): [string, OnnxNode | undefined] {
   let node = model.producer(name);
   while (node !== undefined && PASSTHROUGH.has(node.opType)) {
     ops.unshift(node.opType);

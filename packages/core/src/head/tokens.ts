@@ -90,7 +90,7 @@ export async function detectTokenHead(
   }
   const shapeOf = async (name: string): Promise<StaticShape> => {
     const known = context.shapes.get(name);
-    if (known !== undefined && known.slice(1).every((d) => d !== null)) return known;
+    if (known?.slice(1).every((d) => d !== null)) return known;
     if (!context.probe) throw fail(`the shape of '${name}' cannot be worked out without running the model`);
     const { probeTensorShape } = await import('../runtime/probe.js');
     return probeTensorShape(model, name);
@@ -98,7 +98,11 @@ export async function detectTokenHead(
   const shape = await shapeOf(tokensName);
   if (shape.length !== 3) {
     const why = `'${tokensName}' has shape [${shape.map((d) => d ?? 'N').join(',')}]; token features [N,T,C] are needed`;
-    throw fail(overrides.featureTensor === undefined ? why : `no CAM head found in the model: ${headless.join('; ')}; ${why}`);
+    throw fail(
+      overrides.featureTensor === undefined
+        ? why
+        : `no CAM head found in the model: ${headless.join('; ')}; ${why}`,
+    );
   }
   const [, count, channels] = shape as [number | null, number, number];
   const layout = await tokenLayout(model, count, overrides, shapeOf, fail);
@@ -109,7 +113,12 @@ export async function detectTokenHead(
   return {
     kind: 'tokens',
     featureTensor: tokensName,
-    featureShape: [model.realInputs()[0]?.shape?.[0] === 1 ? 1 : null, channels, layout.gridHeight, layout.gridWidth],
+    featureShape: [
+      model.realInputs()[0]?.shape?.[0] === 1 ? 1 : null,
+      channels,
+      layout.gridHeight,
+      layout.gridWidth,
+    ],
     channels,
     numClasses,
     weights: null,
@@ -175,7 +184,9 @@ async function tokenLayout(
 ): Promise<TokenLayout> {
   const { tokenGrid, skipTokens } = overrides;
   if (skipTokens !== undefined && !(Number.isInteger(skipTokens) && skipTokens >= 0 && skipTokens < count)) {
-    throw fail(`skipTokens ${skipTokens} is not a whole number in 0..${count - 1} (the tensor has ${count} tokens)`);
+    throw fail(
+      `skipTokens ${skipTokens} is not a whole number in 0..${count - 1} (the tensor has ${count} tokens)`,
+    );
   }
   const check = (height: number, width: number, source: TokenLayout['source'], skip: number) => {
     if (height * width + skip !== count) {
@@ -260,7 +271,10 @@ export function assertMethodFitsHead(head: CamHead, method: string, file: string
     `the CAM method '${method}' does not apply to this model: its classifier reads the class token ` +
       `(${head.path.join(' -> ')}) of the token features '${head.featureTensor}', not a global average of a ` +
       `feature map, so the closed form '${method}' is built on does not exist`,
-    { file, hint: `use --method ${TOKEN_FEATURE_METHODS.join(', ')} (they need only the features and forward passes)` },
+    {
+      file,
+      hint: `use --method ${TOKEN_FEATURE_METHODS.join(', ')} (they need only the features and forward passes)`,
+    },
   );
 }
 
