@@ -376,7 +376,7 @@ export async function detectCamHead(model: OnnxModel, overrides: HeadOverrides =
 
   const tokenFlags = overrides.tokenGrid !== undefined || overrides.skipTokens !== undefined;
   if (tokenFlags || (found === undefined && overrides.classifierWeights === undefined)) {
-    return detectTokenHead(model, overrides, { shapes, reasons, probe: probeOn });
+    return detectTokenHead(model, overrides, { shapes, reasons, probe: probeOn, hint: OVERRIDE_HINT });
   }
   // Explicit overrides: trust the user, validate the shapes.
   if (overrides.classifierWeights !== undefined) {

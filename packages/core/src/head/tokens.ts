@@ -38,6 +38,10 @@ export interface TokenLayout {
 /** The CAM methods that need only the features and forward passes of the model. */
 export const TOKEN_FEATURE_METHODS: readonly string[] = ['scorecam', 'eigencam', 'ablationcam'];
 
+const TOKEN_HINT =
+  'for a transformer, name the token tensor [N,T,C] and its grid: --feature-tensor <name> --token-grid HxW ' +
+  '[--skip-tokens K] (CamModel.load head options featureTensor / tokenGrid / skipTokens)';
+
 /** Largest number of leading tokens the square guess drops. */
 const MAX_GUESSED_SKIP = 8;
 
@@ -57,6 +61,8 @@ export interface TokenDetectionContext {
   readonly reasons: readonly string[];
   /** Whether onnxruntime may be asked for shapes static inference cannot work out. */
   readonly probe: boolean;
+  /** What to do when neither kind of head is found (the CNN overrides). */
+  readonly hint: string;
 }
 
 /** A token head (or a HeadNotFoundError saying why neither kind of head was found). */
@@ -69,10 +75,7 @@ export async function detectTokenHead(
   const fail = (message: string, hint?: string) =>
     new HeadNotFoundError('E_HEAD_NOT_FOUND', message, {
       file,
-      hint:
-        hint ??
-        'for a transformer, name the token tensor [N,T,C] and its grid: --feature-tensor <name> --token-grid HxW ' +
-          '[--skip-tokens K] (CamModel.load head options featureTensor / tokenGrid / skipTokens)',
+      hint: hint ?? TOKEN_HINT,
     });
   if (overrides.classifierWeights !== undefined || overrides.classifierBias !== undefined) {
     throw new UsageError(
@@ -84,9 +87,10 @@ export async function detectTokenHead(
   const picks = model.graph.outputs.map((o) => classTokenPick(model, o.name));
   const pick = picks.find((p): p is ClassTokenPick => typeof p !== 'string');
   const tokensName = overrides.featureTensor ?? pick?.tokens;
-  const headless = [...context.reasons, ...picks.filter((p): p is string => typeof p === 'string')];
+  const headless = context.reasons.join('; ');
   if (tokensName === undefined) {
-    throw fail(`no CAM head found in the model: ${headless.join('; ')}`);
+    // Neither kind of head: the CNN message as it was, with the transformer options in the hint.
+    throw fail(`no CAM head found in the model: ${headless}`, `${context.hint}; ${TOKEN_HINT}`);
   }
   const shapeOf = async (name: string): Promise<StaticShape> => {
     const known = context.shapes.get(name);
@@ -99,9 +103,7 @@ export async function detectTokenHead(
   if (shape.length !== 3) {
     const why = `'${tokensName}' has shape [${shape.map((d) => d ?? 'N').join(',')}]; token features [N,T,C] are needed`;
     throw fail(
-      overrides.featureTensor === undefined
-        ? why
-        : `no CAM head found in the model: ${headless.join('; ')}; ${why}`,
+      overrides.featureTensor === undefined ? why : `no CAM head found in the model: ${headless}; ${why}`,
     );
   }
   const [, count, channels] = shape as [number | null, number, number];
@@ -183,17 +185,24 @@ async function tokenLayout(
   fail: (message: string, hint?: string) => Error,
 ): Promise<TokenLayout> {
   const { tokenGrid, skipTokens } = overrides;
+  // A layout the caller gave that does not fit is a usage error; one found in the graph, a model error.
+  const given = (message: string) =>
+    new UsageError('E_USAGE', message, {
+      file: model.path,
+      hint: 'give --token-grid HxW and --skip-tokens K with H*W + K = T (`cam-localize inspect` shows T)',
+    });
   if (skipTokens !== undefined && !(Number.isInteger(skipTokens) && skipTokens >= 0 && skipTokens < count)) {
-    throw fail(
+    throw given(
       `skipTokens ${skipTokens} is not a whole number in 0..${count - 1} (the tensor has ${count} tokens)`,
     );
   }
   const check = (height: number, width: number, source: TokenLayout['source'], skip: number) => {
-    if (height * width + skip !== count) {
-      throw fail(
-        `${count} tokens do not make a ${height}x${width} grid after skipping ${skip} (${height * width + skip} needed)`,
-        'give --token-grid HxW and --skip-tokens K with H*W + K = T',
-      );
+    if (skip < 0 || height * width + skip !== count) {
+      const message =
+        skip < 0
+          ? `a ${height}x${width} grid needs ${height * width} tokens; the tensor has ${count}`
+          : `${count} tokens do not make a ${height}x${width} grid after skipping ${skip} (${height * width + skip} needed)`;
+      throw tokenGrid !== undefined || skipTokens !== undefined ? given(message) : fail(message);
     }
     return { count, skip, gridHeight: height, gridWidth: width, source };
   };
