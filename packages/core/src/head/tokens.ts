@@ -204,6 +204,13 @@ async function tokenLayout(
           : `${count} tokens do not make a ${height}x${width} grid after skipping ${skip} (${height * width + skip} needed)`;
       throw tokenGrid !== undefined || skipTokens !== undefined ? given(message) : fail(message);
     }
+    // A derived skip beyond the class/distillation tokens is more likely a wrong grid: say so.
+    if (skipTokens === undefined && skip > MAX_GUESSED_SKIP) {
+      const message = `a ${height}x${width} grid leaves ${skip} of the ${count} tokens to skip (class/distillation tokens are 1 or 2)`;
+      throw tokenGrid !== undefined
+        ? given(`${message}; pass --skip-tokens ${skip} if that is meant`)
+        : fail(message);
+    }
     return { count, skip, gridHeight: height, gridWidth: width, source };
   };
   if (tokenGrid !== undefined) {
