@@ -4,6 +4,7 @@
  * weight), shape-only ops (Flatten/Reshape/Squeeze/Dropout/Identity), to a global average
  * (GlobalAveragePool, ReduceMean over H,W, or an AveragePool whose kernel covers the map).
  * Class-map heads (SqueezeNet): Conv 1x1 to C channels (optionally Relu) -> global average.
+ * Transformers (a class-token Gather before the classifier, or token options given): tokens.ts.
  */
 import { HeadNotFoundError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/model.js';
