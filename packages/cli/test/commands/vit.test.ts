@@ -89,7 +89,7 @@ describeWithTestBed('cam-localize on a Vision Transformer (vit_tiny.onnx)', () =
       expect(result.stderr).toContain(
         `vit_tiny.onnx: the CAM method '${method}' does not apply to this model: its classifier reads the class token`,
       );
-      expect(result.stderr).toContain('use --method scorecam, eigencam, ablationcam');
+      expect(result.stderr).toContain('use --method scorecam, eigencam');
     }
   });
 

@@ -35,8 +35,12 @@ export interface TokenLayout {
   readonly source: 'patch-embedding' | 'given' | 'square';
 }
 
-/** The CAM methods that need only the features and forward passes of the model. */
-export const TOKEN_FEATURE_METHODS: readonly string[] = ['scorecam', 'eigencam', 'ablationcam'];
+/**
+ * The CAM methods that need only the features and forward passes of the full model, so they work
+ * on token features. (Ablation-CAM needs a forward pass from the feature layer with a channel
+ * zeroed, which no session here offers; its closed form needs a GAP-linear head.)
+ */
+export const TOKEN_FEATURE_METHODS: readonly string[] = ['scorecam', 'eigencam'];
 
 const TOKEN_HINT =
   'for a transformer, name the token tensor [N,T,C] and its grid: --feature-tensor <name> --token-grid HxW ' +
