@@ -92,6 +92,16 @@ export async function detectTokenHead(
   const pick = picks.find((p): p is ClassTokenPick => typeof p !== 'string');
   const tokensName = overrides.featureTensor ?? pick?.tokens;
   const headless = context.reasons.join('; ');
+  if (tokensName === undefined && context.reasons.length === 0) {
+    throw new UsageError(
+      'E_USAGE',
+      'token options (tokenGrid / skipTokens) given, but the model has no class-token head and no token tensor was named',
+      {
+        file,
+        hint: 'name the token tensor [N,T,C] with --feature-tensor, or drop --token-grid/--skip-tokens',
+      },
+    );
+  }
   if (tokensName === undefined) {
     // Neither kind of head: the CNN message as it was, with the transformer options in the hint.
     throw fail(`no CAM head found in the model: ${headless}`, `${context.hint}; ${TOKEN_HINT}`);
@@ -106,9 +116,9 @@ export async function detectTokenHead(
   const shape = await shapeOf(tokensName);
   if (shape.length !== 3) {
     const why = `'${tokensName}' has shape [${shape.map((d) => d ?? 'N').join(',')}]; token features [N,T,C] are needed`;
-    throw fail(
-      overrides.featureTensor === undefined ? why : `no CAM head found in the model: ${headless}; ${why}`,
-    );
+    throw overrides.featureTensor === undefined
+      ? fail(why)
+      : fail(`no CAM head found in the model: ${headless}; ${why}`, `${context.hint}; ${TOKEN_HINT}`);
   }
   const [, count, channels] = shape as [number | null, number, number];
   const layout = await tokenLayout(model, count, overrides, shapeOf, fail);

@@ -58,6 +58,12 @@ describe('token heads: detection', () => {
     );
   });
 
+  it('refuses token options on a model with a feature map', async () => {
+    await expect(detectCamHead(parseOnnxModel(tinyModel('gemm')), { tokenGrid: [6, 6] })).rejects.toThrow(
+      /token options \(tokenGrid \/ skipTokens\) given, but the model has no class-token head/,
+    );
+  });
+
   it('keeps the old message for CNN heads it cannot use', async () => {
     const error = await detectCamHead(parseOnnxModel(tinyModel('two-layer'))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HeadNotFoundError);
