@@ -10,6 +10,7 @@ import {
   type CamOnDevice,
   DEVICES,
   type Device,
+  type HeadOverrides,
   NORMALIZATIONS,
   type Normalization,
   PRESET_NAMES,
@@ -23,7 +24,7 @@ import {
 import { checkWorkerCount, defaultPoolSize } from '@cam-localize/core/workers';
 import { type Command, Option } from 'commander';
 
-export interface ModelFlags {
+export interface ModelFlags extends HeadFlags {
   model: string;
   labels?: string;
   preset?: string;
@@ -38,9 +39,6 @@ export interface ModelFlags {
   device: Device;
   threads?: number;
   batch?: number;
-  featureTensor?: string;
-  classifierWeights?: string;
-  classifierBias?: string;
   maxPixels?: number;
   workers?: number;
   nullForward?: boolean;
@@ -123,7 +121,7 @@ export function addShardOptions(command: Command): Command {
 export function addModelOptions(command: Command, { required = true } = {}): Command {
   const model = new Option('--model <onnx>', 'the ONNX classifier');
   if (required) model.makeOptionMandatory();
-  return command
+  command
     .addOption(model)
     .option('--labels <file>', 'class names, one per line (optional wnid prefix)')
     .addOption(
@@ -170,12 +168,68 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     )
     .option('--feature-tensor <name>', 'use this tensor as the CAM feature map (when detection fails)')
     .option('--classifier-weights <name>', 'initializer [C,K] of the linear classifier over the feature map')
-    .option('--classifier-bias <name>', 'initializer [C] of the classifier bias')
+    .option('--classifier-bias <name>', 'initializer [C] of the classifier bias');
+  addTokenOptions(command);
+  return command.option(
+    '--max-pixels <n>',
+    'refuse images larger than this many pixels',
+    positiveInteger('--max-pixels'),
+  );
+}
+
+/** The flags that name a head by hand (model options, and `inspect`). */
+export interface HeadFlags {
+  featureTensor?: string;
+  classifierWeights?: string;
+  classifierBias?: string;
+  /** Token features: `HxW` of the patch-token grid. */
+  tokenGrid?: string;
+  skipTokens?: number;
+}
+
+/** `--token-grid` and `--skip-tokens`: how a transformer's token tensor [N,T,C] makes a grid. */
+export function addTokenOptions(command: Command): Command {
+  return command
     .option(
-      '--max-pixels <n>',
-      'refuse images larger than this many pixels',
-      positiveInteger('--max-pixels'),
+      '--token-grid <HxW>',
+      'transformers: the patch tokens of --feature-tensor [N,T,C] make an HxW grid (default: from the patch embedding)',
+    )
+    .option(
+      '--skip-tokens <k>',
+      'transformers: leading class/distillation tokens to drop before the grid (default: T - H*W)',
+      nonNegativeInteger('--skip-tokens'),
     );
+}
+
+function nonNegativeInteger(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || value.trim() === '')
+      throw new UsageError('E_USAGE', `${name} expects a whole number >= 0, got '${value}'`);
+    return n;
+  };
+}
+
+/** `--token-grid HxW` (or N for NxN) as [height, width]. */
+export function parseTokenGrid(text: string): [number, number] {
+  const match = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
+  const height = Number(match?.[1]);
+  const width = match?.[2] === undefined ? height : Number(match[2]);
+  if (!match || height < 1 || width < 1)
+    throw new UsageError('E_USAGE', `--token-grid expects HxW (e.g. 14x14) or N, got '${text}'`);
+  return [height, width];
+}
+
+/** The library's head overrides from the head flags; undefined when none is given. */
+export function headOverridesFromFlags(flags: HeadFlags): HeadOverrides | undefined {
+  const head: HeadOverrides = {
+    ...(flags.featureTensor === undefined ? {} : { featureTensor: flags.featureTensor }),
+    ...(flags.classifierWeights === undefined ? {} : { classifierWeights: flags.classifierWeights }),
+    ...(flags.classifierBias === undefined ? {} : { classifierBias: flags.classifierBias }),
+    ...(flags.tokenGrid === undefined ? {} : { tokenGrid: parseTokenGrid(flags.tokenGrid) }),
+    ...(flags.skipTokens === undefined ? {} : { skipTokens: flags.skipTokens }),
+  };
+  return Object.keys(head).length === 0 ? undefined : head;
 }
 
 export function addCamOptions(command: Command, defaults: { target?: string } = {}): Command {
@@ -246,14 +300,7 @@ export function modelOptionsFromFlags(
   flags: ModelFlags,
   extra: { preprocess?: PreprocessOverrides } = {},
 ): CamModelOptions {
-  const head =
-    flags.featureTensor === undefined && flags.classifierWeights === undefined
-      ? undefined
-      : {
-          ...(flags.featureTensor === undefined ? {} : { featureTensor: flags.featureTensor }),
-          ...(flags.classifierWeights === undefined ? {} : { classifierWeights: flags.classifierWeights }),
-          ...(flags.classifierBias === undefined ? {} : { classifierBias: flags.classifierBias }),
-        };
+  const head = headOverridesFromFlags(flags);
   return {
     device: flags.device,
     preprocess: extra.preprocess ?? preprocessFromFlags(flags),

@@ -18,6 +18,7 @@
 export { type CamModelOptions, CamModel, type Inference } from './model.js';
 export { type CamInputs, type CamRequest, HeadCam } from './cam/head-cam.js';
 export { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
+export { assertMethodFitsHead, type TokenLayout } from './head/tokens.js';
 export type { PreparedImage } from './pipeline/image-preparer.js';
 export { formatInspection, inspectModel, type ModelInspection } from './inspect.js';
 

@@ -2,6 +2,7 @@
  * What the tool sees in a model: input, batch, the CAM head (feature tensor, shapes, classes).
  */
 import { detectCamHead, type HeadOverrides } from './head/detect.js';
+import { describeTokenLayout, TOKEN_FEATURE_METHODS, type TokenLayout } from './head/tokens.js';
 import { type OnnxModel, readOnnxModel } from './onnx/model.js';
 
 export interface ModelInspection {
@@ -15,7 +16,9 @@ export interface ModelInspection {
   featureShape: (number | null)[];
   channels: number;
   numClasses: number;
-  headKind: 'gap-linear' | 'class-map';
+  headKind: 'gap-linear' | 'class-map' | 'tokens';
+  /** How a transformer's tokens make the feature grid (token heads only). */
+  tokens?: TokenLayout;
   headPath: string[];
   scoreTensor: string;
   softmax: boolean;
@@ -54,6 +57,7 @@ export async function inspectModel(
     headPath: [...head.path],
     scoreTensor: head.scoreTensor,
     softmax: head.softmax,
+    ...(head.tokens === undefined ? {} : { tokens: head.tokens }),
     opset: model.opset,
     irVersion: model.irVersion,
     producer: [model.producerName, model.producerVersion].filter((s) => s !== '').join(' '),
@@ -75,6 +79,12 @@ export function formatInspection(x: ModelInspection): string {
     ],
     ['head', `${x.headKind}: ${x.headPath.join(' -> ')}`],
     ['feature tensor', `${x.featureTensor} ${shape(x.featureShape)}`],
+    ...(x.tokens === undefined
+      ? []
+      : ([
+          ['tokens', describeTokenLayout(x.tokens, x.channels)],
+          ['methods', `${TOKEN_FEATURE_METHODS.join(', ')} (a class-token head has no closed-form CAM)`],
+        ] as [string, string][])),
     ['channels', String(x.channels)],
     ['classes', `${x.numClasses} (scores '${x.scoreTensor}'${x.softmax ? ', after Softmax' : ''})`],
     ['opset', `${x.opset} (IR ${x.irVersion}${x.producer === '' ? '' : `, ${x.producer}`})`],

@@ -20,6 +20,7 @@ import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { rankClasses } from './cam/targets.js';
 import { CamError, ModelError, UsageError } from './errors.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
+import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
 import type { PreprocessConfig } from './image/presets.js';
 import type { ResizeEngine } from './image/vips-preprocess.js';
@@ -132,6 +133,8 @@ export class CamModel {
     const [inputWidth, inputHeight] = modelInputSize(onnx, config);
     const device = options.device ?? 'auto';
     const request = options.deviceCam;
+    if (request !== undefined && request.mode !== 'off')
+      assertMethodFitsHead(head, request.method, onnx.path);
     const cudaInstalled =
       request?.mode === 'auto' && device === 'auto'
         ? (await availableProviders()).some((p) => p.provider === 'cuda' && p.installed)
@@ -262,13 +265,19 @@ export class CamModel {
     const classes = scores.data.length / batch.length;
     const maps = device === undefined ? undefined : this.deviceMaps(outputs, batch.length);
     const perImage = features === undefined ? 0 : features.data.length / batch.length;
+    const tokens = this.head.tokens;
     return batch.map((prepared, i) => {
       const imageScores = scores.data.subarray(i * classes, (i + 1) * classes);
+      const imageFeatures =
+        features === undefined ? NO_FEATURES : features.data.subarray(i * perImage, (i + 1) * perImage);
       return {
         prepared,
         scores: imageScores,
+        // Token features become the [C,h,w] grid of their patch tokens, so every method sees a map.
         features:
-          features === undefined ? NO_FEATURES : features.data.subarray(i * perImage, (i + 1) * perImage),
+          tokens === undefined || features === undefined
+            ? imageFeatures
+            : tokensToGrid(imageFeatures, tokens, this.head.channels),
         ranked: rankClasses(imageScores, rankedCount),
         ...(maps === undefined ? {} : { maps: maps[i]! }),
       };
@@ -332,8 +341,13 @@ export class CamModel {
     return this.headCam.featureShape;
   }
 
-  /** The score map of `classIndex` for one inference, on the feature grid (h x w). */
+  /**
+   * The score map of `classIndex` for one inference, on the feature grid (h x w). On token
+   * features, a method that needs a global-average head is refused with a UsageError saying why.
+   */
   async cam(inference: Inference, classIndex: number, request: CamRequest = {}): Promise<ScoreMap> {
+    if (typeof request.method !== 'object')
+      assertMethodFitsHead(this.head, request.method ?? 'cam', this.onnx.path);
     const fromDevice =
       inference.maps === undefined ? undefined : deviceMapOf(inference.maps, classIndex, request);
     if (fromDevice !== undefined) return fromDevice;

@@ -26,7 +26,7 @@ import { assertBuiltInNameFits, classNamesFor } from '../pipeline/class-names.js
 import { discoverImages } from '../pipeline/discover.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
-import { assertLabelsFitModel, predictTarget } from '../pipeline/model-checks.js';
+import { assertLabelsFitModel, assertMethodFitsModel, predictTarget } from '../pipeline/model-checks.js';
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { describePredictStdout, predictStdout, ResultTable } from '../pipeline/result-table.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
@@ -103,6 +103,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
+  assertMethodFitsModel(flags.method, model);
   const classNames = classNamesFor(model.head.numClasses, { labels });
   if (labels === undefined) assertBuiltInNameFits(flags.target, target, model.head.numClasses);
   if (classNames.note !== undefined) process.stderr.write(`cam-localize: ${classNames.note}\n`);

@@ -1,10 +1,11 @@
-import { CamModel, describeError } from '@cam-localize/core';
+import { CamModel, describeError, type HeadOverrides } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import type { Command } from 'commander';
+import { headOverridesFromFlags } from '../options.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { exitOnInterrupt } from '../pipeline/interrupt.js';
-import { readRunConfig } from '../pipeline/run-config.js';
+import { type RunConfig, readRunConfig } from '../pipeline/run-config.js';
 import { RunLock } from '../pipeline/run-lock.js';
 import { buildReports } from '../reporting.js';
 import { protocolFor } from './run.js';
@@ -43,17 +44,7 @@ export function registerReport(program: Command): void {
           model = await CamModel.load(config.model, {
             device: 'cpu',
             ...(config.preprocess ? { preprocess: config.preprocess } : {}),
-            ...(config.head?.featureTensor
-              ? {
-                  head: {
-                    featureTensor: config.head.featureTensor,
-                    ...(config.head.classifierWeights
-                      ? { classifierWeights: config.head.classifierWeights }
-                      : {}),
-                    ...(config.head.classifierBias ? { classifierBias: config.head.classifierBias } : {}),
-                  },
-                }
-              : {}),
+            ...(config.head === undefined ? {} : headOf(config.head)),
           });
           const evaluator = new ImageEvaluator(model, protocolFor(config), {
             threshold: parseThreshold(config.threshold ?? '0.2'),
@@ -84,4 +75,16 @@ export function registerReport(program: Command): void {
         await model?.release();
       }
     });
+}
+
+/** The head options a run was made with, from its config.json. */
+function headOf(head: RunConfig['head']): { head?: HeadOverrides } {
+  const overrides = headOverridesFromFlags({
+    ...(head.featureTensor ? { featureTensor: head.featureTensor } : {}),
+    ...(head.classifierWeights ? { classifierWeights: head.classifierWeights } : {}),
+    ...(head.classifierBias ? { classifierBias: head.classifierBias } : {}),
+    ...(head.tokenGrid ? { tokenGrid: head.tokenGrid } : {}),
+    ...(typeof head.skipTokens === 'number' ? { skipTokens: head.skipTokens } : {}),
+  });
+  return overrides === undefined ? {} : { head: overrides };
 }

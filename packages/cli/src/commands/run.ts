@@ -37,7 +37,7 @@ import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { deviceCamRequest, type RunWork } from '../pipeline/image-work.js';
 import { resumeCommand } from '../pipeline/interrupt.js';
-import { assertLabelsFitModel } from '../pipeline/model-checks.js';
+import { assertLabelsFitModel, assertMethodFitsModel } from '../pipeline/model-checks.js';
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
@@ -149,6 +149,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
+  assertMethodFitsModel(flags.method, model);
   const classNames = classNamesFor(model.head.numClasses, { labels, datasetNames: dataset.classNames });
   if (classNames.note !== undefined) process.stderr.write(`cam-localize: ${classNames.note}\n`);
   const config = {

@@ -2,7 +2,14 @@
  * Checks of the command line against the model, made once before the first image so a wrong
  * setting is a usage error (exit 2) instead of a failure on every image.
  */
-import { type CamModel, type Labels, parseTarget, type TargetSpec, UsageError } from '@cam-localize/core';
+import {
+  assertMethodFitsHead,
+  type CamModel,
+  type Labels,
+  parseTarget,
+  type TargetSpec,
+  UsageError,
+} from '@cam-localize/core';
 
 /** A labels file must name exactly the model's classes, or every name it prints is wrong. */
 export function assertLabelsFitModel(
@@ -30,4 +37,9 @@ export function predictTarget(spec: string, lookup: ((name: string) => number) |
     });
   }
   return target;
+}
+
+/** A transformer's token features fit only the methods that need no GAP-linear head: refuse the others up front. */
+export function assertMethodFitsModel(method: string, model: CamModel): void {
+  assertMethodFitsHead(model.head, method, model.onnx.path);
 }

@@ -40,6 +40,8 @@ export interface RunFingerprint {
   readonly connectivity: number;
   readonly minArea: number;
   readonly scoreCamChannels: number | null;
+  /** How a transformer's tokens made the grid; absent for models with a feature map. */
+  readonly tokens?: { readonly featureTensor: string; readonly grid: string; readonly skip: number };
   readonly protocol: string;
   readonly boxAccuracy: { readonly multiContour: boolean; readonly iouLevels: readonly number[] };
   readonly dataset: string;
@@ -78,6 +80,9 @@ export interface RunConfig {
     readonly featureTensor: string | null;
     readonly classifierWeights: string | null;
     readonly classifierBias: string | null;
+    /** --token-grid and --skip-tokens as given (absent in runs written before them). */
+    readonly tokenGrid?: string | null;
+    readonly skipTokens?: number | null;
   };
   readonly provider?: string;
   /** Absent in run directories written before fingerprints existed. */
@@ -145,6 +150,8 @@ export async function buildRunConfig(input: {
       featureTensor: flags.featureTensor ?? null,
       classifierWeights: flags.classifierWeights ?? null,
       classifierBias: flags.classifierBias ?? null,
+      tokenGrid: flags.tokenGrid ?? null,
+      skipTokens: flags.skipTokens ?? null,
     },
     provider: model.provider,
     fingerprint: {
@@ -160,6 +167,7 @@ export async function buildRunConfig(input: {
       connectivity: Number(flags.connectivity),
       minArea: flags.minArea,
       scoreCamChannels: flags.scoreCamChannels ?? null,
+      ...tokenFingerprint(model),
       protocol: protocol.name,
       boxAccuracy,
       dataset: dataset.root,
@@ -167,6 +175,14 @@ export async function buildRunConfig(input: {
       split: flags.split ?? null,
     },
   };
+}
+
+/** The token layout the model resolved (detected or given), so a resume refuses a changed one. */
+function tokenFingerprint(model: CamModel): Pick<RunFingerprint, 'tokens'> {
+  const tokens = model.head.tokens;
+  if (tokens === undefined) return {};
+  const grid = `${tokens.gridHeight}x${tokens.gridWidth}`;
+  return { tokens: { featureTensor: model.head.featureTensor, grid, skip: tokens.skip } };
 }
 
 type Check = (value: unknown) => boolean;

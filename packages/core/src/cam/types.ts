@@ -6,8 +6,8 @@
 
 /** The part of a detected CAM head the methods need (structurally a `CamHead`). */
 export interface CamHeadWeights {
-  /** 'gap-linear': scores = W · GAP(F) + b. 'class-map': channel c of F is the map of class c. */
-  readonly kind: 'gap-linear' | 'class-map';
+  /** 'gap-linear': scores = W · GAP(F) + b. 'class-map': channel c of F is the map of class c. 'tokens': a transformer's patch tokens as a grid (weights null). */
+  readonly kind: 'gap-linear' | 'class-map' | 'tokens';
   readonly channels: number;
   readonly numClasses: number;
   /** [C*K] row-major, or null for class-map heads. */

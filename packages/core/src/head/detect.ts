@@ -4,16 +4,20 @@
  * weight), shape-only ops (Flatten/Reshape/Squeeze/Dropout/Identity), to a global average
  * (GlobalAveragePool, ReduceMean over H,W, or an AveragePool whose kernel covers the map).
  * Class-map heads (SqueezeNet): Conv 1x1 to C channels (optionally Relu) -> global average.
+ * Transformers (a class-token Gather before the classifier, or token options given): tokens.ts.
  */
 import { HeadNotFoundError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/model.js';
+import { constant, skipPassthrough } from './graph.js';
 import { inferShapes, type StaticShape } from './shapes.js';
+import { detectTokenHead, type TokenLayout } from './tokens.js';
 
 export interface CamHead {
-  readonly kind: 'gap-linear' | 'class-map';
-  /** The [N,K,h,w] feature tensor (for class-map heads: the [N,C,h,w] class maps). */
+  /** 'tokens': a transformer's [N,T,C] token tensor read as a [C,h,w] grid (see tokens.ts). */
+  readonly kind: 'gap-linear' | 'class-map' | 'tokens';
+  /** The [N,K,h,w] feature tensor (class-map heads: the [N,C,h,w] class maps; tokens: [N,T,C]). */
   readonly featureTensor: string;
-  /** [N,K,h,w]; null = dynamic (batch) or unknown. */
+  /** [N,K,h,w] (tokens: the grid they make); null = dynamic (batch) or unknown. */
   readonly featureShape: readonly (number | null)[];
   /** K: feature channels (C for class-map heads). */
   readonly channels: number;
@@ -29,6 +33,8 @@ export interface CamHead {
   readonly path: readonly string[];
   /** True when the scores pass through a final Softmax (they are probabilities, not logits). */
   readonly softmax: boolean;
+  /** How the tokens of a 'tokens' head make the grid; absent for the other kinds. */
+  readonly tokens?: TokenLayout;
 }
 
 export interface HeadOverrides {
@@ -40,9 +46,11 @@ export interface HeadOverrides {
   classifierBias?: string;
   /** Ask onnxruntime for shapes that static inference cannot work out (default true). */
   probeShapes?: boolean;
+  /** Token features: the grid [height, width] the patch tokens make (default: from the patch embedding). */
+  tokenGrid?: readonly [number, number];
+  /** Token features: leading tokens to drop (class/distillation tokens; default: T - h*w). */
+  skipTokens?: number;
 }
-
-const PASSTHROUGH = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropout']);
 
 const OVERRIDE_HINT =
   'point the tool at a feature tensor and a linear classifier by name: --feature-tensor <tensor [N,K,h,w]> ' +
@@ -66,16 +74,6 @@ interface Pool {
   feature: string;
   /** AveragePool kernel, to be checked against the feature map size. */
   kernel?: readonly number[];
-}
-
-/** A constant: an initializer or a Constant node's value. */
-function constant(model: OnnxModel, name: string | undefined): OnnxTensor | undefined {
-  if (name === undefined || name === '') return undefined;
-  const init = model.initializer(name);
-  if (init !== undefined) return init;
-  const p = model.producer(name);
-  if (p !== undefined && p.opType === 'Constant') return p.attributes.get('value')?.t;
-  return undefined;
 }
 
 function attrInt(n: OnnxNode, name: string, dflt: number): number {
@@ -182,16 +180,6 @@ function poolAt(model: OnnxModel, node: OnnxNode, rank4: (name: string) => boole
     return { node, feature: x, kernel };
   }
   return undefined;
-}
-
-function skipPassthrough(model: OnnxModel, name: string, ops: string[]): [string, OnnxNode | undefined] {
-  let node = model.producer(name);
-  while (node !== undefined && PASSTHROUGH.has(node.opType)) {
-    ops.unshift(node.opType);
-    name = node.inputs[0]!;
-    node = model.producer(name);
-  }
-  return [name, node];
 }
 
 function describeNonLinear(model: OnnxModel, n: OnnxNode): string {
@@ -387,6 +375,10 @@ export async function detectCamHead(model: OnnxModel, overrides: HeadOverrides =
     }
   }
 
+  const tokenFlags = overrides.tokenGrid !== undefined || overrides.skipTokens !== undefined;
+  if (tokenFlags || (found === undefined && overrides.classifierWeights === undefined)) {
+    return detectTokenHead(model, overrides, { shapes, reasons, probe: probeOn, hint: OVERRIDE_HINT });
+  }
   // Explicit overrides: trust the user, validate the shapes.
   if (overrides.classifierWeights !== undefined) {
     const feature = overrides.featureTensor ?? found?.feature;
