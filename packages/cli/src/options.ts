@@ -4,10 +4,16 @@
  * into the library's option objects, with usage errors that name the flag.
  */
 import {
-  CAM_METHODS,
+  CAM_COMPATS,
+  CAM_METHOD_NAMES,
   CAM_ON_DEVICE_MODES,
+  type CamCompat,
+  type CamMethodName,
+  type CamMethodOptions,
   type CamModelOptions,
   type CamOnDevice,
+  camMethodNeeds,
+  checkCamCompat,
   checkWorkerCount,
   DEVICES,
   type Device,
@@ -22,6 +28,7 @@ import {
   type ResizeEngine,
   UsageError,
 } from '@cam-localize/core';
+import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 
 export interface ModelFlags {
@@ -49,7 +56,8 @@ export interface ModelFlags {
 }
 
 export interface CamFlags {
-  method: string;
+  method: CamMethodName;
+  compat: CamCompat;
   camOnDevice: CamOnDevice;
   target: string;
   normalize?: Normalization;
@@ -59,7 +67,7 @@ export interface CamFlags {
 export interface LocalizeFlags {
   threshold: string;
   /** Unset: 'largest' in the tool's mode, 'all' (MaxBoxAccV2) under --protocol wsolevaluation. */
-  boxes?: 'largest' | 'all' | 'merged';
+  boxes?: BoxMode;
   connectivity: '4' | '8';
   minArea: number;
 }
@@ -176,7 +184,22 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
 
 export function addCamOptions(command: Command, defaults: { target?: string } = {}): Command {
   return command
-    .addOption(new Option('--method <name>', 'CAM method').choices([...CAM_METHODS]).default('cam'))
+    .addOption(
+      new Option(
+        '--method <name>',
+        `CAM method (forward passes per image: ${CAM_METHOD_NAMES.filter((m) => camMethodNeeds(m, 'forward-passes')).join(', ')})`,
+      )
+        .choices(CAM_METHOD_NAMES)
+        .default('cam'),
+    )
+    .addOption(
+      new Option(
+        '--compat <numbers>',
+        "reproduce a library's numbers where it departs from the paper (README: CAM methods)",
+      )
+        .choices(CAM_COMPATS)
+        .default('paper'),
+    )
     .option(
       '--target <spec>',
       'predicted | gt | topk:K | <class index or name>',
@@ -203,6 +226,15 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
     );
 }
 
+/** The CAM method's options from the flags; a usage error for a --compat the method lacks. */
+export function camOptionsFromFlags(flags: CamFlags): CamMethodOptions {
+  checkCamCompat(flags.method, flags.compat);
+  return {
+    ...(flags.compat === 'paper' ? {} : { compat: flags.compat }),
+    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+  };
+}
+
 export function addLocalizeOptions(command: Command): Command {
   return command
     .option('--threshold <spec>', 'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean', '0.2')
@@ -210,7 +242,7 @@ export function addLocalizeOptions(command: Command): Command {
       new Option(
         '--boxes <mode>',
         'which boxes (default largest; under --protocol: all = MaxBoxAccV2, largest = the single-box V1)',
-      ).choices(['largest', 'all', 'merged']),
+      ).choices(BOX_MODES),
     )
     .addOption(
       new Option('--connectivity <n>', 'pixel connectivity of components').choices(['4', '8']).default('8'),

@@ -8,6 +8,7 @@ import {
   addModelOptions,
   addShardOptions,
   type CamFlags,
+  camOptionsFromFlags,
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
@@ -71,6 +72,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const shard = shardFromFlags(flags, process.env);
   const sharded = shard ? selectShard(items, shard) : undefined;
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
+  const camOptions = camOptionsFromFlags(flags);
   const target = predictTarget(flags.target, labels ? (name) => labels.indexOf(name) : undefined);
   const threshold = parseThreshold(flags.threshold);
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
@@ -78,7 +80,13 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     ...modelOptionsFromFlags(flags),
     keepImages: false,
     deviceCam: deviceCamRequest(
-      { command: 'predict', target, method: flags.method, normalization: flags.normalize ?? 'relu-minmax' },
+      {
+        command: 'predict',
+        target,
+        method: flags.method,
+        normalization: flags.normalize ?? 'relu-minmax',
+        camOptions,
+      },
       flags.camOnDevice,
     ),
   });
@@ -108,7 +116,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     command: 'predict',
     method: flags.method,
     normalization: flags.normalize ?? 'relu-minmax',
-    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+    camOptions,
     target,
     threshold,
     mode: flags.boxes ?? 'largest',

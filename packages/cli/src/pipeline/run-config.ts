@@ -10,8 +10,12 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  CAM_COMPATS,
+  type CamCompat,
+  type CamMethodName,
   type CamModel,
   describeError,
+  isCamMethodName,
   type Normalization,
   type PreprocessConfig,
   type PreprocessOverrides,
@@ -19,10 +23,11 @@ import {
   UsageError,
 } from '@cam-localize/core';
 import type { Dataset, EvaluationProtocol } from '@cam-localize/eval';
+import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
 import { assertSameShard, type ShardRecord } from './shard.js';
 
-export type BoxMode = 'largest' | 'all' | 'merged';
+export type { BoxMode };
 
 /** What a record of results.jsonl depends on; two runs with equal fingerprints make equal records. */
 export interface RunFingerprint {
@@ -32,7 +37,9 @@ export interface RunFingerprint {
   readonly preprocess: PreprocessConfig;
   /** Who resized the images (libvips' pixels are not Pillow's). */
   readonly resizeEngine: ResizeEngine;
-  readonly method: string;
+  readonly method: CamMethodName;
+  /** --compat when not `paper` (absent: paper, as in runs written before the flag). */
+  readonly compat?: CamCompat;
   readonly target: string;
   readonly normalization: Normalization;
   readonly threshold: string;
@@ -55,7 +62,9 @@ export interface RunConfig {
   readonly model: string;
   readonly labels: string | null;
   readonly protocol: string;
-  readonly method: string;
+  readonly method: CamMethodName;
+  /** --compat when not `paper` (absent: paper, as in runs written before the flag). */
+  readonly compat?: CamCompat;
   readonly target: string;
   readonly normalization: Normalization;
   readonly threshold: string;
@@ -103,6 +112,7 @@ export async function buildRunConfig(input: {
   readonly model: CamModel;
 }): Promise<RunConfig> {
   const { flags, dataset, protocol, boxes, normalization, preprocess, model } = input;
+  const compat = flags.compat === 'paper' ? {} : { compat: flags.compat };
   const boxAccuracy = { multiContour: protocol.multiContour, iouLevels: protocol.iouThresholds };
   const labels = flags.labels ? resolve(flags.labels) : null;
   const [modelSha256, labelsSha256] = await Promise.all([
@@ -117,6 +127,7 @@ export async function buildRunConfig(input: {
     labels,
     protocol: protocol.name,
     method: flags.method,
+    ...compat,
     target: flags.target,
     normalization,
     threshold: flags.threshold,
@@ -153,6 +164,7 @@ export async function buildRunConfig(input: {
       preprocess: model.preprocessConfig,
       resizeEngine: flags.resizeEngine ?? 'pil',
       method: flags.method,
+      ...compat,
       target: flags.target,
       normalization,
       threshold: flags.threshold,
@@ -182,6 +194,8 @@ const oneOf =
   (v) =>
     values.includes(v);
 
+const LIBRARY_COMPATS = CAM_COMPATS.filter((c) => c !== 'paper');
+
 /** The schema of config.json: per field, its check and what it must be (for the message). */
 const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   command: [oneOf('run'), '"run"'],
@@ -190,11 +204,12 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   model: [isString, 'a path'],
   labels: [orNull(isString), 'a path or null'],
   protocol: [isString, 'a protocol name'],
-  method: [isString, 'a CAM method'],
+  method: [(v) => typeof v === 'string' && isCamMethodName(v), 'a CAM method'],
+  compat: [oneOf(...LIBRARY_COMPATS), LIBRARY_COMPATS.join(' or '), 'optional'],
   target: [isString, 'a target'],
   normalization: [oneOf('relu-minmax', 'minmax', 'none'), 'relu-minmax, minmax or none'],
   threshold: [isString, 'a threshold spec'],
-  boxes: [oneOf('largest', 'all', 'merged'), 'largest, all or merged'],
+  boxes: [oneOf(...BOX_MODES), BOX_MODES.join(', ')],
   boxAccuracy: [
     (v) =>
       isObject(v) &&

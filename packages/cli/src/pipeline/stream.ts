@@ -13,10 +13,9 @@
  * post-processing runs here, on the main thread, with the same code.
  */
 import {
-  type CamMethodName,
   type CamModel,
+  camMethodNeeds,
   type Inference,
-  needsForwardPasses,
   type PreparedImage,
   type PrepareResponse,
   type ResizeEngine,
@@ -113,7 +112,7 @@ export class ImagePipeline {
 
   /** Starts the worker threads (when `workers` > 0) for a model and a command's per-image work. */
   static async start(model: CamModel, work: ImageWork, options: PipelineOptions): Promise<ImagePipeline> {
-    const postHere = options.workers === 0 || needsForwardPasses(work.method as CamMethodName);
+    const postHere = options.workers === 0 || camMethodNeeds(work.method, 'forward-passes');
     const local = postHere ? new ImageWorker(work, model) : undefined;
     if (options.workers === 0) return new ImagePipeline(model, options, undefined, local, work);
     const init: PipelineInit = {
