@@ -43,7 +43,10 @@ export interface CamMethodOptions {
   readonly seed?: number;
 }
 
-/** `same`: the library computes the paper's formula; any other text: the difference reproduced. */
+/**
+ * `same`: the library computes the paper's formula; any other text: the difference reproduced
+ * (or, for Eigen-CAM, the one difference that cannot be: the sign LAPACK picks).
+ */
 type LibraryNote = 'same' | string;
 
 export interface CamMethodSpec {
@@ -163,8 +166,8 @@ export const CAM_METHODS = table({
     paper: 'Muhammad & Yeasin, IJCNN 2020',
     needs: [],
     classSpecific: false,
-    libraries: { 'pytorch-grad-cam': 'no sign correction' },
-    create: (o) => new EigenCam(o),
+    libraries: { 'pytorch-grad-cam': 'same up to the SVD sign, which it leaves uncorrected' },
+    create: () => new EigenCam(),
   },
 });
 

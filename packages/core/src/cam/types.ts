@@ -12,6 +12,8 @@ export interface CamHeadWeights {
   readonly numClasses: number;
   /** [C*K] row-major, or null for class-map heads. */
   readonly weights: Float32Array | null;
+  /** [C] of a GAP-linear head, null without one; unset when the caller does not know it. */
+  readonly bias?: Float32Array | null;
 }
 
 /**

@@ -68,6 +68,22 @@ describe('Ablation-CAM: w_k = (y_c - y_c^k) / y_c with channel k zeroed', () => 
       new AblationCam().compute({ ...contextOf(problem), probabilities: true }, 0),
     ).rejects.toThrow(/needs the class logit/);
   });
+
+  it('takes y_c from the features and the bias when the head has them (a Softmax then hides nothing)', async () => {
+    const problem = randomProblem(13);
+    const plain = contextOf(problem);
+    const withBias: CamContext = {
+      ...plain,
+      probabilities: true,
+      scores: new Float32Array(problem.classes).fill(1 / problem.classes),
+      head: { ...plain.head, bias: problem.bias },
+    };
+    for (let c = 0; c < problem.classes; c++) {
+      const fromScores = await new AblationCam().compute(plain, c, 'none');
+      const fromBias = await new AblationCam().compute(withBias, c, 'none');
+      expectClose(fromBias.data, fromScores.data, 1e-5);
+    }
+  });
 });
 
 describe('HiResCAM: sum_k dY_c/dF_k(i,j) F_k(i,j)', () => {

@@ -1,5 +1,5 @@
 import { CamMethod, channelSums, weightedSum } from '../base.js';
-import type { CamCompat, CamContext } from '../types.js';
+import type { CamContext } from '../types.js';
 
 /**
  * Eigen-CAM: Muhammad & Yeasin, "Eigen-CAM: Class Activation Map using Principal Components",
@@ -9,21 +9,20 @@ import type { CamCompat, CamContext } from '../types.js';
  * matrix of features (centred per channel), M = A v1 where v1 is A's first right singular
  * vector. Class-agnostic. v1 comes from power iteration on A^T A (never formed); its sign is
  * chosen so that M correlates positively with the channel sum, since SVD leaves it arbitrary.
- * `compat: 'pytorch-grad-cam'` makes no sign correction, as that library does; its sign is then
- * whatever the SVD gives (torch.linalg.svd there, the power iteration from the all-ones direction
- * here: sum_k v_k > 0), so parity with it holds up to that sign.
+ * That correlation is <A v1, A 1> = s1^2 (v1 . 1), so the power iteration from the all-ones
+ * direction already lands on that sign. pytorch-grad-cam makes no correction and keeps the sign
+ * torch.linalg.svd returns: its maps equal these or, where LAPACK picked the other sign, come
+ * from -M (no variant can reproduce LAPACK's choice; `libraries` says "same up to the sign").
  *
  * @example
  * const map = await new EigenCam().compute(context, 0); // the class index is ignored
  */
 export class EigenCam extends CamMethod {
   readonly iterations: number;
-  readonly signCorrection: boolean;
 
-  constructor(options: { iterations?: number; compat?: CamCompat } = {}) {
+  constructor(options: { iterations?: number } = {}) {
     super();
     this.iterations = options.iterations ?? 200;
-    this.signCorrection = options.compat !== 'pytorch-grad-cam';
   }
 
   /** The projection of the centred features: sum_k v_k (F_k - mean F_k). */
@@ -61,7 +60,6 @@ export class EigenCam extends CamMethod {
       if (norm === 0) return new Float32Array(channels);
       for (let k = 0; k < channels; k++) v[k] = v[k]! / norm;
     }
-    if (!this.signCorrection) return Float32Array.from(v);
     project(centred, v, projection, channels, size);
     let agreement = 0;
     for (let p = 0; p < size; p++) {
