@@ -62,6 +62,8 @@ export interface CamFlags {
   target: string;
   normalize?: Normalization;
   scoreCamChannels?: number;
+  camSamples?: number;
+  camSigma?: number;
 }
 
 export interface LocalizeFlags {
@@ -223,6 +225,16 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
       '--score-cam-channels <n>',
       'Score-CAM: channels given a forward pass (default 128)',
       positiveInteger('--score-cam-channels'),
+    )
+    .option(
+      '--cam-samples <n>',
+      'sscam: noisy masks per channel (default 35); iscam: integration steps (default 10)',
+      positiveInteger('--cam-samples'),
+    )
+    .option(
+      '--cam-sigma <x>',
+      'sscam: standard deviation of the mask noise (default 2)',
+      nonNegative('--cam-sigma'),
     );
 }
 
@@ -232,6 +244,17 @@ export function camOptionsFromFlags(flags: CamFlags): CamMethodOptions {
   return {
     ...(flags.compat === 'paper' ? {} : { compat: flags.compat }),
     ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+    ...(flags.camSamples === undefined ? {} : { samples: flags.camSamples }),
+    ...(flags.camSigma === undefined ? {} : { sigma: flags.camSigma }),
+  };
+}
+
+function nonNegative(name: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !(x >= 0) || !Number.isFinite(x))
+      throw new UsageError('E_USAGE', `${name} expects a number >= 0, got '${value}'`);
+    return x;
   };
 }
 

@@ -47,6 +47,9 @@ export interface RunFingerprint {
   readonly connectivity: number;
   readonly minArea: number;
   readonly scoreCamChannels: number | null;
+  /** --cam-samples and --cam-sigma where given (absent: the method's defaults). */
+  readonly camSamples?: number;
+  readonly camSigma?: number;
   readonly protocol: string;
   readonly boxAccuracy: { readonly multiContour: boolean; readonly iouLevels: readonly number[] };
   readonly dataset: string;
@@ -172,6 +175,8 @@ export async function buildRunConfig(input: {
       connectivity: Number(flags.connectivity),
       minArea: flags.minArea,
       scoreCamChannels: flags.scoreCamChannels ?? null,
+      ...(flags.camSamples === undefined ? {} : { camSamples: flags.camSamples }),
+      ...(flags.camSigma === undefined ? {} : { camSigma: flags.camSigma }),
       protocol: protocol.name,
       boxAccuracy,
       dataset: dataset.root,

@@ -83,15 +83,19 @@ describeWithTestBed('--method on a real model', () => {
     }
   });
 
-  it('runs ablationcam and sscam (forward passes on the main thread) to maps in [0,1]', async () => {
-    for (const args of [
-      ['--method', 'ablationcam'],
-      ['--method', 'sscam', '--score-cam-channels', '2'],
-    ]) {
-      for (const map of await maps(args)) {
-        expect(Math.max(...map)).toBeCloseTo(1, 5);
-        expect(Math.min(...map)).toBeGreaterThanOrEqual(0);
-      }
+  it('runs ablationcam to maps in [0,1]; sscam with --cam-sigma 0 is scorecam (forward passes)', async () => {
+    for (const map of await maps(['--method', 'ablationcam'])) {
+      expect(Math.max(...map)).toBeCloseTo(1, 5);
+      expect(Math.min(...map)).toBeGreaterThanOrEqual(0);
+    }
+    const channels = ['--score-cam-channels', '3'];
+    const still = await maps(['--method', 'sscam', ...channels, '--cam-samples', '2', '--cam-sigma', '0']);
+    const score = await maps(['--method', 'scorecam', ...channels]);
+    const noisy = await maps(['--method', 'sscam', ...channels, '--cam-samples', '2', '--cam-sigma', '1']);
+    for (const [i, map] of score.entries()) {
+      expect(Math.max(...map)).toBeCloseTo(1, 5);
+      for (let p = 0; p < map.length; p++) expect(Math.abs(still[i]![p]! - map[p]!)).toBeLessThan(1e-5);
+      expect(Array.from(noisy[i]!)).not.toEqual(Array.from(map));
     }
   });
 });

@@ -7,7 +7,7 @@
 import { UsageError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
 import type { Device } from '../runtime/types.js';
-import { deviceCamSupport, isDeviceCamMethod } from './device.js';
+import { DEVICE_CAM_METHODS, deviceCamSupport, isDeviceCamMethod } from './device.js';
 import { type CamMethodName, computesPaperForm } from './registry.js';
 import type { CamCompat, Normalization } from './types.js';
 
@@ -66,7 +66,10 @@ export function useDeviceCam(
       }
     : isDeviceCamMethod(request.method)
       ? deviceCamSupport(request.method, head, opset)
-      : { ok: false as const, reason: `'${request.method}' has no closed form to put in the graph` };
+      : {
+          ok: false as const,
+          reason: `the graph computes ${DEVICE_CAM_METHODS.join(', ')}, not '${request.method}'`,
+        };
   if (request.mode === 'on') {
     if (!support.ok) {
       throw new UsageError('E_USAGE', `--cam-on-device on: ${support.reason}`, {

@@ -54,7 +54,7 @@ describe('CAM_METHODS', () => {
       useDeviceCam({ ...request, method: 'gradcam', compat: 'pytorch-grad-cam' }, head, 13, 'cpu', false),
     ).toBe(true);
     expect(() => useDeviceCam({ ...request, method: 'hirescam' }, head, 13, 'cpu', false)).toThrow(
-      /no closed form to put in the graph/,
+      /the graph computes cam, gradcam, gradcampp, xgradcam, layercam, not 'hirescam'/,
     );
   });
 
