@@ -27,6 +27,7 @@ const coreInternals = (folder) => import(new URL(`../../core/dist/${folder}/inde
 const core = Object.assign(
   {},
   corePublic,
+  await import('@cam-localize/core/workers'),
   await coreInternals('onnx'),
   await coreInternals('image'),
   await coreInternals('runtime'),

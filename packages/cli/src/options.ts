@@ -4,10 +4,16 @@
  * into the library's option objects, with usage errors that name the flag.
  */
 import {
+  CAM_COMPATS,
+  CAM_METHOD_NAMES,
   CAM_METHODS,
   CAM_ON_DEVICE_MODES,
+  type CamCompat,
+  type CamMethodName,
+  type CamMethodOptions,
   type CamModelOptions,
   type CamOnDevice,
+  createCamMethod,
   DEVICES,
   type Device,
   type HeadOverrides,
@@ -22,6 +28,7 @@ import {
   UsageError,
 } from '@cam-localize/core';
 import { checkWorkerCount, defaultPoolSize } from '@cam-localize/core/workers';
+import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 
 export interface ModelFlags extends HeadFlags {
@@ -46,17 +53,20 @@ export interface ModelFlags extends HeadFlags {
 }
 
 export interface CamFlags {
-  method: string;
+  method: CamMethodName;
+  compat: CamCompat;
   camOnDevice: CamOnDevice;
   target: string;
   normalize?: Normalization;
   scoreCamChannels?: number;
+  camSamples?: number;
+  camSigma?: number;
 }
 
 export interface LocalizeFlags {
   threshold: string;
   /** Unset: 'largest' in the tool's mode, 'all' (MaxBoxAccV2) under --protocol wsolevaluation. */
-  boxes?: 'largest' | 'all' | 'merged';
+  boxes?: BoxMode;
   connectivity: '4' | '8';
   minArea: number;
 }
@@ -234,7 +244,22 @@ export function headOverridesFromFlags(flags: HeadFlags): HeadOverrides | undefi
 
 export function addCamOptions(command: Command, defaults: { target?: string } = {}): Command {
   return command
-    .addOption(new Option('--method <name>', 'CAM method').choices([...CAM_METHODS]).default('cam'))
+    .addOption(
+      new Option(
+        '--method <name>',
+        `CAM method (forward passes per image: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].needs.includes('forward-passes')).join(', ')})`,
+      )
+        .choices(CAM_METHOD_NAMES)
+        .default('cam'),
+    )
+    .addOption(
+      new Option(
+        '--compat <numbers>',
+        "reproduce a library's numbers where it departs from the paper (README: CAM methods)",
+      )
+        .choices(CAM_COMPATS)
+        .default('paper'),
+    )
     .option(
       '--target <spec>',
       'predicted | gt | topk:K | <class index or name>',
@@ -258,7 +283,38 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
       '--score-cam-channels <n>',
       'Score-CAM: channels given a forward pass (default 128)',
       positiveInteger('--score-cam-channels'),
+    )
+    .option(
+      '--cam-samples <n>',
+      'sscam: noisy masks per channel (default 35); iscam: integration steps (default 10)',
+      positiveInteger('--cam-samples'),
+    )
+    .option(
+      '--cam-sigma <x>',
+      'sscam: standard deviation of the mask noise (default 2)',
+      nonNegative('--cam-sigma'),
     );
+}
+
+/** The CAM method's options from the flags; a usage error for a --compat the method lacks. */
+export function camOptionsFromFlags(flags: CamFlags): CamMethodOptions {
+  // Creating the method checks the pair up front: a usage error for a --compat the method lacks.
+  createCamMethod(flags.method, { compat: flags.compat });
+  return {
+    ...(flags.compat === 'paper' ? {} : { compat: flags.compat }),
+    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+    ...(flags.camSamples === undefined ? {} : { samples: flags.camSamples }),
+    ...(flags.camSigma === undefined ? {} : { sigma: flags.camSigma }),
+  };
+}
+
+function nonNegative(name: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === '' || !(x >= 0) || !Number.isFinite(x))
+      throw new UsageError('E_USAGE', `${name} expects a number >= 0, got '${value}'`);
+    return x;
+  };
 }
 
 export function addLocalizeOptions(command: Command): Command {
@@ -268,7 +324,7 @@ export function addLocalizeOptions(command: Command): Command {
       new Option(
         '--boxes <mode>',
         'which boxes (default largest; under --protocol: all = MaxBoxAccV2, largest = the single-box V1)',
-      ).choices(['largest', 'all', 'merged']),
+      ).choices(BOX_MODES),
     )
     .addOption(
       new Option('--connectivity <n>', 'pixel connectivity of components').choices(['4', '8']).default('8'),

@@ -16,16 +16,30 @@
 
 // The model: loading, inference, CAMs
 export { type CamModelOptions, CamModel, type Inference } from './model.js';
-export { type CamInputs, type CamRequest, HeadCam } from './cam/head-cam.js';
+export type { CamInputs, CamRequest } from './cam/head-cam.js';
 export { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
-export { assertMethodFitsHead, type TokenLayout } from './head/tokens.js';
+export type { TokenLayout } from './head/tokens.js';
 export type { PreparedImage } from './pipeline/image-preparer.js';
 export { formatInspection, inspectModel, type ModelInspection } from './inspect.js';
 
 // CAM methods: one table, one base class for your own
 export { CamMethod } from './cam/base.js';
-export { CAM_METHODS, type CamMethodName, createCamMethod, needsForwardPasses } from './cam/registry.js';
-export { type CamContext, NORMALIZATIONS, type Normalization } from './cam/types.js';
+export {
+  CAM_METHOD_NAMES,
+  CAM_METHODS,
+  type CamMethodName,
+  type CamMethodOptions,
+  type CamMethodSpec,
+  type CamRequirement,
+  createCamMethod,
+} from './cam/registry.js';
+export {
+  CAM_COMPATS,
+  type CamCompat,
+  type CamContext,
+  NORMALIZATIONS,
+  type Normalization,
+} from './cam/types.js';
 export { CAM_ON_DEVICE_MODES, type CamOnDevice } from './cam/device-cam-plan.js';
 export { parseTarget, rankClasses, resolveTargets, type TargetSpec } from './cam/targets.js';
 
@@ -63,7 +77,7 @@ export {
 } from './render/overlay.js';
 
 // Class names: a labels file, or the ImageNet-1k names built in
-export { type Labels, parseLabels, readLabels } from './labels.js';
+export { type Labels, readLabels } from './labels.js';
 export { imagenetLabels } from './imagenet-classes.js';
 
 // Devices and the set-up check (`cam-localize doctor`)

@@ -17,6 +17,7 @@ import {
   useDeviceCam,
 } from './cam/device-cam-plan.js';
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
+import { computesPaperForm } from './cam/registry.js';
 import { rankClasses } from './cam/targets.js';
 import { CamError, ModelError, UsageError } from './errors.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
@@ -89,6 +90,7 @@ export function deviceMapOf(maps: DeviceMaps, classIndex: number, request: CamRe
   const method = typeof request.method === 'object' ? undefined : (request.method ?? 'cam');
   if (method !== maps.method || (request.normalization ?? 'relu-minmax') !== maps.normalization)
     return undefined;
+  if (!computesPaperForm(method, request.compat)) return undefined;
   const t = maps.classes.indexOf(classIndex);
   if (t < 0) return undefined;
   const size = maps.width * maps.height;
@@ -334,6 +336,11 @@ export class CamModel {
   /** Loads, preprocesses and runs images (a convenience over prepare + infer). */
   async explain(sources: readonly string[]): Promise<Inference[]> {
     return this.infer(await Promise.all(sources.map((s) => this.prepare(s))));
+  }
+
+  /** A usage error naming the model unless `method` applies to its head (e.g. no closed form on a transformer). */
+  checkMethod(method: string): void {
+    assertMethodFitsHead(this.head, method, this.onnx.path);
   }
 
   /** The feature-grid shape [K, h, w] of the CAM layer. */

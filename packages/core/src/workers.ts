@@ -4,7 +4,9 @@
  * into this one's source, but shaped for them: most users want `CamModel.load({ workers })`.
  */
 
-// CAMs computed in the graph (on the device): the maps split out of a batch's outputs
+// The CAMs of a batch's outputs: computed from the head's weights on a worker (HeadCam), or in the
+// graph on the device (the maps split out of the outputs)
+export { HeadCam } from './cam/head-cam.js';
 export type { DeviceCamRequest, DeviceMaps } from './cam/device-cam-plan.js';
 export { splitDeviceMaps } from './cam/device-cam-plan.js';
 export { deviceMapOf } from './model.js';

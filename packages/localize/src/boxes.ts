@@ -11,8 +11,6 @@ import type { Box, ScoreMap } from '@cam-localize/core';
 import { type ComponentBox, maskComponentBoxes, thresholdComponentBoxes } from './components.js';
 import { DEFAULT_THRESHOLD, type ThresholdSpec, thresholdValue } from './threshold.js';
 
-export type BoxMode = 'largest' | 'all' | 'merged';
-
 export interface BoxOptions {
   /** Default `{ kind: 'fraction', value: 0.2 }`. */
   readonly threshold?: ThresholdSpec;
@@ -24,7 +22,9 @@ export interface BoxOptions {
   readonly minArea?: number;
 }
 
-export const BOX_MODES: readonly BoxMode[] = ['largest', 'all', 'merged'];
+export const BOX_MODES = ['largest', 'all', 'merged'] as const;
+
+export type BoxMode = (typeof BOX_MODES)[number];
 
 /** Boxes of a 0/1 mask, by mode (see the module comment). */
 export function boxesFromMask(

@@ -8,6 +8,7 @@ import {
   addModelOptions,
   addShardOptions,
   type CamFlags,
+  camOptionsFromFlags,
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
@@ -88,6 +89,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   const shard = shardFromFlags(flags, process.env);
   const sharded = shard ? selectShard(items, shard) : undefined;
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
+  const camOptions = camOptionsFromFlags(flags);
   // Without --labels a class name is looked up among the built-in ImageNet names (checked below).
   const target = predictTarget(flags.target, (name) => (labels ?? imagenetLabels()).indexOf(name));
   const threshold = parseThreshold(flags.threshold);
@@ -96,7 +98,13 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     ...modelOptionsFromFlags(flags),
     keepImages: false,
     deviceCam: deviceCamRequest(
-      { command: 'predict', target, method: flags.method, normalization: flags.normalize ?? 'relu-minmax' },
+      {
+        command: 'predict',
+        target,
+        method: flags.method,
+        normalization: flags.normalize ?? 'relu-minmax',
+        camOptions,
+      },
       flags.camOnDevice,
     ),
   });
@@ -130,7 +138,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     command: 'predict',
     method: flags.method,
     normalization: flags.normalize ?? 'relu-minmax',
-    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+    camOptions,
     target,
     threshold,
     mode: flags.boxes ?? 'largest',

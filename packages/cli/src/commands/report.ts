@@ -53,6 +53,7 @@ export function registerReport(program: Command): void {
             minArea: config.minArea ?? 1,
             method: config.method ?? 'cam',
             normalization: config.normalization ?? 'relu-minmax',
+            camOptions: config.compat === undefined ? {} : { compat: config.compat },
           });
           render = galleryRenderer(model, evaluator);
         } catch (error) {

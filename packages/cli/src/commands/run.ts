@@ -15,6 +15,7 @@ import {
   addModelOptions,
   addShardOptions,
   type CamFlags,
+  camOptionsFromFlags,
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
@@ -124,6 +125,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
 
   const labels: Labels | undefined = flags.labels ? await readLabels(flags.labels) : undefined;
   const lookup = labels ? (name: string) => labels.indexOf(name) : undefined;
+  const camOptions = camOptionsFromFlags(flags);
   const target = parseTarget(flags.protocol && flags.target === 'predicted' ? 'gt' : flags.target, lookup);
   const normalization = flags.normalize ?? (protocol.relu ? 'relu-minmax' : 'minmax');
   const preprocess = {
@@ -142,7 +144,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     ...modelOptionsFromFlags(flags, { preprocess }),
     keepImages: false,
     deviceCam: deviceCamRequest(
-      { command: 'run', target, method: flags.method, normalization },
+      { command: 'run', target, method: flags.method, normalization, camOptions },
       flags.camOnDevice,
     ),
   });
@@ -173,7 +175,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     protocol,
     method: flags.method,
     normalization,
-    ...(flags.scoreCamChannels === undefined ? {} : { maxChannels: flags.scoreCamChannels }),
+    camOptions,
     target,
     threshold: parseThreshold(flags.threshold),
     mode: boxMode,

@@ -2,6 +2,8 @@ import {
   type Box,
   boxToInput,
   boxToOriginal,
+  type CamMethodName,
+  type CamMethodOptions,
   type CamRequest,
   type Inference,
   minMaxInPlace,
@@ -20,19 +22,20 @@ import {
   normalizeMinMaxWsol,
   resizeBoxWsol,
 } from '@cam-localize/eval';
-import { type ThresholdSpec, thresholdGrid, wsolBoxes } from '@cam-localize/localize';
+import { type BoxMode, type ThresholdSpec, thresholdGrid, wsolBoxes } from '@cam-localize/localize';
 import { boxToJson, localizeCam } from './localize-cam.js';
 import { pxapOfImage } from './pxap-record.js';
 import type { ClassResult, RunRecord } from './records.js';
 
 export interface ImageEvaluationSettings {
   readonly threshold: ThresholdSpec;
-  readonly mode: 'largest' | 'all' | 'merged';
+  readonly mode: BoxMode;
   readonly connectivity: 4 | 8;
   readonly minArea: number;
-  readonly method: string;
+  readonly method: CamMethodName;
   readonly normalization: Normalization;
-  readonly maxChannels?: number;
+  /** The method's options (--compat, --score-cam-channels). */
+  readonly camOptions?: CamMethodOptions;
 }
 
 /** Where CAMs come from: the model (main thread) or its head alone (a pipeline worker). */
@@ -95,11 +98,8 @@ export class ImageEvaluator {
   ): Promise<ScoreMap> {
     const cached = evaluation?.maps.get(classIndex);
     if (cached) return cached;
-    const map = await this.model.cam(inference, classIndex, {
-      method: this.settings.method,
-      normalization: this.settings.normalization,
-      ...(this.settings.maxChannels === undefined ? {} : { maxChannels: this.settings.maxChannels }),
-    });
+    const { method, normalization, camOptions } = this.settings;
+    const map = await this.model.cam(inference, classIndex, { ...camOptions, method, normalization });
     evaluation?.maps.set(classIndex, map);
     return map;
   }

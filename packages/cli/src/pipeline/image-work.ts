@@ -6,6 +6,8 @@
  * records are identical whichever thread made them.
  */
 import {
+  type CamMethodName,
+  type CamMethodOptions,
   type CamOnDevice,
   type CamRequest,
   describeError,
@@ -17,7 +19,7 @@ import {
 } from '@cam-localize/core';
 import type { DeviceCamRequest } from '@cam-localize/core/workers';
 import type { DatasetItem, EvaluationProtocol } from '@cam-localize/eval';
-import type { ThresholdSpec } from '@cam-localize/localize';
+import type { BoxMode, ThresholdSpec } from '@cam-localize/localize';
 import {
   type CamSize,
   mapAtSize,
@@ -33,12 +35,13 @@ import type { RunRecord } from './records.js';
 
 /** Settings shared by run and predict: plain data, so they cross to the worker threads as they are. */
 interface CommonWork {
-  readonly method: string;
+  readonly method: CamMethodName;
   readonly normalization: Normalization;
-  readonly maxChannels?: number;
+  /** The method's options (--compat, --score-cam-channels). */
+  readonly camOptions: CamMethodOptions;
   readonly target: TargetSpec;
   readonly threshold: ThresholdSpec;
-  readonly mode: 'largest' | 'all' | 'merged';
+  readonly mode: BoxMode;
   readonly connectivity: 4 | 8;
   readonly minArea: number;
   readonly saveCams?: { readonly dir: string; readonly size: CamSize };
@@ -97,13 +100,14 @@ export function deviceTargets(
 
 /** The request for CAMs in the graph that serves a command's work (`--cam-on-device`). */
 export function deviceCamRequest(
-  work: Pick<ImageWork, 'command' | 'target' | 'method' | 'normalization'>,
+  work: Pick<ImageWork, 'command' | 'target' | 'method' | 'normalization' | 'camOptions'>,
   mode: CamOnDevice,
 ): DeviceCamRequest {
   const sample = deviceTargets(work, {});
   return {
     mode,
     method: work.method,
+    ...(work.camOptions.compat === undefined ? {} : { compat: work.camOptions.compat }),
     normalization: work.normalization,
     targets: sample.length,
     maxRank: Math.max(5, work.target.kind === 'topk' ? work.target.k : 1),
@@ -119,11 +123,7 @@ export class ImageWorker {
     readonly work: ImageWork,
     private readonly source: CamSource,
   ) {
-    this.request = {
-      method: work.method,
-      normalization: work.normalization,
-      ...(work.maxChannels === undefined ? {} : { maxChannels: work.maxChannels }),
-    };
+    this.request = { ...work.camOptions, method: work.method, normalization: work.normalization };
     this.evaluator =
       work.command === 'run'
         ? new ImageEvaluator(source, work.protocol, {
@@ -133,7 +133,7 @@ export class ImageWorker {
             minArea: work.minArea,
             method: work.method,
             normalization: work.normalization,
-            ...(work.maxChannels === undefined ? {} : { maxChannels: work.maxChannels }),
+            camOptions: work.camOptions,
           })
         : undefined;
   }

@@ -6,11 +6,11 @@ import {
   resampleScoreMap,
   type ScoreMap,
 } from '@cam-localize/core';
-import { boxesFromMap, type ThresholdSpec } from '@cam-localize/localize';
+import { type BoxMode, boxesFromMap, type ThresholdSpec } from '@cam-localize/localize';
 
 export interface LocalizeSettings {
   readonly threshold: ThresholdSpec;
-  readonly mode: 'largest' | 'all' | 'merged';
+  readonly mode: BoxMode;
   readonly connectivity: 4 | 8;
   readonly minArea: number;
   /** How the feature-grid map is brought to the input size before thresholding. */

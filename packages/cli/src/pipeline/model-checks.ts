@@ -2,14 +2,7 @@
  * Checks of the command line against the model, made once before the first image so a wrong
  * setting is a usage error (exit 2) instead of a failure on every image.
  */
-import {
-  assertMethodFitsHead,
-  type CamModel,
-  type Labels,
-  parseTarget,
-  type TargetSpec,
-  UsageError,
-} from '@cam-localize/core';
+import { type CamModel, type Labels, parseTarget, type TargetSpec, UsageError } from '@cam-localize/core';
 
 /** A labels file must name exactly the model's classes, or every name it prints is wrong. */
 export function assertLabelsFitModel(
@@ -41,5 +34,5 @@ export function predictTarget(spec: string, lookup: ((name: string) => number) |
 
 /** A transformer's token features fit only the methods that need no GAP-linear head: refuse the others up front. */
 export function assertMethodFitsModel(method: string, model: CamModel): void {
-  assertMethodFitsHead(model.head, method, model.onnx.path);
+  model.checkMethod(method);
 }

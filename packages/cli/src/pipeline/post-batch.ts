@@ -5,13 +5,12 @@
  */
 import {
   type CamHead,
-  HeadCam,
   type ImageGeometry,
   type Inference,
   type RgbImage,
   rankClasses,
 } from '@cam-localize/core';
-import { type DeviceMaps, deviceMapOf, splitDeviceMaps } from '@cam-localize/core/workers';
+import { type DeviceMaps, deviceMapOf, HeadCam, splitDeviceMaps } from '@cam-localize/core/workers';
 import type { CamSource } from './image-evaluator.js';
 import type { ImageRecord, ImageWork, ImageWorker, WorkItem, WorkTiming } from './image-work.js';
 

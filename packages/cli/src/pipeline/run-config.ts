@@ -10,6 +10,10 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  CAM_COMPATS,
+  CAM_METHOD_NAMES,
+  type CamCompat,
+  type CamMethodName,
   type CamModel,
   describeError,
   type Normalization,
@@ -19,10 +23,11 @@ import {
   UsageError,
 } from '@cam-localize/core';
 import type { Dataset, EvaluationProtocol } from '@cam-localize/eval';
+import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
 import { assertSameShard, type ShardRecord } from './shard.js';
 
-export type BoxMode = 'largest' | 'all' | 'merged';
+export type { BoxMode };
 
 /** What a record of results.jsonl depends on; two runs with equal fingerprints make equal records. */
 export interface RunFingerprint {
@@ -32,7 +37,9 @@ export interface RunFingerprint {
   readonly preprocess: PreprocessConfig;
   /** Who resized the images (libvips' pixels are not Pillow's). */
   readonly resizeEngine: ResizeEngine;
-  readonly method: string;
+  readonly method: CamMethodName;
+  /** --compat when not `paper` (absent: paper, as in runs written before the flag). */
+  readonly compat?: CamCompat;
   readonly target: string;
   readonly normalization: Normalization;
   readonly threshold: string;
@@ -42,6 +49,9 @@ export interface RunFingerprint {
   readonly scoreCamChannels: number | null;
   /** How a transformer's tokens made the grid; absent for models with a feature map. */
   readonly tokens?: { readonly featureTensor: string; readonly grid: string; readonly skip: number };
+  /** --cam-samples and --cam-sigma where given (absent: the method's defaults). */
+  readonly camSamples?: number;
+  readonly camSigma?: number;
   readonly protocol: string;
   readonly boxAccuracy: { readonly multiContour: boolean; readonly iouLevels: readonly number[] };
   readonly dataset: string;
@@ -57,7 +67,9 @@ export interface RunConfig {
   readonly model: string;
   readonly labels: string | null;
   readonly protocol: string;
-  readonly method: string;
+  readonly method: CamMethodName;
+  /** --compat when not `paper` (absent: paper, as in runs written before the flag). */
+  readonly compat?: CamCompat;
   readonly target: string;
   readonly normalization: Normalization;
   readonly threshold: string;
@@ -108,6 +120,7 @@ export async function buildRunConfig(input: {
   readonly model: CamModel;
 }): Promise<RunConfig> {
   const { flags, dataset, protocol, boxes, normalization, preprocess, model } = input;
+  const compat = flags.compat === 'paper' ? {} : { compat: flags.compat };
   const boxAccuracy = { multiContour: protocol.multiContour, iouLevels: protocol.iouThresholds };
   const labels = flags.labels ? resolve(flags.labels) : null;
   const [modelSha256, labelsSha256] = await Promise.all([
@@ -122,6 +135,7 @@ export async function buildRunConfig(input: {
     labels,
     protocol: protocol.name,
     method: flags.method,
+    ...compat,
     target: flags.target,
     normalization,
     threshold: flags.threshold,
@@ -160,6 +174,7 @@ export async function buildRunConfig(input: {
       preprocess: model.preprocessConfig,
       resizeEngine: flags.resizeEngine ?? 'pil',
       method: flags.method,
+      ...compat,
       target: flags.target,
       normalization,
       threshold: flags.threshold,
@@ -168,6 +183,8 @@ export async function buildRunConfig(input: {
       minArea: flags.minArea,
       scoreCamChannels: flags.scoreCamChannels ?? null,
       ...tokenFingerprint(model),
+      ...(flags.camSamples === undefined ? {} : { camSamples: flags.camSamples }),
+      ...(flags.camSigma === undefined ? {} : { camSigma: flags.camSigma }),
       protocol: protocol.name,
       boxAccuracy,
       dataset: dataset.root,
@@ -198,6 +215,8 @@ const oneOf =
   (v) =>
     values.includes(v);
 
+const LIBRARY_COMPATS = CAM_COMPATS.filter((c) => c !== 'paper');
+
 /** The schema of config.json: per field, its check and what it must be (for the message). */
 const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   command: [oneOf('run'), '"run"'],
@@ -206,11 +225,15 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   model: [isString, 'a path'],
   labels: [orNull(isString), 'a path or null'],
   protocol: [isString, 'a protocol name'],
-  method: [isString, 'a CAM method'],
+  method: [
+    (v) => typeof v === 'string' && (CAM_METHOD_NAMES as readonly string[]).includes(v),
+    'a CAM method',
+  ],
+  compat: [oneOf(...LIBRARY_COMPATS), LIBRARY_COMPATS.join(' or '), 'optional'],
   target: [isString, 'a target'],
   normalization: [oneOf('relu-minmax', 'minmax', 'none'), 'relu-minmax, minmax or none'],
   threshold: [isString, 'a threshold spec'],
-  boxes: [oneOf('largest', 'all', 'merged'), 'largest, all or merged'],
+  boxes: [oneOf(...BOX_MODES), BOX_MODES.join(', ')],
   boxAccuracy: [
     (v) =>
       isObject(v) &&

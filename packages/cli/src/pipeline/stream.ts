@@ -13,10 +13,9 @@
  * post-processing runs here, on the main thread, with the same code.
  */
 import {
-  type CamMethodName,
+  CAM_METHODS,
   type CamModel,
   type Inference,
-  needsForwardPasses,
   type PreparedImage,
   type ResizeEngine,
 } from '@cam-localize/core';
@@ -112,7 +111,7 @@ export class ImagePipeline {
 
   /** Starts the worker threads (when `workers` > 0) for a model and a command's per-image work. */
   static async start(model: CamModel, work: ImageWork, options: PipelineOptions): Promise<ImagePipeline> {
-    const postHere = options.workers === 0 || needsForwardPasses(work.method as CamMethodName);
+    const postHere = options.workers === 0 || CAM_METHODS[work.method].needs.includes('forward-passes');
     const local = postHere ? new ImageWorker(work, model) : undefined;
     if (options.workers === 0) return new ImagePipeline(model, options, undefined, local, work);
     const init: PipelineInit = {

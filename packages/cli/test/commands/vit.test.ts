@@ -83,13 +83,13 @@ describeWithTestBed('cam-localize on a Vision Transformer (vit_tiny.onnx)', () =
   }
 
   it('the GAP-only methods say why they do not apply (exit 2, naming the model)', async () => {
-    for (const method of ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'layercam']) {
+    for (const method of ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'layercam', 'hirescam', 'ablationcam']) {
       const result = await runCli(['predict', images[0]!, '--model', VIT, '--method', method]);
       expect(result.code, method).toBe(2);
       expect(result.stderr).toContain(
         `vit_tiny.onnx: the CAM method '${method}' does not apply to this model: its classifier reads the class token`,
       );
-      expect(result.stderr).toContain('use --method scorecam, eigencam');
+      expect(result.stderr).toContain('use --method scorecam, sscam, iscam, eigencam');
     }
   });
 

@@ -1,4 +1,7 @@
-import { parseLabels, parseTarget } from '@cam-localize/core';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTarget, readLabels } from '@cam-localize/core';
 import { describe, expect, it } from 'vitest';
 import { assertBuiltInNameFits, classNamesFor } from '../../src/pipeline/class-names.js';
 
@@ -20,8 +23,10 @@ describe('classNamesFor', () => {
     expect(names.note).toContain('none for 10 classes');
   });
 
-  it('prefers a --labels file, then the dataset list, with nothing to say', () => {
-    const labels = parseLabels('cat\ndog\n');
+  it('prefers a --labels file, then the dataset list, with nothing to say', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'class-names-')), 'labels.txt');
+    writeFileSync(file, 'cat\ndog\n');
+    const labels = await readLabels(file);
     expect(classNamesFor(2, { labels, datasetNames: ['x', 'y'] })).toEqual({ names: ['cat', 'dog'] });
     expect(classNamesFor(1000, { datasetNames: ['a', 'b'] }).names.slice(0, 3)).toEqual(['a', 'b', null]);
     expect(classNamesFor(1000, { datasetNames: ['a'] }).note).toBeUndefined();

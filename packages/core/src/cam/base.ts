@@ -6,14 +6,10 @@ import type { CamContext, Normalization } from './types.js';
 /**
  * The base of every CAM method, in the manner of torch-cam: a method only says how much each
  * feature channel counts for a class (`channelWeights`); the base validates the inputs, forms
- * the weighted sum `sum_k w_k F_k` on typed arrays and normalises it.
+ * the weighted sum `sum_k w_k F_k` on typed arrays and normalises it. Names, papers and what each
+ * method needs live in one table, `CAM_METHODS` (registry.ts).
  */
 export abstract class CamMethod {
-  /** The method's name as the CLI spells it (`--method`). */
-  abstract readonly name: string;
-  /** Whether the map depends on the target class (Eigen-CAM does not). */
-  readonly classSpecific: boolean = true;
-
   /** Channel weights [K] of class `classIndex` for this image. */
   protected abstract channelWeights(
     context: CamContext,

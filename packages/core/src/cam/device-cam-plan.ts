@@ -7,8 +7,9 @@
 import { UsageError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
 import type { Device } from '../runtime/types.js';
-import { deviceCamSupport, isDeviceCamMethod } from './device.js';
-import type { Normalization } from './types.js';
+import { DEVICE_CAM_METHODS, deviceCamSupport, isDeviceCamMethod } from './device.js';
+import { type CamMethodName, computesPaperForm } from './registry.js';
+import type { CamCompat, Normalization } from './types.js';
 
 export type CamOnDevice = 'auto' | 'on' | 'off';
 
@@ -16,7 +17,9 @@ export const CAM_ON_DEVICE_MODES: readonly CamOnDevice[] = ['auto', 'on', 'off']
 
 export interface DeviceCamRequest {
   readonly mode: CamOnDevice;
-  readonly method: string;
+  readonly method: CamMethodName;
+  /** The graph computes the paper's form: a `compat` that differs from it stays on the JS path. */
+  readonly compat?: CamCompat;
   readonly normalization: Normalization;
   /** Maps per image: how many targets each row of `cam_targets` holds. */
   readonly targets: number;
@@ -26,7 +29,7 @@ export interface DeviceCamRequest {
 
 /** The maps the graph computed for one image (or a batch): `classes[t]` is the class of map t. */
 export interface DeviceMaps {
-  readonly method: string;
+  readonly method: CamMethodName;
   readonly normalization: Normalization;
   readonly width: number;
   readonly height: number;
@@ -55,9 +58,18 @@ export function useDeviceCam(
   cudaInstalled: boolean,
 ): boolean {
   if (request.mode === 'off') return false;
-  const support = isDeviceCamMethod(request.method)
-    ? deviceCamSupport(request.method, head, opset)
-    : { ok: false as const, reason: `'${request.method}' has no closed form to put in the graph` };
+  const compat = request.compat ?? 'paper';
+  const support = !computesPaperForm(request.method, compat)
+    ? {
+        ok: false as const,
+        reason: `the ${compat} variant of ${request.method} is not computed in the graph`,
+      }
+    : isDeviceCamMethod(request.method)
+      ? deviceCamSupport(request.method, head, opset)
+      : {
+          ok: false as const,
+          reason: `the graph computes ${DEVICE_CAM_METHODS.join(', ')}, not '${request.method}'`,
+        };
   if (request.mode === 'on') {
     if (!support.ok) {
       throw new UsageError('E_USAGE', `--cam-on-device on: ${support.reason}`, {

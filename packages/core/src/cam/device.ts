@@ -2,13 +2,17 @@
  * Which CAM methods can run inside the model's graph (see onnx/cam-graph.ts). On a GAP-linear or
  * class-map head the gradient of a class score with respect to the features is constant over the
  * grid, so these methods have closed forms made of a row gather, per-channel sums and a
- * channel-weighted sum: standard ONNX ops. Score-CAM needs extra forward passes and Eigen-CAM an
- * SVD: they stay on the JS path.
+ * channel-weighted sum: standard ONNX ops. The Score-CAM family needs extra forward passes and
+ * Eigen-CAM an SVD: they stay on the JS path, as do the methods the graph was not extended to
+ * (HiResCAM, SmoothGrad-CAM++, Ablation-CAM) and the `--compat` variants that differ from the paper.
  */
 import type { CamMethodName } from './registry.js';
 import type { CamHeadWeights } from './types.js';
 
-export type DeviceCamMethod = 'cam' | 'gradcam' | 'gradcampp' | 'xgradcam' | 'layercam';
+export type DeviceCamMethod = Extract<
+  CamMethodName,
+  'cam' | 'gradcam' | 'gradcampp' | 'xgradcam' | 'layercam'
+>;
 
 export const DEVICE_CAM_METHODS: readonly DeviceCamMethod[] = [
   'cam',

@@ -8,14 +8,19 @@ import { CamError, UsageError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
 import type { ScoreMap } from '../scoremap.js';
 import type { CamMethod } from './base.js';
-import { type CamMethodName, createCamMethod, needsForwardPasses } from './registry.js';
+import {
+  type CamMethodName,
+  type CamMethodOptions,
+  camMethodNeeds,
+  createCamMethod,
+  parseCamMethodName,
+} from './registry.js';
 import type { CamContext, ForwardScores, Normalization } from './types.js';
 
-export interface CamRequest {
-  readonly method?: string | CamMethod;
+/** Which map: the method (by name, with its options, or an instance) and the normalisation. */
+export interface CamRequest extends CamMethodOptions {
+  readonly method?: CamMethodName | CamMethod;
   readonly normalization?: Normalization;
-  /** Score-CAM: most channels with a masked forward pass. */
-  readonly maxChannels?: number;
 }
 
 /** One image's model outputs, as a CAM needs them. */
@@ -65,15 +70,13 @@ export class HeadCam {
 
   private method(request: CamRequest): CamMethod {
     if (typeof request.method === 'object') return request.method;
-    const name = request.method ?? 'cam';
-    const key = `${name}:${request.maxChannels ?? ''}`;
+    const { method: requested, normalization: _, ...options } = request;
+    const name = parseCamMethodName(requested ?? 'cam');
+    const key = `${name}:${JSON.stringify(options)}`;
     let method = this.methods.get(key);
     if (method === undefined) {
-      method = createCamMethod(
-        name,
-        request.maxChannels === undefined ? {} : { scoreCam: { maxChannels: request.maxChannels } },
-      );
-      if (this.forward === undefined && needsForwardPasses(name as CamMethodName)) {
+      method = createCamMethod(name, options);
+      if (this.forward === undefined && camMethodNeeds(name, 'forward-passes')) {
         throw new UsageError('E_USAGE', `the CAM method '${name}' needs forward passes of the model`, {
           hint: 'compute it through CamModel.cam, which holds the session',
         });

@@ -1,57 +1,221 @@
+/**
+ * Every CAM method in one table, in the manner of transformers.js's SUPPORTED_TASKS: its name
+ * (the `--method` spelling; `CamMethodName` is derived from the keys), its paper, what it needs
+ * of the model, whether it is class-specific, which libraries' numbers `--compat` reproduces,
+ * and how to create it. Adding a method is one file under methods/ and one row here.
+ */
 import { UsageError } from '../errors.js';
 import type { CamMethod } from './base.js';
+import { AblationCam } from './methods/ablation-cam.js';
 import { Cam } from './methods/cam.js';
 import { EigenCam } from './methods/eigen-cam.js';
 import { GradCam } from './methods/grad-cam.js';
 import { GradCamPlusPlus } from './methods/grad-cam-pp.js';
+import { HiResCam } from './methods/hires-cam.js';
+import { IsCam } from './methods/is-cam.js';
 import { LayerCam } from './methods/layer-cam.js';
-import { ScoreCam, type ScoreCamOptions } from './methods/score-cam.js';
+import { ScoreCam } from './methods/score-cam.js';
+import { SmoothGradCamPlusPlus } from './methods/smooth-grad-cam-pp.js';
+import { SsCam } from './methods/ss-cam.js';
 import { XGradCam } from './methods/xgrad-cam.js';
+import { CAM_COMPATS, type CamCompat } from './types.js';
 
-export type CamMethodName =
-  | 'cam'
-  | 'gradcam'
-  | 'gradcampp'
-  | 'xgradcam'
-  | 'layercam'
-  | 'scorecam'
-  | 'eigencam';
+/**
+ * What a method needs beyond the feature map. `gap-linear-head`: the classifier weights of a
+ * GAP-linear or class-map head (its closed forms rest on the head being linear over the pooled
+ * features; token features without such a head cannot use it). `forward-passes`: the input tensor
+ * and more forward passes of the model (any head whose scores the model outputs).
+ */
+export type CamRequirement = 'gap-linear-head' | 'forward-passes';
 
-export const CAM_METHODS: readonly CamMethodName[] = [
-  'cam',
-  'gradcam',
-  'gradcampp',
-  'xgradcam',
-  'layercam',
-  'scorecam',
-  'eigencam',
-];
-
-/** Whether a method needs extra forward passes of the model (and so the input tensor). */
-export function needsForwardPasses(name: CamMethodName): boolean {
-  return name === 'scorecam';
+/** The options any method may take; each reads the ones that concern it. */
+export interface CamMethodOptions {
+  readonly compat?: CamCompat;
+  /** Score-CAM family: most channels given masked forward passes (default 128). */
+  readonly maxChannels?: number;
+  /** Score-CAM family: masked inputs per forward call (default 32). */
+  readonly batchSize?: number;
+  /** SS-CAM: noisy masks per channel (35); IS-CAM: integration steps (10). */
+  readonly samples?: number;
+  /** SS-CAM: standard deviation of the mask noise (2). */
+  readonly sigma?: number;
+  /** SS-CAM: seed of the noise (0). */
+  readonly seed?: number;
 }
 
-/** A CAM method by its CLI name. */
-export function createCamMethod(name: string, options: { scoreCam?: ScoreCamOptions } = {}): CamMethod {
-  switch (name) {
-    case 'cam':
-      return new Cam();
-    case 'gradcam':
-      return new GradCam();
-    case 'gradcampp':
-      return new GradCamPlusPlus();
-    case 'xgradcam':
-      return new XGradCam();
-    case 'layercam':
-      return new LayerCam();
-    case 'scorecam':
-      return new ScoreCam(options.scoreCam);
-    case 'eigencam':
-      return new EigenCam();
-    default:
-      throw new UsageError('E_USAGE', `unknown CAM method '${name}'`, {
-        hint: `use one of ${CAM_METHODS.join(', ')}`,
-      });
+/**
+ * `same`: the library computes the paper's formula; any other text: the difference reproduced
+ * (or, for Eigen-CAM, the one difference that cannot be: the sign LAPACK picks).
+ */
+type LibraryNote = 'same' | string;
+
+export interface CamMethodSpec {
+  readonly summary: string;
+  readonly paper: string;
+  readonly needs: readonly CamRequirement[];
+  /** Whether the map depends on the target class (Eigen-CAM's does not). */
+  readonly classSpecific: boolean;
+  /** Per library that `--compat` names: how its numbers are reproduced; absent: it is refused. */
+  readonly libraries: Partial<Record<Exclude<CamCompat, 'paper'>, LibraryNote>>;
+  readonly create: (options: CamMethodOptions) => CamMethod;
+}
+
+const HEAD: readonly CamRequirement[] = ['gap-linear-head'];
+const FORWARD: readonly CamRequirement[] = ['forward-passes'];
+
+/** Keeps the table's keys as the name type while each row is checked as a CamMethodSpec. */
+function table<Name extends string>(
+  rows: Record<Name, CamMethodSpec>,
+): Readonly<Record<Name, CamMethodSpec>> {
+  return rows;
+}
+
+export const CAM_METHODS = table({
+  cam: {
+    summary: 'classifier weights times features',
+    paper: 'Zhou et al., CVPR 2016',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: { 'torch-cam': 'no ReLU before the min-max' },
+    create: (o) => new Cam(o),
+  },
+  gradcam: {
+    summary: 'mean gradient per channel (closed form)',
+    paper: 'Selvaraju et al., ICCV 2017',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
+    create: () => new GradCam(),
+  },
+  gradcampp: {
+    summary: 'second-order gradient weights (closed form)',
+    paper: 'Chattopadhyay et al., WACV 2018',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: { 'pytorch-grad-cam': 'eps = 1e-6 in the denominator' },
+    create: (o) => new GradCamPlusPlus(o),
+  },
+  smoothgradcampp: {
+    summary: 'Grad-CAM++ averaged over noisy inputs (closed form: = Grad-CAM++)',
+    paper: 'Omeiza et al., arXiv 2019',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: {},
+    create: () => new SmoothGradCamPlusPlus(),
+  },
+  xgradcam: {
+    summary: 'activation-weighted gradients (closed form)',
+    paper: 'Fu et al., BMVC 2020',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
+    create: () => new XGradCam(),
+  },
+  layercam: {
+    summary: 'pixel-wise positive gradients (closed form)',
+    paper: 'Jiang et al., IEEE TIP 2021',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
+    create: () => new LayerCam(),
+  },
+  hirescam: {
+    summary: 'gradient times activation (closed form: = CAM after min-max)',
+    paper: 'Draelos & Carin, arXiv 2020',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: { 'pytorch-grad-cam': 'same' },
+    create: () => new HiResCam(),
+  },
+  ablationcam: {
+    summary: 'score drop when a channel is zeroed (closed form)',
+    paper: 'Desai & Ramaswamy, WACV 2020',
+    needs: HEAD,
+    classSpecific: true,
+    libraries: {},
+    create: () => new AblationCam(),
+  },
+  scorecam: {
+    summary: 'score of the input masked by each channel',
+    paper: 'Wang et al., CVPR-W 2020',
+    needs: FORWARD,
+    classSpecific: true,
+    libraries: {
+      'pytorch-grad-cam': 'align_corners=True masks; softmax over channels of the raw logit',
+    },
+    create: (o) => new ScoreCam(o),
+  },
+  sscam: {
+    summary: 'Score-CAM averaged over noisy masks',
+    paper: 'Wang et al., arXiv 2020',
+    needs: FORWARD,
+    classSpecific: true,
+    libraries: {},
+    create: (o) => new SsCam(o),
+  },
+  iscam: {
+    summary: 'Score-CAM integrated over masks scaled i/N',
+    paper: 'Naidu et al., arXiv 2020',
+    needs: FORWARD,
+    classSpecific: true,
+    libraries: {},
+    create: (o) => new IsCam(o),
+  },
+  eigencam: {
+    summary: 'first principal component of the features',
+    paper: 'Muhammad & Yeasin, IJCNN 2020',
+    needs: [],
+    classSpecific: false,
+    libraries: { 'pytorch-grad-cam': 'same up to the SVD sign, which it leaves uncorrected' },
+    create: () => new EigenCam(),
+  },
+});
+
+export type CamMethodName = keyof typeof CAM_METHODS;
+
+/** The method names in table order (the `--method` choices). */
+export const CAM_METHOD_NAMES = Object.keys(CAM_METHODS) as readonly CamMethodName[];
+
+export function isCamMethodName(name: string): name is CamMethodName {
+  return Object.hasOwn(CAM_METHODS, name);
+}
+
+/** A method name checked against the table; a usage error lists the choices. */
+export function parseCamMethodName(name: string): CamMethodName {
+  if (isCamMethodName(name)) return name;
+  throw new UsageError('E_USAGE', `unknown CAM method '${name}'`, {
+    hint: `use one of ${CAM_METHOD_NAMES.join(', ')}`,
+  });
+}
+
+/** Whether `name` needs `requirement` (e.g. forward passes: the input tensor and the session). */
+export function camMethodNeeds(name: CamMethodName, requirement: CamRequirement): boolean {
+  return CAM_METHODS[name].needs.includes(requirement);
+}
+
+/** Whether `compat` gives the paper's numbers for `name` (so the on-device graph may compute it). */
+export function computesPaperForm(name: CamMethodName, compat: CamCompat = 'paper'): boolean {
+  return compat === 'paper' || CAM_METHODS[name].libraries[compat] === 'same';
+}
+
+/** A CAM method by its name; refuses a `compat` whose library the method does not reproduce. */
+export function createCamMethod(name: CamMethodName, options: CamMethodOptions = {}): CamMethod {
+  checkCamCompat(name, options.compat ?? 'paper');
+  return CAM_METHODS[name].create(options);
+}
+
+/** A usage error unless `name` is a method and reproduces `compat`'s numbers. */
+export function checkCamCompat(name: CamMethodName, compat: CamCompat): void {
+  const spec = CAM_METHODS[parseCamMethodName(name)];
+  if (!CAM_COMPATS.includes(compat)) {
+    throw new UsageError('E_USAGE', `unknown --compat '${compat}'`, {
+      hint: `use one of ${CAM_COMPATS.join(', ')}`,
+    });
+  }
+  if (compat !== 'paper' && spec.libraries[compat] === undefined) {
+    const methods = CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].libraries[compat] !== undefined);
+    throw new UsageError('E_USAGE', `--compat ${compat}: ${name} does not reproduce ${compat}'s numbers`, {
+      hint: `with --compat ${compat} use one of ${methods.join(', ')}, or --compat paper`,
+    });
   }
 }

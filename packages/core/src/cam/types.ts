@@ -12,7 +12,18 @@ export interface CamHeadWeights {
   readonly numClasses: number;
   /** [C*K] row-major, or null for class-map heads. */
   readonly weights: Float32Array | null;
+  /** [C] of a GAP-linear head, null without one; unset when the caller does not know it. */
+  readonly bias?: Float32Array | null;
 }
+
+/**
+ * Whose numbers a method reproduces: `paper` (the default) follows each paper's definition;
+ * `pytorch-grad-cam` and `torch-cam` reproduce those libraries where they depart from it (each
+ * method's doc comment says how; `CAM_METHODS[name].libraries` which methods have which).
+ */
+export type CamCompat = 'paper' | 'pytorch-grad-cam' | 'torch-cam';
+
+export const CAM_COMPATS: readonly CamCompat[] = ['paper', 'pytorch-grad-cam', 'torch-cam'];
 
 /** Runs the model on a batch of preprocessed inputs and returns the class scores [n*C]. */
 export type ForwardScores = (inputs: Float32Array, count: number) => Promise<Float32Array>;
@@ -28,11 +39,11 @@ export interface CamContext {
   readonly scores: Float32Array;
   /** True when the model's scores are already probabilities (a Softmax ends the graph). */
   readonly probabilities?: boolean;
-  /** The preprocessed input tensor [3, inputHeight, inputWidth] (Score-CAM only). */
+  /** The preprocessed input tensor [3, inputHeight, inputWidth] (the forward-pass methods only). */
   readonly input?: Float32Array;
   readonly inputWidth?: number;
   readonly inputHeight?: number;
-  /** A forward pass of the model (Score-CAM only). */
+  /** A forward pass of the model (the forward-pass methods only). */
   readonly forward?: ForwardScores;
 }
 

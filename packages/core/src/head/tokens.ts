@@ -18,6 +18,8 @@
  * Without one, `tokenGrid` / `skipTokens` say it, or the grid is the square that T - K makes for
  * the smallest K in 0..8.
  */
+
+import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam/registry.js';
 import { HeadNotFoundError, UsageError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/model.js';
 import type { CamHead, HeadOverrides } from './detect.js';
@@ -37,10 +39,13 @@ export interface TokenLayout {
 
 /**
  * The CAM methods that need only the features and forward passes of the full model, so they work
- * on token features. (Ablation-CAM needs a forward pass from the feature layer with a channel
- * zeroed, which no session here offers; its closed form needs a GAP-linear head.)
+ * on token features: the rows of `CAM_METHODS` that do not need a GAP-linear head. (Ablation-CAM
+ * needs one for its closed form; on a transformer it would need a forward pass from the feature
+ * layer with a channel zeroed, which no session here offers.)
  */
-export const TOKEN_FEATURE_METHODS: readonly string[] = ['scorecam', 'eigencam'];
+export const TOKEN_FEATURE_METHODS: readonly string[] = CAM_METHOD_NAMES.filter(
+  (name) => !CAM_METHODS[name].needs.includes('gap-linear-head'),
+);
 
 const TOKEN_HINT =
   'for a transformer, name the token tensor [N,T,C] and its grid: --feature-tensor <name> --token-grid HxW ' +

@@ -36,8 +36,6 @@ export interface PreprocessConfig {
   readonly antialias: boolean;
 }
 
-export type PresetName = 'imagenet' | 'inception' | 'caffe' | 'mobilenet' | 'wsol';
-
 /**
  * - `imagenet`: torchvision's ImageNet eval transform: Resize(256) (shorter side, bilinear,
  *   antialiased as PIL does), CenterCrop(224), ToTensor, Normalize(ImageNet mean/std).
@@ -49,7 +47,7 @@ export type PresetName = 'imagenet' | 'inception' | 'caffe' | 'mobilenet' | 'wso
  *   says otherwise: `preprocess` uses the model's input size for an exact resize without crop).
  * - `wsol`: wsolevaluation's test transform: exact resize to 224x224, no crop, ImageNet mean/std.
  */
-export const PRESETS: Readonly<Record<PresetName, PreprocessConfig>> = {
+export const PRESETS = {
   imagenet: {
     resize: { mode: 'shorter', size: 256 },
     crop: [224, 224],
@@ -100,7 +98,10 @@ export const PRESETS: Readonly<Record<PresetName, PreprocessConfig>> = {
     interpolation: 'bilinear',
     antialias: true,
   },
-};
+} as const satisfies Readonly<Record<string, PreprocessConfig>>;
+
+/** A preset's name: the keys of the table above. */
+export type PresetName = keyof typeof PRESETS;
 
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 

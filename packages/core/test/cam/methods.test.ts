@@ -12,38 +12,8 @@ import {
 } from '../../src/cam/index.js';
 import { resampleScoreMap } from '../../src/resample.js';
 import { scoreMap } from '../../src/scoremap.js';
-import {
-  headScore,
-  numericGradient,
-  type Problem,
-  pixelWeightedMap,
-  randomProblem,
-  reluMinMax,
-} from './slow-twins.js';
-
-function contextOf(problem: Problem): CamContext {
-  const scores = Float32Array.from({ length: problem.classes }, (_, c) =>
-    headScore(problem, problem.features, c),
-  );
-  return {
-    features: problem.features,
-    channels: problem.channels,
-    width: problem.width,
-    height: problem.height,
-    scores,
-    head: {
-      kind: 'gap-linear',
-      channels: problem.channels,
-      numClasses: problem.classes,
-      weights: problem.weights,
-    },
-  };
-}
-
-function expectClose(actual: Float32Array, expected: ArrayLike<number>, tolerance = 1e-4) {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < actual.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThan(tolerance);
-}
+import { contextOf, expectClose } from './context.js';
+import { numericGradient, pixelWeightedMap, randomProblem, reluMinMax } from './slow-twins.js';
 
 const seeds = [1, 7, 42, 1234, 99991];
 

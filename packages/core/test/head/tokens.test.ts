@@ -188,7 +188,16 @@ describe('token heads: CAMs through CamModel against the slow twin', () => {
   });
 
   it('refuses the GAP-only methods, naming the model and the reason', async () => {
-    for (const method of ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'layercam']) {
+    const gapOnly = [
+      'cam',
+      'gradcam',
+      'gradcampp',
+      'xgradcam',
+      'layercam',
+      'hirescam',
+      'ablationcam',
+    ] as const;
+    for (const method of gapOnly) {
       const error = await model.cam(inference, 0, { method }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(UsageError);
       expect((error as UsageError).file).toMatch(/tiny-vit\.onnx$/);

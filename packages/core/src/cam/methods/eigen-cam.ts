@@ -9,13 +9,15 @@ import type { CamContext } from '../types.js';
  * matrix of features (centred per channel), M = A v1 where v1 is A's first right singular
  * vector. Class-agnostic. v1 comes from power iteration on A^T A (never formed); its sign is
  * chosen so that M correlates positively with the channel sum, since SVD leaves it arbitrary.
+ * That correlation is <A v1, A 1> = s1^2 (v1 . 1), so the power iteration from the all-ones
+ * direction already lands on that sign. pytorch-grad-cam makes no correction and keeps the sign
+ * torch.linalg.svd returns: its maps equal these or, where LAPACK picked the other sign, come
+ * from -M (no variant can reproduce LAPACK's choice; `libraries` says "same up to the sign").
  *
  * @example
  * const map = await new EigenCam().compute(context, 0); // the class index is ignored
  */
 export class EigenCam extends CamMethod {
-  readonly name = 'eigencam';
-  override readonly classSpecific = false;
   readonly iterations: number;
 
   constructor(options: { iterations?: number } = {}) {

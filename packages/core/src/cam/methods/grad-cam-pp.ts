@@ -1,5 +1,5 @@
 import { CamMethod, channelSums, classWeightRow } from '../base.js';
-import type { CamContext } from '../types.js';
+import type { CamCompat, CamContext } from '../types.js';
 
 /**
  * Grad-CAM++: Chattopadhyay et al., "Grad-CAM++: Improved Visual Explanations for Deep
@@ -9,12 +9,20 @@ import type { CamContext } from '../types.js';
  * where g_k = dY_c/dF_k(i,j) = W[c,k]/(h w) is constant over (i,j) on a GAP-linear head (the
  * positive factor exp(Y_c) is dropped: it does not change the normalised map). A zero
  * denominator gives alpha 0, as in torch-cam.
+ * `compat: 'pytorch-grad-cam'` adds its eps = 1e-6 to the denominator: with tiny gradients (small
+ * classifier weights, large grids) alpha then tends to g^2/1e-6 instead of 1/(2 + sum F g).
  *
  * @example
  * const map = await new GradCamPlusPlus().compute(context, target);
  */
 export class GradCamPlusPlus extends CamMethod {
-  readonly name = 'gradcampp';
+  readonly eps: number;
+
+  constructor(options: { compat?: CamCompat } = {}) {
+    super();
+    this.eps = options.compat === 'pytorch-grad-cam' ? 1e-6 : 0;
+  }
+
   protected channelWeights(context: CamContext, classIndex: number): Float32Array {
     const row = classWeightRow(context, classIndex);
     const size = context.width * context.height;
@@ -25,7 +33,7 @@ export class GradCamPlusPlus extends CamMethod {
       if (!(g > 0)) continue; // relu(g) = 0
       const sum = sums[k]!;
       const g2 = g * g;
-      const denominator = 2 * g2 + sum * g2 * g;
+      const denominator = 2 * g2 + sum * g2 * g + this.eps;
       if (denominator === 0) continue;
       weights[k] = size * (g2 / denominator) * g;
     }

@@ -13,7 +13,6 @@ import type { CamContext } from '../types.js';
  * const map = await new GradCam().compute(context, target, 'relu-minmax');
  */
 export class GradCam extends CamMethod {
-  readonly name = 'gradcam';
   protected channelWeights(context: CamContext, classIndex: number): Float32Array {
     const row = classWeightRow(context, classIndex);
     const scale = 1 / (context.width * context.height);

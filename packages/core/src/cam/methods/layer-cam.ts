@@ -13,7 +13,6 @@ import type { CamContext } from '../types.js';
  * const map = await new LayerCam().compute(context, target);
  */
 export class LayerCam extends CamMethod {
-  readonly name = 'layercam';
   protected channelWeights(context: CamContext, classIndex: number): Float32Array {
     const row = classWeightRow(context, classIndex);
     const scale = 1 / (context.width * context.height);

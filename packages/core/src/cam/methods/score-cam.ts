@@ -1,19 +1,18 @@
 import { CamError } from '../../errors.js';
-import { resampleScoreMap } from '../../resample.js';
-import { scoreMap } from '../../scoremap.js';
 import { CamMethod, channelSums } from '../base.js';
-import { minMaxInPlace } from '../normalize.js';
-import type { CamContext } from '../types.js';
+import { channelMask } from '../score-masks.js';
+import type { CamCompat, CamContext } from '../types.js';
 
 export interface ScoreCamOptions {
   /**
-   * At most this many channels get a masked forward pass, the ones with the largest mean
-   * activation; the rest weigh 0. Each channel costs one forward pass, so the cap bounds the cost
-   * at `maxChannels` passes per image (default 128; `Infinity` for the paper's exact method).
+   * At most this many channels get masked forward passes, the ones with the largest mean
+   * activation; the rest weigh 0. Each channel costs one forward pass (SS-CAM and IS-CAM: one per
+   * sample), so the cap bounds the cost (default 128; `Infinity` for the paper's exact method).
    */
   readonly maxChannels?: number;
   /** Masked inputs per forward call (default 32). */
   readonly batchSize?: number;
+  readonly compat?: CamCompat;
 }
 
 /**
@@ -22,23 +21,38 @@ export interface ScoreCamOptions {
  *
  * H_k = minmax(upsample(F_k)) masks the input; w_k = softmax(f(X * H_k))_c, M_c = relu(sum_k w_k F_k).
  * Needs only forward passes (batched here), so it works for any head whose scores the model
- * outputs, but costs one pass per channel: see `maxChannels`.
+ * outputs, but costs one pass per channel: see `maxChannels`. SS-CAM and IS-CAM reuse the
+ * machinery through `samples` and `sampler` (several masks per channel, their scores averaged).
+ * `compat: 'pytorch-grad-cam'`: masks upsampled with align_corners=True and scaled by
+ * (max - min + 1e-8); the score of a pass is the raw logit f(X * H_k)_c, and the weights are a
+ * softmax of those logits over the channels (the paper takes the softmax over the classes).
  *
  * @example
  * const method = new ScoreCam({ maxChannels: 256, batchSize: 16 });
  * const map = await method.compute({ ...context, input, inputWidth: 224, inputHeight: 224, forward }, target);
  */
 export class ScoreCam extends CamMethod {
-  readonly name = 'scorecam';
   readonly maxChannels: number;
   readonly batchSize: number;
+  readonly compat: CamCompat;
+  /** Masked passes per channel. */
+  protected readonly samples: number = 1;
 
   constructor(options: ScoreCamOptions = {}) {
     super();
     this.maxChannels = options.maxChannels ?? 128;
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 32));
+    this.compat = options.compat ?? 'paper';
     if (!(this.maxChannels >= 1))
       throw new CamError('E_CAM', `Score-CAM maxChannels must be >= 1, got ${this.maxChannels}`);
+  }
+
+  /**
+   * The mask of pass `sample` (0..samples-1) of a channel whose mask is `mask`, as a function made
+   * once per image (so SS-CAM's seeded noise restarts with each image). Score-CAM: the mask itself.
+   */
+  protected sampler(): (mask: Float32Array, sample: number) => Float32Array {
+    return (mask) => mask;
   }
 
   protected async channelWeights(context: CamContext, classIndex: number): Promise<Float32Array> {
@@ -59,34 +73,42 @@ export class ScoreCam extends CamMethod {
       );
     }
     const selected = strongestChannels(context, this.maxChannels);
-    const weights = new Float32Array(channels);
+    const totals = new Float64Array(selected.length);
     const batch = new Float32Array(this.batchSize * 3 * plane);
-    for (let start = 0; start < selected.length; start += this.batchSize) {
-      const count = Math.min(this.batchSize, selected.length - start);
+    const sampleMask = this.sampler();
+    const passes = selected.length * this.samples;
+    let mask: Float32Array = new Float32Array(0);
+    let maskOf = -1;
+    for (let start = 0; start < passes; start += this.batchSize) {
+      const count = Math.min(this.batchSize, passes - start);
       for (let b = 0; b < count; b++) {
-        const k = selected[start + b]!;
-        const channel = features.subarray(k * width * height, (k + 1) * width * height);
-        const mask = resampleScoreMap(
-          scoreMap(width, height, channel),
-          inputWidth,
-          inputHeight,
-          'bilinear',
-        ).data;
-        minMaxInPlace(mask);
+        const s = Math.floor((start + b) / this.samples);
+        if (s !== maskOf) {
+          const k = selected[s]!;
+          const channel = features.subarray(k * width * height, (k + 1) * width * height);
+          mask = channelMask(channel, width, height, inputWidth, inputHeight, this.compat);
+          maskOf = s;
+        }
+        const sample = sampleMask(mask, (start + b) % this.samples);
         const target = batch.subarray(b * 3 * plane, (b + 1) * 3 * plane);
         for (let c = 0; c < 3; c++) {
           const offset = c * plane;
-          for (let p = 0; p < plane; p++) target[offset + p] = input[offset + p]! * mask[p]!;
+          for (let p = 0; p < plane; p++) target[offset + p] = input[offset + p]! * sample[p]!;
         }
       }
       const scores = await forward(batch.subarray(0, count * 3 * plane), count);
       const classes = head.numClasses;
       for (let b = 0; b < count; b++) {
-        weights[selected[start + b]!] = softmaxAt(
-          scores.subarray(b * classes, (b + 1) * classes),
-          classIndex,
-        );
+        const row = scores.subarray(b * classes, (b + 1) * classes);
+        const score = this.compat === 'pytorch-grad-cam' ? row[classIndex]! : softmaxAt(row, classIndex);
+        const s = Math.floor((start + b) / this.samples);
+        totals[s] = totals[s]! + score;
       }
+    }
+    const means = Float32Array.from(totals, (total) => total / this.samples);
+    const weights = new Float32Array(channels);
+    for (const [s, k] of selected.entries()) {
+      weights[k] = this.compat === 'pytorch-grad-cam' ? softmaxAt(means, s) : means[s]!;
     }
     return weights;
   }

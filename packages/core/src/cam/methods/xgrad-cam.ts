@@ -13,7 +13,6 @@ import type { CamContext } from '../types.js';
  * const map = await new XGradCam().compute(context, target);
  */
 export class XGradCam extends CamMethod {
-  readonly name = 'xgradcam';
   protected channelWeights(context: CamContext, classIndex: number): Float32Array {
     const row = classWeightRow(context, classIndex);
     const size = context.width * context.height;
