@@ -2,7 +2,8 @@
  * What the tool sees in a model: input, batch, the CAM head (feature tensor, shapes, classes).
  */
 import { detectCamHead, type HeadOverrides } from './head/detect.js';
-import { type OnnxModel, readOnnxModel } from './onnx/model.js';
+import { readOnnxModel } from './onnx/read-model.js';
+import type { OnnxModel } from './onnx/schema.js';
 
 export interface ModelInspection {
   file: string;

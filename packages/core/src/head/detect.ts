@@ -6,7 +6,7 @@
  * Class-map heads (SqueezeNet): Conv 1x1 to C channels (optionally Relu) -> global average.
  */
 import { HeadNotFoundError } from '../errors.js';
-import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/model.js';
+import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/schema.js';
 import { inferShapes, type StaticShape } from './shapes.js';
 
 export interface CamHead {

@@ -1,6 +1,6 @@
 import { ModelError } from '../errors.js';
 import { addGraphOutputs } from '../onnx/add-outputs.js';
-import type { OnnxModel } from '../onnx/model.js';
+import type { OnnxModel } from '../onnx/schema.js';
 import { createSession } from './session.js';
 
 /**

@@ -4,7 +4,7 @@
 
 import { encodeValueInfo } from '../../src/onnx/add-outputs.js';
 import { ProtoWriter } from '../../src/onnx/encode.js';
-import { DataType, type OnnxDim } from '../../src/onnx/model.js';
+import { DataType, type OnnxDim } from '../../src/onnx/schema.js';
 
 export type AttrValue =
   | { i: number }
