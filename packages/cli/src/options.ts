@@ -22,6 +22,7 @@ import {
   type ResizeEngine,
   UsageError,
 } from '@cam-localize/core';
+import { DEFAULT_THRESHOLD, formatThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 
 export interface ModelFlags {
@@ -205,7 +206,11 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
 
 export function addLocalizeOptions(command: Command): Command {
   return command
-    .option('--threshold <spec>', 'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean', '0.2')
+    .option(
+      '--threshold <spec>',
+      'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean',
+      formatThreshold(DEFAULT_THRESHOLD),
+    )
     .addOption(
       new Option(
         '--boxes <mode>',

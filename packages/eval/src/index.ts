@@ -5,6 +5,7 @@
  * the named evaluation protocol, and the engine that scores a folder of score maps.
  */
 export * from './datasets/index.js';
+export * from './evaluation-protocol.js';
 export * from './evaluators/box-accuracy.js';
 export * from './evaluators/localization.js';
 export * from './evaluators/pxap.js';
@@ -14,6 +15,5 @@ export * from './masks.js';
 export * from './npy.js';
 export { numpySum } from './numpy-sum.js';
 export * from './parallel/index.js';
-export * from './protocol.js';
 export * from './report/index.js';
 export * from './score-cams.js';

@@ -14,7 +14,7 @@ import { DEFAULT_THRESHOLD, type ThresholdSpec, thresholdValue } from './thresho
 export type BoxMode = 'largest' | 'all' | 'merged';
 
 export interface BoxOptions {
-  /** Default `{ kind: 'fraction', value: 0.2 }`. */
+  /** Default DEFAULT_THRESHOLD (20% of the maximum). */
   readonly threshold?: ThresholdSpec;
   /** Default 'largest'. */
   readonly mode?: BoxMode;

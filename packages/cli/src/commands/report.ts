@@ -56,7 +56,7 @@ export function registerReport(program: Command): void {
               : {}),
           });
           const evaluator = new ImageEvaluator(model, protocolFor(config), {
-            threshold: parseThreshold(config.threshold ?? '0.2'),
+            threshold: parseThreshold(config.threshold),
             mode: config.boxes ?? 'largest',
             connectivity: config.connectivity === 4 ? 4 : 8,
             minArea: config.minArea ?? 1,

@@ -321,7 +321,7 @@ function fromOutput(model: OnnxModel, output: string, rank4: (n: string) => bool
 }
 
 async function probe(model: OnnxModel, tensor: string): Promise<StaticShape> {
-  const { probeTensorShape } = await import('../runtime/probe.js');
+  const { probeTensorShape } = await import('../runtime/tensor-shape-probe.js');
   return probeTensorShape(model, tensor);
 }
 

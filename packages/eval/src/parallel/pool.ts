@@ -8,8 +8,8 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { DataError, describeError, reviveError, UsageError } from '@cam-localize/core';
 import type { BoxAccuracyState } from '../evaluators/box-accuracy.js';
-import type { FileOutcome, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { startEvalWorker } from './ts-hooks.js';
+import type { FileOutcome, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
 
 export type { Worker };
 
