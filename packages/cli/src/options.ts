@@ -28,7 +28,7 @@ import {
   UsageError,
 } from '@cam-localize/core';
 import { checkWorkerCount, defaultPoolSize } from '@cam-localize/core/workers';
-import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
+import { BOX_MODES, type BoxMode, DEFAULT_THRESHOLD, formatThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 
 export interface ModelFlags extends HeadFlags {
@@ -319,7 +319,11 @@ function nonNegative(name: string) {
 
 export function addLocalizeOptions(command: Command): Command {
   return command
-    .option('--threshold <spec>', 'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean', '0.2')
+    .option(
+      '--threshold <spec>',
+      'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean',
+      formatThreshold(DEFAULT_THRESHOLD),
+    )
     .addOption(
       new Option(
         '--boxes <mode>',

@@ -3,7 +3,8 @@
  */
 import { detectCamHead, type HeadOverrides } from './head/detect.js';
 import { describeTokenLayout, TOKEN_FEATURE_METHODS, type TokenLayout } from './head/tokens.js';
-import { type OnnxModel, readOnnxModel } from './onnx/model.js';
+import { readOnnxModel } from './onnx/read-model.js';
+import type { OnnxModel } from './onnx/schema.js';
 
 export interface ModelInspection {
   file: string;

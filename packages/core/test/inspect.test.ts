@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../test-support/testbed.js';
 import { HeadNotFoundError } from '../src/errors.js';
 import { formatInspection, inspectModel } from '../src/inspect.js';
-import { parseOnnxModel } from '../src/onnx/model.js';
+import { parseOnnxModel } from '../src/onnx/read-model.js';
 import { C, K, S, tinyModel } from './onnx/builder.js';
 
 describe('inspectModel', () => {

@@ -43,7 +43,7 @@ export {
   PROTOCOLS,
   TOOL_DEFAULTS,
   WSOL_PROTOCOL,
-} from './protocol.js';
+} from './evaluation-protocol.js';
 export {
   BoxAccuracyEvaluator,
   type BoxAccuracyLevel,

@@ -22,6 +22,7 @@ import {
   UsageError,
 } from '@cam-localize/core';
 import type { Dataset, DatasetItem } from './datasets/types.js';
+import { WSOL_PROTOCOL } from './evaluation-protocol.js';
 import {
   BoxAccuracyEvaluator,
   type BoxAccuracyResult,
@@ -34,8 +35,7 @@ import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './
 import { scoreMapPathCandidates } from './npy.js';
 import { loadCamForEval } from './parallel/cam-file.js';
 import { resolveWorkers, runPool } from './parallel/pool.js';
-import type { FileJob } from './parallel/protocol.js';
-import { WSOL_PROTOCOL } from './protocol.js';
+import type { FileJob } from './parallel/worker-messages.js';
 
 export type ResampleFn = (map: ScoreMap, width: number, height: number, mode: 'bicubic') => ScoreMap;
 

@@ -6,8 +6,8 @@ import { thresholdGrid } from '@cam-localize/localize';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../src/datasets/index.js';
 import type { Dataset } from '../src/datasets/types.js';
+import { normalizeMinMaxWsol64 } from '../src/evaluation-protocol.js';
 import { writeScoreMapNpy } from '../src/npy.js';
-import { normalizeMinMaxWsol64 } from '../src/protocol.js';
 import { scoreCamDirectory } from '../src/score-cams.js';
 import { rng } from './synthetic.js';
 

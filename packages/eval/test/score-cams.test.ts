@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { type Box, resampleScoreMap, type ScoreMap } from '@cam-localize/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../src/datasets/index.js';
+import { normalizeMinMaxWsol64 } from '../src/evaluation-protocol.js';
 import { BoxAccuracyEvaluator } from '../src/evaluators/box-accuracy.js';
 import { resizeBoxWsol } from '../src/iou.js';
 import { encodeNpyFloat32, writeScoreMapNpy } from '../src/npy.js';
-import { normalizeMinMaxWsol64 } from '../src/protocol.js';
 import { scoreCamDirectory } from '../src/score-cams.js';
 import { mapAroundBoxes, rng } from './synthetic.js';
 

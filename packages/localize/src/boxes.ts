@@ -12,7 +12,7 @@ import { type ComponentBox, maskComponentBoxes, thresholdComponentBoxes } from '
 import { DEFAULT_THRESHOLD, type ThresholdSpec, thresholdValue } from './threshold.js';
 
 export interface BoxOptions {
-  /** Default `{ kind: 'fraction', value: 0.2 }`. */
+  /** Default DEFAULT_THRESHOLD (20% of the maximum). */
   readonly threshold?: ThresholdSpec;
   /** Default 'largest'. */
   readonly mode?: BoxMode;

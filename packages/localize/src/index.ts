@@ -26,14 +26,9 @@ export {
   thresholdMask,
   wsolMask,
 } from './masks.js';
-export {
-  type BoxSweepOptions,
-  boxSweep,
-  type SweepResult,
-  thresholdGrid,
-  wsolBoxSweep,
-  wsolBoxSweepQuantized,
-} from './sweep.js';
+export { type SweepResult, thresholdGrid } from './sweep/threshold-levels.js';
+export { type BoxSweepOptions, boxSweep } from './sweep/tool-sweep.js';
+export { wsolBoxSweep, wsolBoxSweepQuantized } from './sweep/wsol-sweep.js';
 export {
   DEFAULT_THRESHOLD,
   finiteRange,

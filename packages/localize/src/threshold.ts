@@ -26,8 +26,14 @@ export type ThresholdSpec =
   /** The mean of the finite values. */
   | { readonly kind: 'mean' };
 
-/** The default of the tool's own box mode: 20% of the maximum (Zhou et al., CVPR 2016). */
-export const DEFAULT_THRESHOLD: ThresholdSpec = { kind: 'fraction', value: 0.2 };
+/**
+ * The default of the tool's own box mode: 20% of the maximum (Zhou et al., CVPR 2016). The one
+ * place this number is stated: the CLI's `--threshold` default and the tool protocol use it.
+ */
+export const DEFAULT_THRESHOLD: Extract<ThresholdSpec, { kind: 'fraction' }> = {
+  kind: 'fraction',
+  value: 0.2,
+};
 
 /** Finite minimum and maximum (NaN and infinities skipped); `count` finite values. */
 export function finiteRange(data: ArrayLike<number>): { min: number; max: number; count: number } {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { connectedComponents } from '../src/components.js';
+import { rng } from './helpers/maps.js';
 
 /** The slow twin: breadth-first flood fill from each unlabelled pixel in raster order. */
 function floodFill(mask: Uint8Array, width: number, height: number, eight: boolean) {
@@ -89,12 +90,9 @@ describe('connectedComponents', () => {
         fc.integer(),
         fc.constantFrom(4 as const, 8 as const),
         (width, height, density, seed, connectivity) => {
-          let s = seed >>> 0;
+          const next = rng(seed);
           const mask = new Uint8Array(width * height);
-          for (let i = 0; i < mask.length; i++) {
-            s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-            mask[i] = s / 2 ** 32 < density ? 1 : 0;
-          }
+          for (let i = 0; i < mask.length; i++) mask[i] = next() < density ? 1 : 0;
           const fast = connectedComponents(mask, width, height, { connectivity });
           const slow = floodFill(mask, width, height, connectivity === 8);
           expect(Array.from(fast.labels)).toEqual(Array.from(slow.labels));

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boxesFromMap } from '../src/boxes.js';
-import { boxSweep, thresholdGrid, wsolBoxSweep } from '../src/sweep.js';
+import { thresholdGrid } from '../src/sweep/threshold-levels.js';
+import { boxSweep } from '../src/sweep/tool-sweep.js';
+import { wsolBoxSweep } from '../src/sweep/wsol-sweep.js';
 import { wsolBoxes } from '../src/wsol/wsol.js';
 import { arbMap, makeMap } from './helpers/maps.js';
 

@@ -1,6 +1,6 @@
 import type { ScoreMap } from '@cam-localize/core';
 import { describe, expect, it } from 'vitest';
-import { wsolBoxSweep } from '../src/sweep.js';
+import { wsolBoxSweep } from '../src/sweep/wsol-sweep.js';
 import { contourArea, findContoursTree } from '../src/wsol/opencv-contours.js';
 import { quantizeScoreMap, wsolBoxes, wsolCutoff } from '../src/wsol/wsol.js';
 

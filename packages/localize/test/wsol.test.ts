@@ -46,7 +46,7 @@ describe('wsolBoxes against real cv2 (fixture from gen-wsol-vectors.py)', () => 
 
 describe('wsolBoxSweep against real cv2 (same fixture)', () => {
   it('gives cv2 boxes box for box at every fixture threshold, both modes', async () => {
-    const { wsolBoxSweep } = await import('../src/sweep.js');
+    const { wsolBoxSweep } = await import('../src/sweep/wsol-sweep.js');
     for (const [n, c] of fixture.cases.entries()) {
       const map = caseMap(c);
       const multi = wsolBoxSweep(map, c.thresholds, { multiContour: true });
@@ -66,7 +66,7 @@ describe('wsolBoxSweep against real cv2 (same fixture)', () => {
 const bigPath = process.env.WSOL_BIG_FIXTURE;
 describe.skipIf(bigPath === undefined)('large cv2 check (WSOL_BIG_FIXTURE)', () => {
   it('slow path and sweep match cv2 on every map and threshold', async () => {
-    const { wsolBoxSweep } = await import('../src/sweep.js');
+    const { wsolBoxSweep } = await import('../src/sweep/wsol-sweep.js');
     const big = loadFixture(bigPath!);
     let maps = 0;
     let checks = 0;

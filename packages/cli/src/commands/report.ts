@@ -47,7 +47,7 @@ export function registerReport(program: Command): void {
             ...(config.head === undefined ? {} : headOf(config.head)),
           });
           const evaluator = new ImageEvaluator(model, protocolFor(config), {
-            threshold: parseThreshold(config.threshold ?? '0.2'),
+            threshold: parseThreshold(config.threshold),
             mode: config.boxes ?? 'largest',
             connectivity: config.connectivity === 4 ? 4 : 8,
             minArea: config.minArea ?? 1,

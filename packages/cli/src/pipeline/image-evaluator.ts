@@ -22,7 +22,13 @@ import {
   normalizeMinMaxWsol,
   resizeBoxWsol,
 } from '@cam-localize/eval';
-import { type BoxMode, type ThresholdSpec, thresholdGrid, wsolBoxes } from '@cam-localize/localize';
+import {
+  type BoxMode,
+  DEFAULT_THRESHOLD,
+  type ThresholdSpec,
+  thresholdGrid,
+  wsolBoxes,
+} from '@cam-localize/localize';
 import { boxToJson, localizeCam } from './localize-cam.js';
 import { pxapOfImage } from './pxap-record.js';
 import type { ClassResult, RunRecord } from './records.js';
@@ -227,7 +233,8 @@ export class ImageEvaluator {
       const evalMap = normalizeMinMaxWsol(
         resampleScoreMap(map, geometry.inputWidth, geometry.inputHeight, 'bicubic'),
       );
-      const threshold = this.settings.threshold.kind === 'fraction' ? this.settings.threshold.value : 0.2;
+      const threshold =
+        this.settings.threshold.kind === 'fraction' ? this.settings.threshold.value : DEFAULT_THRESHOLD.value;
       const evalBoxes = wsolBoxes(evalMap, threshold, { multiContour: this.settings.mode === 'all' });
       return { evalMap, evalBoxes, boxes: evalBoxes.map((b) => boxToOriginal(geometry, b)) };
     }

@@ -7,7 +7,7 @@
  * Transformers (a class-token Gather before the classifier, or token options given): tokens.ts.
  */
 import { HeadNotFoundError } from '../errors.js';
-import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/model.js';
+import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/schema.js';
 import { constant, skipPassthrough } from './graph.js';
 import { inferShapes, type StaticShape } from './shapes.js';
 import { detectTokenHead, type TokenLayout } from './tokens.js';
@@ -309,7 +309,7 @@ function fromOutput(model: OnnxModel, output: string, rank4: (n: string) => bool
 }
 
 async function probe(model: OnnxModel, tensor: string): Promise<StaticShape> {
-  const { probeTensorShape } = await import('../runtime/probe.js');
+  const { probeTensorShape } = await import('../runtime/tensor-shape-probe.js');
   return probeTensorShape(model, tensor);
 }
 

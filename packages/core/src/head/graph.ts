@@ -1,5 +1,5 @@
 /** Small graph walks the head detections share (not exported from the package). */
-import type { OnnxModel, OnnxNode, OnnxTensor } from '../onnx/model.js';
+import type { OnnxModel, OnnxNode, OnnxTensor } from '../onnx/schema.js';
 
 /** Ops that only reshape or copy, walked through on the way from the scores to the features. */
 export const PASSTHROUGH = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropout']);

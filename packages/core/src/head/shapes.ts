@@ -2,7 +2,7 @@
  * Light static shape propagation for the ops image classifiers are built from. Where an op is not
  * covered, its outputs stay unknown (the caller can ask onnxruntime instead: see probeShapes).
  */
-import type { OnnxModel, OnnxNode } from '../onnx/model.js';
+import type { OnnxModel, OnnxNode } from '../onnx/schema.js';
 
 /** A shape: numbers where known, null where dynamic or unknown. */
 export type StaticShape = (number | null)[];

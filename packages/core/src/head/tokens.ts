@@ -21,7 +21,7 @@
 
 import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam/registry.js';
 import { HeadNotFoundError, UsageError } from '../errors.js';
-import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/model.js';
+import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/schema.js';
 import type { CamHead, HeadOverrides } from './detect.js';
 import { constant, skipPassthrough } from './graph.js';
 import type { StaticShape } from './shapes.js';
@@ -115,7 +115,7 @@ export async function detectTokenHead(
     const known = context.shapes.get(name);
     if (known?.slice(1).every((d) => d !== null)) return known;
     if (!context.probe) throw fail(`the shape of '${name}' cannot be worked out without running the model`);
-    const { probeTensorShape } = await import('../runtime/probe.js');
+    const { probeTensorShape } = await import('../runtime/tensor-shape-probe.js');
     return probeTensorShape(model, name);
   };
   const shape = await shapeOf(tokensName);

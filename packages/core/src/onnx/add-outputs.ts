@@ -7,7 +7,7 @@
  */
 import { ModelError } from '../errors.js';
 import { ProtoWriter } from './encode.js';
-import { DataType, type OnnxDim, type OnnxModel } from './model.js';
+import { DataType, type OnnxDim, type OnnxModel } from './schema.js';
 
 export interface OutputSpec {
   readonly name: string;

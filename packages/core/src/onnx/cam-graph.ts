@@ -21,7 +21,7 @@ import { CamError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
 import { type ResampleMethod, resampleMatrix } from '../resample.js';
 import { GraphFragment } from './graph-fragment.js';
-import { DataType, type OnnxDim, type OnnxModel } from './model.js';
+import { DataType, type OnnxDim, type OnnxModel } from './schema.js';
 
 export const CAM_TARGETS_INPUT = 'cam_targets';
 export const CAM_OUTPUT = 'cam';

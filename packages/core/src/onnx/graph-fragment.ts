@@ -7,7 +7,7 @@
 import { ModelError } from '../errors.js';
 import { encodeValueInfo, type OutputSpec } from './add-outputs.js';
 import { ProtoWriter } from './encode.js';
-import { DataType, type OnnxModel } from './model.js';
+import { DataType, type OnnxModel } from './schema.js';
 
 export type AttributeValue =
   | { readonly i: number }

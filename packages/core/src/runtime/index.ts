@@ -5,9 +5,9 @@ export { type ElfDynamicInfo, readElfDynamic, readElfRodataStrings } from './dia
 export { formatDoctor } from './diagnose/format.js';
 export { type LibraryCheck, probeLibrary } from './diagnose/libraries.js';
 export { loadOrt, ortBinaryFolder } from './ort.js';
-export { probeTensorShape } from './probe.js';
 export { availableProviders, CUDA_INSTALL_HINT } from './providers.js';
 export { createSession } from './session.js';
+export { probeTensorShape } from './tensor-shape-probe.js';
 export type {
   Device,
   DeviceChoice,

@@ -20,8 +20,9 @@ let ortModule: Promise<OrtModule> | undefined;
 /** Loads onnxruntime-node on first use. */
 export async function loadOrt(): Promise<OrtModule> {
   ortModule ??= import('onnxruntime-node').then((m) => {
-    const mod = (m as { default?: OrtModule }).default ?? m;
-    return (typeof (mod as OrtModule).InferenceSession === 'function' ? mod : m) as OrtModule;
+    // A CommonJS package imported from ESM: its module.exports is `default`, when that has the API.
+    const cjs = (m as { default?: OrtModule }).default;
+    return typeof cjs?.InferenceSession === 'function' ? cjs : (m as OrtModule);
   });
   try {
     return await ortModule;
@@ -52,8 +53,7 @@ export function ortBinaryFolder(): string | undefined {
 /** onnxruntime-node's main file (for a child process to require), or undefined. */
 export function ortEntryFile(): string | undefined {
   const pkg = ortPackageFolder();
-  const main = pkg === undefined ? undefined : (readPackageJson(pkg)?.main ?? 'index.js');
-  return pkg === undefined || main === undefined ? undefined : join(pkg, main);
+  return pkg === undefined ? undefined : join(pkg, readPackageJson(pkg)?.main ?? 'index.js');
 }
 
 /** The installed onnxruntime-node's version, from its package.json. */

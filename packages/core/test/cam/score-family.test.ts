@@ -8,7 +8,7 @@ import { type CamContext, IsCam, ScoreCam, SsCam, softmaxAt } from '../../src/ca
 import { GaussianNoise } from '../../src/cam/random.js';
 import { detectCamHead } from '../../src/head/detect.js';
 import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
-import { parseOnnxModel } from '../../src/onnx/model.js';
+import { parseOnnxModel } from '../../src/onnx/read-model.js';
 import { randomFloats, S, tinyModel } from '../onnx/builder.js';
 import { expectClose, maxDifference } from './context.js';
 

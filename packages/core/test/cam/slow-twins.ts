@@ -3,6 +3,8 @@
  * finite-difference gradients of a GAP-linear head, so the closed forms in src/cam are checked
  * against the papers' formulas rather than against themselves.
  */
+import { rng } from '../../../../test-support/random.js';
+
 export interface Problem {
   channels: number;
   width: number;
@@ -14,13 +16,7 @@ export interface Problem {
 }
 
 export function randomProblem(seed: number, channels = 6, width = 5, height = 4, classes = 3): Problem {
-  let state = seed >>> 0 || 1;
-  const next = () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
+  const next = rng(seed);
   const features = Float32Array.from({ length: channels * width * height }, () =>
     Math.max(0, next() * 2 - 0.6),
   );

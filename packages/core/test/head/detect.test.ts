@@ -3,7 +3,7 @@ import { describeWithTestBed, shared } from '../../../../test-support/testbed.js
 import { HeadNotFoundError } from '../../src/errors.js';
 import { type CamHead, detectCamHead } from '../../src/head/detect.js';
 import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
-import { parseOnnxModel, readOnnxModel } from '../../src/onnx/model.js';
+import { parseOnnxModel, readOnnxModel } from '../../src/onnx/read-model.js';
 import { createSession } from '../../src/runtime/index.js';
 import { C, type HeadPattern, K, randomFloats, S, tinyModel, tinyWeights } from '../onnx/builder.js';
 

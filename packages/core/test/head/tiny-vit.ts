@@ -7,7 +7,7 @@
  * Transpose [N,9,6] -> class token = mean of the patches (ReduceMean axis 1) -> Concat [N,10,6] ->
  * block: x + Relu(x M + m) (MatMul, Add) `tokens` -> Gather(axis 1, index 0) -> Gemm -> `logits`.
  */
-import { DataType } from '../../src/onnx/model.js';
+import { DataType } from '../../src/onnx/schema.js';
 import { buildModel, randomFloats } from '../onnx/builder.js';
 
 export const VIT = { size: 12, patch: 4, grid: 3, channels: 6, classes: 5, tokens: 10 } as const;

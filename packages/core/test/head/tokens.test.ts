@@ -10,7 +10,7 @@ import { detectCamHead } from '../../src/head/detect.js';
 import { tokensToGrid } from '../../src/head/tokens.js';
 import { formatInspection, inspectModel } from '../../src/inspect.js';
 import { CamModel, type Inference } from '../../src/model.js';
-import { parseOnnxModel } from '../../src/onnx/model.js';
+import { parseOnnxModel } from '../../src/onnx/read-model.js';
 import { resampleScoreMap } from '../../src/resample.js';
 import { scoreMap } from '../../src/scoremap.js';
 import { tinyModel } from '../onnx/builder.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
 import { detectCamHead } from '../../src/head/detect.js';
 import { addGraphOutputs, graphOutputsFragment } from '../../src/onnx/add-outputs.js';
-import { parseOnnxModel, readOnnxModel } from '../../src/onnx/model.js';
+import { parseOnnxModel, readOnnxModel } from '../../src/onnx/read-model.js';
 import { createSession } from '../../src/runtime/session.js';
 import { K, randomFloats, S, tinyModel } from './builder.js';
 

@@ -2,9 +2,10 @@
  * Builds tiny ONNX models in code (nothing from ../shared is committed): a test helper.
  */
 
+import { rng } from '../../../../test-support/random.js';
 import { encodeValueInfo } from '../../src/onnx/add-outputs.js';
 import { ProtoWriter } from '../../src/onnx/encode.js';
-import { DataType, type OnnxDim } from '../../src/onnx/model.js';
+import { DataType, type OnnxDim } from '../../src/onnx/schema.js';
 
 export type AttrValue =
   | { i: number }
@@ -131,19 +132,10 @@ export function buildModel(spec: ModelSpec): Uint8Array {
   return w.finish();
 }
 
-/** Deterministic pseudo-random floats in [-1, 1). */
+/** Deterministic pseudo-random floats in [-1, 1) (the shared seeded generator). */
 export function randomFloats(n: number, seed = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
+  const next = rng(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
 }
 
 export type HeadPattern =

@@ -8,7 +8,7 @@ import type { Normalization } from '../../src/cam/types.js';
 import { detectCamHead } from '../../src/head/detect.js';
 import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
 import { appendCamGraph, type CamGraphOptions, camTargetsTensor } from '../../src/onnx/cam-graph.js';
-import { parseOnnxModel } from '../../src/onnx/model.js';
+import { parseOnnxModel } from '../../src/onnx/read-model.js';
 import { type ResampleMethod, resampleScoreMap } from '../../src/resample.js';
 import { type HeadPattern, randomFloats, S, tinyModel } from './builder.js';
 import { maxMapError, runCamGraph } from './cam-graph-support.js';

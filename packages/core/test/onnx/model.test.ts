@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
 import { ModelError } from '../../src/errors.js';
-import { DataType, parseOnnxModel, readOnnxModel } from '../../src/onnx/model.js';
+import { parseOnnxModel, readOnnxModel } from '../../src/onnx/read-model.js';
+import { DataType } from '../../src/onnx/schema.js';
 import { buildModel, C, K, randomFloats, rawBytes, tinyModel } from './builder.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cam-onnx-'));

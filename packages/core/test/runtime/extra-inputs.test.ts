@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { DataType } from '../../src/onnx/model.js';
+import { DataType } from '../../src/onnx/schema.js';
 import { createSession, type ExtraInput } from '../../src/runtime/index.js';
 import { buildModel, randomFloats, S } from '../onnx/builder.js';
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
 import { DeviceError, ModelError, UsageError } from '../../src/errors.js';
 import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
-import { parseOnnxModel, readOnnxModel } from '../../src/onnx/model.js';
+import { parseOnnxModel, readOnnxModel } from '../../src/onnx/read-model.js';
 import { createSession, type ModelSession, type OutputTensor } from '../../src/runtime/index.js';
 import { reviveError, serializeError, typeScriptSourceHooks } from '../../src/threads.js';
 import { C, K, randomFloats, S, tinyModel } from '../onnx/builder.js';

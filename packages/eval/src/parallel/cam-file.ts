@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { describeError, type ScoreMap } from '@cam-localize/core';
+import { normalizeMinMaxWsol64 } from '../evaluation-protocol.js';
 import { type NpyArray, readNpyAsync, scoreMapShape } from '../npy.js';
-import { normalizeMinMaxWsol64 } from '../protocol.js';
 
 export type CamResample = (map: ScoreMap, width: number, height: number, mode: 'bicubic') => ScoreMap;
 

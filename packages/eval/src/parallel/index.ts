@@ -12,7 +12,7 @@ import {
   type BoxAccuracyResult,
 } from '../evaluators/box-accuracy.js';
 import { type PoolBatch, resolveWorkers, runOnThreads, runPool, startThreads, type Worker } from './pool.js';
-import type { MapJob, WorkerInit } from './protocol.js';
+import type { MapJob, WorkerInit } from './worker-messages.js';
 
 export { defaultWorkers } from './pool.js';
 export { workerFlavour } from './ts-hooks.js';

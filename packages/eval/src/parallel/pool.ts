@@ -9,8 +9,8 @@ import type { Worker } from 'node:worker_threads';
 import { DataError, describeError, UsageError } from '@cam-localize/core';
 import { reviveError } from '@cam-localize/core/workers';
 import type { BoxAccuracyState } from '../evaluators/box-accuracy.js';
-import type { FileOutcome, FromWorker, ToWorker, WorkerInit } from './protocol.js';
 import { startEvalWorker } from './ts-hooks.js';
+import type { FileOutcome, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
 
 export type { Worker };
 

@@ -10,7 +10,7 @@ import { describeError, resampleScoreMap } from '@cam-localize/core';
 import { serializeError } from '@cam-localize/core/workers';
 import { BoxAccuracyEvaluator } from '../evaluators/box-accuracy.js';
 import { loadCamForEval } from './cam-file.js';
-import type { FileOutcome, FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { FileOutcome, FromWorker, ToWorker, WorkerInit } from './worker-messages.js';
 
 const port = parentPort;
 if (port === null) throw new Error('the eval worker must run in a worker thread');

@@ -217,12 +217,12 @@ const distHooks = fileURLToPath(new URL('../../dist/parallel/ts-hooks.js', impor
 
 describe('the compiled worker (dist/parallel/worker.js)', () => {
   it.skipIf(!existsSync(dist))('scores in real worker threads from dist with the same result', () => {
-    // A plain node process, so the worker is dist/parallel/worker.js, not the TypeScript sources.
+    // A plain node process, so the worker is dist/parallel/worker.js, not the TypeScript sources;
+    // it gets the shared seeded generator as source (it cannot import TypeScript).
     const script = `
 import { BoxAccuracyEvaluator, scoreMapsParallel } from ${JSON.stringify(dist)};
 import { workerFlavour } from ${JSON.stringify(distHooks)};
-let a = 99;
-const random = () => ((a = (a * 16807) % 2147483647) / 2147483647);
+const random = (${rng.toString()})(99);
 const jobs = Array.from({ length: 20 }, (_, i) => {
   const data = new Float32Array(224 * 224);
   for (let y = 0; y < 224; y++) for (let x = 0; x < 224; x++)

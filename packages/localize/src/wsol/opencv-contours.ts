@@ -8,8 +8,8 @@
  * one on ties" in the order findContours returns them, and that order is an artefact of OpenCV's
  * implementation (contours are discovered in raster order, each one is *prepended* to its parent's
  * child list, and the tree is flattened depth-first). This is the slow, trusted reference: the
- * many-threshold sweep (sweep.ts) is checked against it, and it is checked against real cv2 by the
- * fixture in test/fixtures.
+ * many-threshold sweep (sweep/wsol-sweep.ts) is checked against it, and it is checked against real
+ * cv2 by the fixture in test/fixtures.
  *
  * Like OpenCV >= 3.2, the image is padded with one pixel of zeros, so foreground on the image edge is
  * traced like any other; coordinates are returned in the unpadded image.

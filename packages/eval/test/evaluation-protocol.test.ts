@@ -5,7 +5,7 @@ import {
   PROTOCOLS,
   TOOL_DEFAULTS,
   WSOL_PROTOCOL,
-} from '../src/protocol.js';
+} from '../src/evaluation-protocol.js';
 
 describe('protocols', () => {
   it('names the wsolevaluation conventions', () => {

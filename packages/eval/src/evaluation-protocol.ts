@@ -6,6 +6,7 @@
  * switch all of them with one flag.
  */
 import type { ScoreMap } from '@cam-localize/core';
+import { DEFAULT_THRESHOLD } from '@cam-localize/localize';
 import type { IouConvention } from './iou.js';
 
 export interface EvaluationProtocol {
@@ -80,7 +81,7 @@ export const TOOL_DEFAULTS: EvaluationProtocol = Object.freeze({
   iouThresholds: Object.freeze([30, 50, 70]),
   multiContour: true,
   iou: 'continuous',
-  boxThreshold: 0.2,
+  boxThreshold: DEFAULT_THRESHOLD.value,
 });
 
 /** The protocols by name. */
@@ -127,12 +128,4 @@ export function normalizeMinMaxWsol64(values: ArrayLike<number>): Float64Array {
  */
 export function normalizeMinMaxWsol(map: ScoreMap): ScoreMap {
   return { width: map.width, height: map.height, data: Float32Array.from(normalizeMinMaxWsol64(map.data)) };
-}
-
-/**
- * Plain min-max normalisation (the tool's default): (v - min) / (max - min) in float64, stored
- * as float32; a constant or non-finite map gives zeros.
- */
-export function normalizeMinMax(map: ScoreMap): ScoreMap {
-  return normalizeMinMaxWsol(map);
 }

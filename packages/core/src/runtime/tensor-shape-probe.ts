@@ -1,6 +1,10 @@
+/**
+ * Tensor shapes that the graph does not declare, asked of onnxruntime itself (head detection's
+ * fallback). Not to be confused with diagnose/session-probe.ts, which checks that a provider works.
+ */
 import { ModelError } from '../errors.js';
 import { addGraphOutputs } from '../onnx/add-outputs.js';
-import type { OnnxModel } from '../onnx/model.js';
+import type { OnnxModel } from '../onnx/schema.js';
 import { createSession } from './session.js';
 
 /**

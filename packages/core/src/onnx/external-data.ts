@@ -1,0 +1,96 @@
+/**
+ * ONNX external data: reading a tensor's bytes from a file next to the model (TensorProto
+ * external_data: location, offset, length). Owns the path rule: only files inside the model's
+ * folder, after links are resolved, may be read.
+ */
+import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { ModelError } from '../errors.js';
+
+/** What a tensor says about its external data, and who asks. */
+export interface ExternalDataRequest {
+  /** TensorProto.external_data entries (location, offset, length, ...). */
+  readonly entries: Readonly<Record<string, string>> | undefined;
+  /** The bytes the tensor's type and shape need, when its type has a fixed element size. */
+  readonly expectedBytes: number | undefined;
+  /** The model file the location is relative to (undefined: the model was not read from a file). */
+  readonly modelPath: string | undefined;
+  /** The tensor, for messages: `initializer 'w'`. */
+  readonly where: string;
+}
+
+/** The external data's bytes. Throws ModelError naming the model file and the tensor. */
+export function readExternalData(request: ExternalDataRequest): Uint8Array {
+  const { modelPath, where } = request;
+  function fail(message: string): never {
+    throw new ModelError('E_MODEL_FORMAT', `${where}: ${message}`, { file: modelPath });
+  }
+  const ext = request.entries ?? {};
+  const location = ext.location;
+  if (location === undefined || location === '') fail('external data without a location');
+  if (modelPath === undefined) {
+    fail(`external data '${location}' cannot be resolved: the model was not read from a file`);
+  }
+  if (isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location) || location.startsWith('\\')) {
+    fail(
+      `external data location '${location}' is absolute; only paths inside the model's folder are allowed`,
+    );
+  }
+  const dir = dirname(resolve(modelPath));
+  const target = resolve(dir, location);
+  const inside = (root: string, p: string) => {
+    const rel = relative(root, p);
+    return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+  };
+  if (!inside(dir, target)) {
+    fail(`external data location '${location}' resolves outside the model's folder ${dir}`);
+  }
+  let real: string;
+  let realDir: string;
+  try {
+    real = realpathSync(target);
+    realDir = realpathSync(dir);
+  } catch (cause) {
+    throw new ModelError('E_MODEL_READ', `${where}: external data file '${location}' cannot be read`, {
+      file: modelPath,
+      cause,
+      hint: 'keep the external data files next to the .onnx file',
+    });
+  }
+  if (!inside(realDir, real)) {
+    fail(`external data location '${location}' links outside the model's folder ${realDir}`);
+  }
+  const offset = ext.offset === undefined ? 0 : Number(ext.offset);
+  const expected = request.expectedBytes;
+  let fd: number;
+  try {
+    fd = openSync(real, 'r');
+  } catch (cause) {
+    throw new ModelError('E_MODEL_READ', `${where}: external data file '${location}' cannot be opened`, {
+      file: modelPath,
+      cause,
+    });
+  }
+  try {
+    const fileSize = fstatSync(fd).size;
+    const length = ext.length === undefined ? (expected ?? fileSize - offset) : Number(ext.length);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      fail(`external data offset/length ${ext.offset}/${ext.length} are not valid`);
+    }
+    if (offset + length > fileSize) {
+      fail(
+        `external data '${location}' is truncated: needs bytes ${offset}..${offset + length}, file has ${fileSize}`,
+      );
+    }
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, out, done, length - done, offset + done);
+      if (n <= 0) break;
+      done += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
