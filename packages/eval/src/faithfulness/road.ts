@@ -70,7 +70,8 @@ export class Road implements FaithfulnessMetric<RoadResult> {
       fill: (index, into) => {
         const mostRelevant = index < percentages.length;
         const p = percentages[index % percentages.length]!;
-        const count = Math.round((p / 100) * plane);
+        // At least one pixel stays: imputation needs a known value (tiny inputs only).
+        const count = Math.min(Math.round((p / 100) * plane), plane - 1);
         const removed = new Uint8Array(plane);
         for (let i = 0; i < count; i++) removed[order[mostRelevant ? i : plane - 1 - i]!] = 1;
         into.set(noisyLinearImpute(image.input, image.width, image.height, removed, this.noise, random));

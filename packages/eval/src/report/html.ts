@@ -30,6 +30,8 @@ export function renderHtmlReport(input: ReportInput): string {
       `<figure class="chart">${curvesSvg(input.curves)}</figure>`,
     );
   }
+  for (const section of input.sections ?? [])
+    body.push(`<h2>${escapeHtml(section.title)}</h2>`, section.html);
   for (const gallery of input.galleries ?? []) {
     const items = gallery.items
       .map((item) => {

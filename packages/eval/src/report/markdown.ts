@@ -32,6 +32,9 @@ export function renderMarkdownReport(input: ReportInput): string {
       );
     }
   }
+  for (const section of input.sections ?? []) {
+    lines.push('', `## ${escapeMarkdown(section.title)}`, '', section.markdown);
+  }
   if (input.perClass)
     lines.push('', `## ${escapeMarkdown(input.perClass.title)}`, '', ...table(input.perClass));
   if (input.failures && input.failures.length > 0) {

@@ -16,6 +16,8 @@ export interface ReportInput {
   readonly perClass?: ReportTable;
   /** Galleries of examples, e.g. the best and worst images. */
   readonly galleries?: readonly ReportGallery[];
+  /** Further sections, already rendered (e.g. `faithfulnessSection`), after the curves. */
+  readonly sections?: readonly ReportSection[];
   /** Images that failed, with their errors. */
   readonly failures?: readonly { readonly id: string; readonly error: string }[];
 }
@@ -56,4 +58,11 @@ export interface ReportGalleryItem {
   /** The picture: a data: URI (self-contained) or a relative path. */
   readonly src: string;
   readonly alt?: string;
+}
+
+/** A section rendered by its own module: trusted HTML and Markdown (data escaped by their maker). */
+export interface ReportSection {
+  readonly title: string;
+  readonly html: string;
+  readonly markdown: string;
 }
