@@ -12,6 +12,10 @@ import {
   BoxAccuracyEvaluator,
   type BoxAccuracyResult,
   type EvaluationProtocol,
+  FaithfulnessAccumulator,
+  type FaithfulnessSummary,
+  faithfulnessRows,
+  faithfulnessSection,
   LocalizationAccuracyEvaluator,
   PROTOCOLS,
   PxapEvaluator,
@@ -23,6 +27,7 @@ import {
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { csvRow } from './pipeline/csv.js';
+import { FAITHFULNESS_COLUMNS, faithfulnessCells } from './pipeline/faithfulness-columns.js';
 import { scoresFromRanges } from './pipeline/image-evaluator.js';
 import { replayPxap } from './pipeline/pxap-record.js';
 import type { RunRecord } from './pipeline/records.js';
@@ -57,6 +62,8 @@ export interface RunMetrics {
   readonly pxap?: { pxap: number; images: number } | null;
   /** Why PxAP is undefined although masks were scored. */
   readonly pxapError?: string;
+  /** --faithfulness: the metrics' means over the images (predicted class). */
+  readonly faithfulness?: FaithfulnessSummary;
   /** Ground truth the metrics could not use, counted once for the run. */
   readonly warnings: {
     /** Images that lacked a label, boxes or mask the rest of the dataset has: in no metric. */
@@ -118,10 +125,13 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
   const worst: Candidate[] = [];
   const classNames = new Map<number, string>();
 
+  const faithfulness = config.faithfulness ? new FaithfulnessAccumulator() : undefined;
+  // The faithfulness columns follow `error`, and only in runs that computed them.
+  const extra = (record: RunRecord) => (faithfulness ? faithfulnessCells(record) : []);
   const csvPath = join(dir, 'results.csv');
   const csv = createWriteStream(csvPath);
   csv.write(
-    'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n',
+    `id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error${faithfulness ? `,${FAITHFULNESS_COLUMNS.join(',')}` : ''}\n`,
   );
 
   for await (const record of readLatestRecords<RunRecord>(join(dir, RunDirectory.RESULTS))) {
@@ -129,7 +139,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     if (record.status !== 'ok') {
       counts.failed++;
       if (failures.length < 500) failures.push({ id: record.id, error: record.error ?? 'unknown error' });
-      csv.write(csvRow([record.id, 'error', ...Array(16).fill(''), record.error ?? '']));
+      csv.write(csvRow([record.id, 'error', ...Array(16).fill(''), record.error ?? '', ...extra(record)]));
       continue;
     }
     counts.ok++;
@@ -141,6 +151,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
       localization.accumulateDecisions(record.gtClass ?? -1, record.loc);
     }
     if (record.pxap) replayPxap(pxapEvaluator, record.pxap);
+    if (record.faithfulness) faithfulness?.add(record.faithfulness);
     warnings.clippedBoxes += record.clippedBoxes ?? 0;
     if (record.missingGroundTruth) {
       const missing = warnings.missingGroundTruth;
@@ -179,6 +190,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
         loc ? Number(loc.topKCls) : '',
         ...(box ?? ['', '', '', '']),
         '',
+        ...extra(record),
       ]),
     );
   }
@@ -211,6 +223,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
       : null,
     pxap,
     ...(pxapError === undefined ? {} : { pxapError }),
+    ...(faithfulness ? { faithfulness: faithfulness.compute() } : {}),
     warnings,
   };
   const files = [join(dir, RunDirectory.RESULTS), csvPath];
@@ -273,6 +286,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
             },
           }
         : {}),
+      ...(metrics.faithfulness ? { sections: [faithfulnessSection(metrics.faithfulness)] } : {}),
       galleries,
       failures,
     };
@@ -449,6 +463,10 @@ export function printSummary(
   }
   if (m.pxap) lines.push(`  PxAP ${pct(m.pxap.pxap)} over ${m.pxap.images} masks`);
   if (m.pxapError) lines.push(`  PxAP not defined: ${m.pxapError}`);
+  if (m.faithfulness) {
+    for (const [name, value, better, images] of faithfulnessRows(m.faithfulness))
+      lines.push(`  ${name} ${value} (${better} is better, ${images} images)`);
+  }
   const missing = m.warnings.missingGroundTruth;
   if (missing.images > 0) {
     const first = missing.first.map((f) => `${f.id} (no ${f.missing.join(', no ')})`).join(', ');

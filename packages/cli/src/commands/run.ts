@@ -2,7 +2,10 @@ import { join, resolve } from 'node:path';
 import { CamModel, type Labels, parseTarget, readLabels, UsageError } from '@cam-localize/core';
 import {
   type DatasetItem,
+  type DeletionBaseline,
   type EvaluationProtocol,
+  FAITHFULNESS_METRIC_NAMES,
+  parseFaithfulnessList,
   readDataset,
   TOOL_DEFAULTS,
   WSOL_PROTOCOL,
@@ -24,6 +27,7 @@ import {
   type ShardFlags,
 } from '../options.js';
 import { assertArtifactFolders, CAM_SIZES, type CamSize, overlayFolder } from '../pipeline/artifacts.js';
+import type { FaithfulnessWork } from '../pipeline/faithfulness-step.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
@@ -53,6 +57,9 @@ interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   report: boolean;
   allowOutsideRoot?: boolean;
   allowMissing?: boolean;
+  faithfulness?: string;
+  faithfulnessSteps: number;
+  deletionBaseline: DeletionBaseline;
 }
 
 /** `cam-localize run <dataset>`: predict, localize, evaluate and report over a whole dataset. */
@@ -88,6 +95,21 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the metrics as JSON on stdout')
     .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
     .option('--allow-missing', 'exit 0 although some images lack their class label or boxes')
+    .option(
+      '--faithfulness <list>',
+      `faithfulness metrics of the predicted class's map, comma-separated: ${FAITHFULNESS_METRIC_NAMES.join(', ')}`,
+    )
+    .option(
+      '--faithfulness-steps <n>',
+      'steps of the deletion and insertion curves (forward passes per image each)',
+      positiveInteger('--faithfulness-steps'),
+      20,
+    )
+    .addOption(
+      new Option('--deletion-baseline <value>', 'what deleted pixels become (deletion metric)')
+        .choices(['zero', 'mean'])
+        .default('zero'),
+    )
     .action(async (root: string, flags: RunFlags) => {
       await run(root, flags);
     });
@@ -121,6 +143,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
           crop: null,
         }),
   };
+  const faithfulness = faithfulnessFromFlags(flags);
   const out = flags.out ?? join('runs', dataset.root.split('/').filter(Boolean).pop() ?? 'run');
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, out));
   const overlayDir = overlayFolder(flags.overlays, out);
@@ -129,14 +152,23 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     keepImages: false,
     deviceCam: deviceCamRequest(
       { command: 'run', target, method: flags.method, normalization },
-      flags.camOnDevice,
+      faithfulness === undefined ? flags.camOnDevice : 'off',
     ),
   });
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
   const config = {
-    ...(await buildRunConfig({ flags, dataset, protocol, boxes: boxMode, normalization, preprocess, model })),
+    ...(await buildRunConfig({
+      flags,
+      dataset,
+      protocol,
+      boxes: boxMode,
+      normalization,
+      preprocess,
+      model,
+      ...(faithfulness === undefined ? {} : { faithfulness }),
+    })),
     ...(sharded ? { shard: sharded.record } : {}),
   };
   const runDir = await RunDirectory.open(out, config, {
@@ -165,6 +197,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     ...(flags.saveCams === undefined ? {} : { saveCams: { dir: flags.saveCams, size: flags.camSize } }),
     ...(overlayDir === undefined ? {} : { overlayDir }),
     classNames: Array.from({ length: model.head.numClasses }, (_, c) => nameOf(c) ?? null),
+    ...(faithfulness === undefined ? {} : { faithfulness }),
   };
   // On the main thread for the report's gallery (and to refuse bad settings before any image).
   const evaluator = new ImageEvaluator(model, protocol, work);
@@ -204,6 +237,25 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   if (summary.metrics.images.failed > 0) process.exitCode = 1;
   if (summary.metrics.warnings.missingGroundTruth.images > 0 && !flags.allowMissing) process.exitCode = 1;
   if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
+}
+
+/**
+ * The faithfulness settings of a run, or undefined without --faithfulness. The metrics need the
+ * plain forward pass of the model, so CAMs in the graph (--cam-on-device on) are refused.
+ */
+function faithfulnessFromFlags(flags: RunFlags): FaithfulnessWork | undefined {
+  if (flags.faithfulness === undefined) return undefined;
+  const metrics = parseFaithfulnessList(flags.faithfulness);
+  if (flags.camOnDevice === 'on') {
+    throw new UsageError(
+      'E_USAGE',
+      '--faithfulness runs the plain model: it cannot be combined with --cam-on-device on',
+      {
+        hint: 'use --cam-on-device auto or off',
+      },
+    );
+  }
+  return { metrics, steps: flags.faithfulnessSteps, deletionBaseline: flags.deletionBaseline, seed: 0 };
 }
 
 /**
