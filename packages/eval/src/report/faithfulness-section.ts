@@ -77,7 +77,7 @@ export function faithfulnessHtml(summary: FaithfulnessSummary): string {
 /** The report section of a run's faithfulness summary. */
 export function faithfulnessSection(summary: FaithfulnessSummary): ReportSection {
   return {
-    title: 'Faithfulness (predicted class)',
+    title: 'Faithfulness of the predicted class',
     html: faithfulnessHtml(summary),
     markdown: faithfulnessMarkdown(summary),
   };
