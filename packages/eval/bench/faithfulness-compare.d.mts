@@ -16,7 +16,13 @@ export interface Comparison {
   readonly seconds: number;
   readonly cam: FaithfulnessSummary;
   readonly random: FaithfulnessSummary;
-  readonly cost: { metric: string; images: number; passesPerImage: number; msPerImage: number }[];
+  readonly cost: {
+    metric: string;
+    images: number;
+    passesPerImage: number;
+    msPerImage: number;
+    forwardMsPerImage: number;
+  }[];
 }
 
 export function compareWithRandom(options: CompareOptions): Promise<Comparison>;

@@ -44,8 +44,13 @@ export async function compareWithRandom(options) {
   const cost = new Map();
   const addCost = (c) => {
     for (const [name, passes] of Object.entries(c.passes)) {
-      const entry = cost.get(name) ?? { passes: 0, ms: 0, images: 0 };
-      cost.set(name, { passes: entry.passes + passes, ms: entry.ms + c.ms[name], images: entry.images + 1 });
+      const entry = cost.get(name) ?? { passes: 0, ms: 0, forwardMs: 0, images: 0 };
+      cost.set(name, {
+        passes: entry.passes + passes,
+        ms: entry.ms + c.ms[name],
+        forwardMs: entry.forwardMs + c.forwardMs[name],
+        images: entry.images + 1,
+      });
     }
   };
   const started = performance.now();
@@ -96,6 +101,7 @@ export async function compareWithRandom(options) {
       images: c.images,
       passesPerImage: c.passes / c.images,
       msPerImage: c.ms / c.images,
+      forwardMsPerImage: c.forwardMs / c.images,
     })),
   };
 }
@@ -113,9 +119,12 @@ export function formatComparison(result, settings) {
         `| ${name} | ${value} | ${random.get(name)} | ${better} | ${images} |`,
     ),
     '',
-    '| metric | forward passes / image | ms / image (CPU) |',
-    '|---|---|---|',
-    ...result.cost.map((c) => `| ${c.metric} | ${c.passesPerImage} | ${c.msPerImage.toFixed(0)} |`),
+    '| metric | forward passes / image | ms / image (CPU) | of which forward | images |',
+    '|---|---|---|---|---|',
+    ...result.cost.map(
+      (c) =>
+        `| ${c.metric} | ${c.passesPerImage} | ${c.msPerImage.toFixed(0)} | ${c.forwardMsPerImage.toFixed(0)} | ${c.images} |`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -20,6 +20,8 @@ export interface FaithfulnessCost {
   readonly passes: Record<string, number>;
   /** Milliseconds per metric: building its inputs, plus its share of the forward calls. */
   readonly ms: Record<string, number>;
+  /** The forward calls' share in `ms` (the rest is building the perturbed inputs, on this thread). */
+  readonly forwardMs: Record<string, number>;
 }
 
 /** Each metric's result on the image, by metric name, with the cost. */
@@ -39,11 +41,13 @@ export async function evaluateFaithfulness(
   const batchSize = Math.max(1, Math.floor(options.batchSize ?? 8));
   const ms: Record<string, number> = {};
   const passes: Record<string, number> = {};
+  const forwardMs: Record<string, number> = {};
   const plans = metrics.map((metric) => {
     const started = performance.now();
     const plan = metric.plan(image);
     ms[metric.name] = performance.now() - started;
     passes[metric.name] = plan.count;
+    forwardMs[metric.name] = 0;
     return plan;
   });
   // Every perturbed input in one sequence: (metric, index within it).
@@ -70,9 +74,10 @@ export async function evaluateFaithfulness(
       const row = scores.subarray(b * classes, (b + 1) * classes);
       probabilities[m]![i] = classProbability(row, image.classIndex, options.probabilities);
       ms[metrics[m]!.name]! += share;
+      forwardMs[metrics[m]!.name]! += share;
     }
   }
   const results: Record<string, unknown> = {};
   for (const [m, plan] of plans.entries()) results[metrics[m]!.name] = plan.finish(probabilities[m]!);
-  return { results, cost: { passes, ms } };
+  return { results, cost: { passes, ms, forwardMs } };
 }
