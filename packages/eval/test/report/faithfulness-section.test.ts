@@ -29,7 +29,7 @@ describe('faithfulness report section', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('deletion');
     expect(svg).toContain('insertion');
-    expect(faithfulnessCurvesSvg({ avgdrop: SUMMARY.avgdrop })).toBeUndefined();
+    expect(faithfulnessCurvesSvg({ avgdrop: SUMMARY.avgdrop! })).toBeUndefined();
   });
 
   it('is placed in both reports through ReportInput.sections', () => {
