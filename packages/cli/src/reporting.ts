@@ -20,6 +20,7 @@ import {
 } from '@cam-localize/eval';
 import { csvRow } from './pipeline/csv.js';
 import type { RunRecord } from './pipeline/records.js';
+import { readRunConfig } from './pipeline/run-config.js';
 import { RunDirectory, writeJsonAtomic } from './pipeline/run-dir.js';
 import { extraSections, type SectionBuilder } from './reporting/extra-sections.js';
 import { boxAccCurves, colormapOf, pictureKeys, runFigures, writeFigures } from './reporting/figures.js';
@@ -55,7 +56,8 @@ export const CLASS_TABLE_ROWS = 10;
 
 export async function buildReports(dir: string, options: ReportOptions): Promise<Summary> {
   const csvPath = join(dir, 'results.csv');
-  const csv = openResultsCsv(csvPath);
+  const config = await readRunConfig(dir);
+  const csv = openResultsCsv(csvPath, { faithfulness: config.faithfulness !== undefined });
   let analysis: RunAnalysis;
   try {
     analysis = await analyseRun(dir, {

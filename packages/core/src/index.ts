@@ -37,6 +37,7 @@ export {
   CAM_COMPATS,
   type CamCompat,
   type CamContext,
+  type ForwardScores,
   NORMALIZATIONS,
   type Normalization,
 } from './cam/types.js';

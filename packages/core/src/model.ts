@@ -19,6 +19,7 @@ import {
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { computesPaperForm } from './cam/registry.js';
 import { rankClasses } from './cam/targets.js';
+import type { ForwardScores } from './cam/types.js';
 import { CamError, ModelError, UsageError } from './errors.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
@@ -104,6 +105,12 @@ export class CamModel {
   private recorded: Record<string, OutputTensor> | undefined;
   /** CAMs from the head, with this model's session for the methods that need forward passes. */
   readonly headCam: HeadCam;
+  /**
+   * The class scores [n*C] of n preprocessed inputs laid one after another: the extra forward
+   * passes of Score-CAM and of the faithfulness metrics. Not for a graph with CAMs appended
+   * (--cam-on-device), whose extra input it does not feed.
+   */
+  readonly forwardScores: ForwardScores;
 
   private constructor(
     readonly onnx: OnnxModel,
@@ -117,10 +124,11 @@ export class CamModel {
     private readonly nullForward: boolean,
     private readonly deviceCam: { graph: CamGraph; request: DeviceCamRequest } | undefined,
   ) {
-    this.headCam = new HeadCam(head, inputWidth, inputHeight, async (inputs, count) => {
+    this.forwardScores = async (inputs, count) => {
       const out = await this.session.run(inputs, count);
       return out[this.head.scoreTensor]!.data;
-    });
+    };
+    this.headCam = new HeadCam(head, inputWidth, inputHeight, this.forwardScores);
   }
 
   static async load(path: string, options: CamModelOptions = {}): Promise<CamModel> {

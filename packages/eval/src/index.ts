@@ -2,7 +2,8 @@
  * @cam-localize/eval: WSOL evaluation that reproduces wsolevaluation's numbers (Choe et al.,
  * CVPR 2020): box conventions and IoU, evaluators as accumulators (MaxBoxAcc / MaxBoxAccV2,
  * GT-known / Top-k Loc, PxAP), dataset readers with format detection, `.npy` score-map files,
- * the named evaluation protocol, the engine that scores a folder of score maps, and reports.
+ * the named evaluation protocol, the engine that scores a folder of score maps, the faithfulness
+ * metrics (Average Drop, Deletion/Insertion, ROAD) over any forward function, and reports.
  * Everything below is public; what is not listed is internal.
  */
 
@@ -81,6 +82,40 @@ export {
   scoreMapsParallel,
 } from './parallel/index.js';
 
+// Faithfulness: does the score depend on the pixels the map highlights? (one table of metrics)
+export {
+  createFaithfulnessMetrics,
+  FAITHFULNESS_METRIC_NAMES,
+  FAITHFULNESS_METRICS,
+  type FaithfulnessMetricName,
+  type FaithfulnessSettings,
+  parseFaithfulnessList,
+} from './faithfulness/registry.js';
+export {
+  evaluateFaithfulness,
+  type FaithfulnessCost,
+  type FaithfulnessRunOptions,
+} from './faithfulness/evaluate.js';
+export { AverageDrop, type AverageDropResult } from './faithfulness/average-drop.js';
+export {
+  type CurveResult,
+  Deletion,
+  type DeletionBaseline,
+  type DeletionOptions,
+} from './faithfulness/deletion.js';
+export { Insertion, type InsertionOptions } from './faithfulness/insertion.js';
+export { ROAD_PERCENTAGES, Road, type RoadOptions, type RoadResult } from './faithfulness/road.js';
+export { noisyLinearImpute } from './faithfulness/noisy-linear-imputation.js';
+export { riseBlur } from './faithfulness/rise-blur.js';
+export { classProbability } from './faithfulness/pixels.js';
+export {
+  type CurveSummary,
+  FaithfulnessAccumulator,
+  type FaithfulnessRecord,
+  type FaithfulnessSummary,
+} from './faithfulness/aggregate.js';
+export type { FaithfulnessImage, FaithfulnessMetric, PerturbationPlan } from './faithfulness/types.js';
+
 // Reports: HTML and Markdown from plain data
 export { CURVES_FIGURE_ID, curvesFigure, renderHtmlReport } from './report/html.js';
 export { renderMarkdownReport } from './report/markdown.js';
@@ -92,9 +127,15 @@ export type {
   ReportHeaderItem,
   ReportInput,
   ReportMetric,
+  RenderedSection,
   ReportSection,
   ReportTable,
 } from './report/types.js';
+export {
+  faithfulnessCurvesSvg,
+  faithfulnessRows,
+  faithfulnessSection,
+} from './report/faithfulness-section.js';
 
 // Figures as standalone SVG (for papers), and the statistics behind them
 export { curvesSvg } from './report/svg.js';

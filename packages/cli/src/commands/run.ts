@@ -2,7 +2,10 @@ import { join, resolve } from 'node:path';
 import { CamModel, type Labels, parseTarget, readLabels, UsageError } from '@cam-localize/core';
 import {
   type DatasetItem,
+  type DeletionBaseline,
   type EvaluationProtocol,
+  FAITHFULNESS_METRIC_NAMES,
+  parseFaithfulnessList,
   readDataset,
   TOOL_DEFAULTS,
   WSOL_PROTOCOL,
@@ -33,6 +36,7 @@ import {
   overlayFolder,
 } from '../pipeline/artifacts.js';
 import { classNamesFor } from '../pipeline/class-names.js';
+import type { FaithfulnessWork } from '../pipeline/faithfulness-step.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
@@ -67,6 +71,9 @@ interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   progressInterval: number;
   colormap: OverlayStyle['colormap'];
   alpha: number;
+  faithfulness?: string;
+  faithfulnessSteps: number;
+  deletionBaseline: DeletionBaseline;
 }
 
 /** `cam-localize run <dataset>`: predict, localize, evaluate and report over a whole dataset. */
@@ -104,6 +111,21 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the metrics as JSON on stdout')
     .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
     .option('--allow-missing', 'exit 0 although some images lack their class label or boxes')
+    .option(
+      '--faithfulness <list>',
+      `faithfulness metrics of the predicted class's map, comma-separated: ${FAITHFULNESS_METRIC_NAMES.join(', ')}`,
+    )
+    .option(
+      '--faithfulness-steps <n>',
+      'steps of the deletion and insertion curves (forward passes per image each)',
+      positiveInteger('--faithfulness-steps'),
+      20,
+    )
+    .addOption(
+      new Option('--deletion-baseline <value>', 'what deleted pixels become (deletion metric)')
+        .choices(['zero', 'mean'])
+        .default('zero'),
+    )
     .action(async (root: string, flags: RunFlags) => {
       await run(root, flags);
     });
@@ -137,6 +159,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
           crop: null,
         }),
   };
+  const faithfulness = faithfulnessFromFlags(flags);
   const out = flags.out ?? join('runs', dataset.root.split('/').filter(Boolean).pop() ?? 'run');
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, out));
   const overlayDir = overlayFolder(flags.overlays, out);
@@ -145,7 +168,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     keepImages: false,
     deviceCam: deviceCamRequest(
       { command: 'run', target, method: flags.method, normalization, camOptions },
-      flags.camOnDevice,
+      faithfulness === undefined ? flags.camOnDevice : 'off',
     ),
   });
   // auto says what it picked and why (e.g. which CUDA library is missing).
@@ -155,7 +178,16 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   const classNames = classNamesFor(model.head.numClasses, { labels, datasetNames: dataset.classNames });
   if (classNames.note !== undefined) process.stderr.write(`cam-localize: ${classNames.note}\n`);
   const config = {
-    ...(await buildRunConfig({ flags, dataset, protocol, boxes: boxMode, normalization, preprocess, model })),
+    ...(await buildRunConfig({
+      flags,
+      dataset,
+      protocol,
+      boxes: boxMode,
+      normalization,
+      preprocess,
+      model,
+      ...(faithfulness === undefined ? {} : { faithfulness }),
+    })),
     ...(sharded ? { shard: sharded.record } : {}),
   };
   const runDir = await RunDirectory.open(out, config, {
@@ -186,6 +218,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
       ? {}
       : { overlayDir, overlayStyle: { colormap: flags.colormap, alpha: flags.alpha } }),
     classNames: classNames.names,
+    ...(faithfulness === undefined ? {} : { faithfulness }),
   };
   // On the main thread for the report's gallery (and to refuse bad settings before any image).
   const evaluator = new ImageEvaluator(model, protocol, work);
@@ -242,6 +275,25 @@ async function run(root: string, flags: RunFlags): Promise<void> {
   if (summary.metrics.images.failed > 0) process.exitCode = 1;
   if (summary.metrics.warnings.missingGroundTruth.images > 0 && !flags.allowMissing) process.exitCode = 1;
   if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
+}
+
+/**
+ * The faithfulness settings of a run, or undefined without --faithfulness. The metrics need the
+ * plain forward pass of the model, so CAMs in the graph (--cam-on-device on) are refused.
+ */
+function faithfulnessFromFlags(flags: RunFlags): FaithfulnessWork | undefined {
+  if (flags.faithfulness === undefined) return undefined;
+  const metrics = parseFaithfulnessList(flags.faithfulness);
+  if (flags.camOnDevice === 'on') {
+    throw new UsageError(
+      'E_USAGE',
+      '--faithfulness runs the plain model: it cannot be combined with --cam-on-device on',
+      {
+        hint: 'use --cam-on-device auto or off',
+      },
+    );
+  }
+  return { metrics, steps: flags.faithfulnessSteps, deletionBaseline: flags.deletionBaseline, seed: 0 };
 }
 
 /**

@@ -6,6 +6,7 @@
  * records are identical whichever thread made them.
  */
 import {
+  CamError,
   type CamMethodName,
   type CamMethodOptions,
   type CamOnDevice,
@@ -29,6 +30,12 @@ import {
   saveCam,
   saveOverlay,
 } from './artifacts.js';
+import {
+  type FaithfulnessJson,
+  type FaithfulnessSession,
+  FaithfulnessStep,
+  type FaithfulnessWork,
+} from './faithfulness-step.js';
 import { type CamSource, ImageEvaluator } from './image-evaluator.js';
 import { boxToJson, localizeCam } from './localize-cam.js';
 import type { RunRecord } from './records.js';
@@ -55,6 +62,8 @@ interface CommonWork {
 export interface RunWork extends CommonWork {
   readonly command: 'run';
   readonly protocol: EvaluationProtocol;
+  /** --faithfulness: metrics of the predicted class's map (on the thread that holds the session). */
+  readonly faithfulness?: FaithfulnessWork;
 }
 
 export interface PredictWork extends CommonWork {
@@ -118,11 +127,19 @@ export function deviceCamRequest(
 export class ImageWorker {
   private readonly evaluator: ImageEvaluator | undefined;
   private readonly request: CamRequest;
+  private readonly faithfulness: FaithfulnessStep | undefined;
 
+  /** `session`: forward passes for --faithfulness (only where the session is). */
   constructor(
     readonly work: ImageWork,
     private readonly source: CamSource,
+    session?: FaithfulnessSession,
   ) {
+    const faithfulness = work.command === 'run' ? work.faithfulness : undefined;
+    this.faithfulness =
+      faithfulness === undefined || session === undefined
+        ? undefined
+        : new FaithfulnessStep(faithfulness, session);
     this.request = { ...work.camOptions, method: work.method, normalization: work.normalization };
     this.evaluator =
       work.command === 'run'
@@ -206,7 +223,19 @@ export class ImageWorker {
         ),
       );
     }
-    return { ...result.record, ...(extraTargets.length > 0 ? { targets: extraTargets } : {}) };
+    let faithfulness: FaithfulnessJson | undefined;
+    if (work.faithfulness !== undefined) {
+      if (this.faithfulness === undefined)
+        throw new CamError('E_CAM', '--faithfulness needs the model session on this thread');
+      const explained = result.predicted.class;
+      const map = await evaluator.mapOf(inference, explained, result);
+      faithfulness = await this.faithfulness.evaluate(inference, explained, map);
+    }
+    return {
+      ...result.record,
+      ...(extraTargets.length > 0 ? { targets: extraTargets } : {}),
+      ...(faithfulness === undefined ? {} : { faithfulness }),
+    };
   }
 
   private async predict(inference: Inference, item: WorkItem): Promise<Record<string, unknown>> {

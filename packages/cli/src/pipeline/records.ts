@@ -1,3 +1,4 @@
+import type { FaithfulnessJson } from './faithfulness-step.js';
 import type { PxapRecord } from './pxap-record.js';
 import type { ImageRecordBase } from './run-dir.js';
 
@@ -51,5 +52,7 @@ export interface RunRecord extends ImageRecordBase {
   readonly clippedBoxes?: number;
   /** What ground truth the image lacked (it then counts in no metric). */
   readonly missingGroundTruth?: string[];
+  /** --faithfulness: the metrics of the predicted class's map. */
+  readonly faithfulness?: FaithfulnessJson;
   readonly timing?: { prepareMs: number; inferMs: number; camMs: number };
 }

@@ -22,9 +22,10 @@ import {
   type ResizeEngine,
   UsageError,
 } from '@cam-localize/core';
-import type { Dataset, EvaluationProtocol } from '@cam-localize/eval';
+import { type Dataset, type EvaluationProtocol, FAITHFULNESS_METRIC_NAMES } from '@cam-localize/eval';
 import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
+import type { FaithfulnessWork } from './faithfulness-step.js';
 import { assertSameShard, type ShardRecord } from './shard.js';
 
 export type { BoxMode };
@@ -57,6 +58,8 @@ export interface RunFingerprint {
   readonly dataset: string;
   readonly format: string;
   readonly split: string | null;
+  /** --faithfulness settings; absent without the flag (so older runs compare equal). */
+  readonly faithfulness?: FaithfulnessWork;
 }
 
 /** config.json of a run directory. */
@@ -99,6 +102,8 @@ export interface RunConfig {
   readonly provider?: string;
   /** Absent in run directories written before fingerprints existed. */
   readonly fingerprint?: RunFingerprint;
+  /** --faithfulness: the metrics and their settings; absent without the flag. */
+  readonly faithfulness?: FaithfulnessWork;
   /** The part of the dataset a `run --shard` took; absent for a whole run (and after `merge`). */
   readonly shard?: ShardRecord;
 }
@@ -118,8 +123,9 @@ export async function buildRunConfig(input: {
   readonly normalization: Normalization;
   readonly preprocess: PreprocessOverrides;
   readonly model: CamModel;
+  readonly faithfulness?: FaithfulnessWork;
 }): Promise<RunConfig> {
-  const { flags, dataset, protocol, boxes, normalization, preprocess, model } = input;
+  const { flags, dataset, protocol, boxes, normalization, preprocess, model, faithfulness } = input;
   const compat = flags.compat === 'paper' ? {} : { compat: flags.compat };
   const boxAccuracy = { multiContour: protocol.multiContour, iouLevels: protocol.iouThresholds };
   const labels = flags.labels ? resolve(flags.labels) : null;
@@ -168,6 +174,7 @@ export async function buildRunConfig(input: {
       skipTokens: flags.skipTokens ?? null,
     },
     provider: model.provider,
+    ...(faithfulness === undefined ? {} : { faithfulness }),
     fingerprint: {
       modelSha256,
       labelsSha256,
@@ -190,6 +197,7 @@ export async function buildRunConfig(input: {
       dataset: dataset.root,
       format: dataset.format,
       split: flags.split ?? null,
+      ...(faithfulness === undefined ? {} : { faithfulness }),
     },
   };
 }
@@ -252,6 +260,17 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   head: [isObject, 'an object'],
   provider: [isString, 'a provider name', 'optional'],
   fingerprint: [isObject, 'an object', 'optional'],
+  faithfulness: [
+    (v) =>
+      isObject(v) &&
+      Array.isArray((v as { metrics?: unknown }).metrics) &&
+      (v as { metrics: unknown[] }).metrics.every((m) => FAITHFULNESS_METRIC_NAMES.includes(m as never)) &&
+      Number.isInteger((v as { steps?: unknown }).steps) &&
+      ['zero', 'mean'].includes((v as { deletionBaseline?: unknown }).deletionBaseline as string) &&
+      Number.isInteger((v as { seed?: unknown }).seed),
+    '{ metrics: (avgdrop|deletion|insertion|road)[], steps, deletionBaseline: zero|mean, seed }',
+    'optional',
+  ],
   shard: [
     (v) =>
       isObject(v) &&

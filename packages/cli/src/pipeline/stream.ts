@@ -9,8 +9,9 @@
  * worker in one transfer, and delivers records in the input order. Every queue is bounded, so
  * memory stays flat in the number of images. A failing image becomes an error record and the
  * stream goes on; a failing batch is retried image by image so one bad input cannot take others
- * down with it. With `workers: 0`, or a CAM method that needs the session (Score-CAM), the
- * post-processing runs here, on the main thread, with the same code.
+ * down with it. With `workers: 0`, a CAM method that needs the session (Score-CAM) or
+ * `run --faithfulness` (perturbed inputs through the session), the post-processing runs here, on
+ * the main thread, with the same code.
  */
 import {
   CAM_METHODS,
@@ -111,8 +112,16 @@ export class ImagePipeline {
 
   /** Starts the worker threads (when `workers` > 0) for a model and a command's per-image work. */
   static async start(model: CamModel, work: ImageWork, options: PipelineOptions): Promise<ImagePipeline> {
-    const postHere = options.workers === 0 || CAM_METHODS[work.method].needs.includes('forward-passes');
-    const local = postHere ? new ImageWorker(work, model) : undefined;
+    // Score-CAM and the faithfulness metrics need the session: their post-processing stays here.
+    const faithfulness = work.command === 'run' && work.faithfulness !== undefined;
+    const postHere =
+      options.workers === 0 || CAM_METHODS[work.method].needs.includes('forward-passes') || faithfulness;
+    const session = {
+      forward: model.forwardScores,
+      probabilities: model.head.softmax,
+      batchSize: Math.max(1, options.batchSize),
+    };
+    const local = postHere ? new ImageWorker(work, model, session) : undefined;
     if (options.workers === 0) return new ImagePipeline(model, options, undefined, local, work);
     const init: PipelineInit = {
       prepare: {

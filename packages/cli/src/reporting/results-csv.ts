@@ -1,18 +1,26 @@
 import { createWriteStream } from 'node:fs';
 import { csvRow } from '../pipeline/csv.js';
+import { FAITHFULNESS_COLUMNS, faithfulnessCells } from '../pipeline/faithfulness-columns.js';
 import type { RunRecord } from '../pipeline/records.js';
 
 const HEADER =
   'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n';
 
-/** results.csv, one row per image as the records stream by (injection-safe cells). */
-export function openResultsCsv(path: string): { write(record: RunRecord): void; close(): Promise<void> } {
+/**
+ * results.csv, one row per image as the records stream by (injection-safe cells); runs that
+ * computed faithfulness metrics get their columns after `error`.
+ */
+export function openResultsCsv(
+  path: string,
+  options: { faithfulness?: boolean } = {},
+): { write(record: RunRecord): void; close(): Promise<void> } {
   const csv = createWriteStream(path);
-  csv.write(HEADER);
+  const extra = (record: RunRecord) => (options.faithfulness ? faithfulnessCells(record) : []);
+  csv.write(options.faithfulness ? `${HEADER.trimEnd()},${FAITHFULNESS_COLUMNS.join(',')}\n` : HEADER);
   return {
     write(record) {
       if (record.status !== 'ok') {
-        csv.write(csvRow([record.id, 'error', ...Array(16).fill(''), record.error ?? '']));
+        csv.write(csvRow([record.id, 'error', ...Array(16).fill(''), record.error ?? '', ...extra(record)]));
         return;
       }
       const box = (record.predicted?.boxes ?? [])[0];
@@ -35,6 +43,7 @@ export function openResultsCsv(path: string): { write(record: RunRecord): void; 
           loc ? Number(loc.topKCls) : '',
           ...(box ?? ['', '', '', '']),
           '',
+          ...extra(record),
         ]),
       );
     },

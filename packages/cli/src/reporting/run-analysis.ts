@@ -15,6 +15,7 @@ import {
   type EvaluationProtocol,
   FAILURE_RULES,
   type FailureMode,
+  FaithfulnessAccumulator,
   failureModeOf,
   LocalizationAccuracyEvaluator,
   type LocalizationCounts,
@@ -85,6 +86,7 @@ export async function analyseRun(
     multiContour: protocol.multiContour,
   });
   const pxapEvaluator = new PxapEvaluator({ thresholds });
+  const faithfulness = config.faithfulness ? new FaithfulnessAccumulator() : undefined;
   const warnings: RunMetrics['warnings'] = { missingGroundTruth: { images: 0, first: [] }, clippedBoxes: 0 };
   const counts = { total: 0, ok: 0, failed: 0, scored: 0 };
   /** Scored images whose class the model knows: without any, class-based metrics mean nothing. */
@@ -122,6 +124,7 @@ export async function analyseRun(
       localization.accumulateDecisions(record.gtClass ?? -1, record.loc);
     }
     if (record.pxap) replayPxap(pxapEvaluator, record.pxap);
+    if (record.faithfulness) faithfulness?.add(record.faithfulness);
     warnings.clippedBoxes += record.clippedBoxes ?? 0;
     if (record.missingGroundTruth) {
       const missing = warnings.missingGroundTruth;
@@ -183,6 +186,7 @@ export async function analyseRun(
       : null,
     pxap,
     ...(pxapError === undefined ? {} : { pxapError }),
+    ...(faithfulness ? { faithfulness: faithfulness.compute() } : {}),
     warnings,
   };
   return {

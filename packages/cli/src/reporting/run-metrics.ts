@@ -2,7 +2,7 @@
  * The metrics of a run as metrics.json holds them, and their rows in the report: one shape for
  * `run`, `report`, `merge` and `compare`.
  */
-import type { BoxAccuracyResult, PxapEvaluator, ReportInput } from '@cam-localize/eval';
+import type { BoxAccuracyResult, FaithfulnessSummary, PxapEvaluator, ReportInput } from '@cam-localize/eval';
 
 export interface RunMetrics {
   readonly protocol: string;
@@ -32,6 +32,8 @@ export interface RunMetrics {
   readonly pxap?: { pxap: number; images: number } | null;
   /** Why PxAP is undefined although masks were scored. */
   readonly pxapError?: string;
+  /** --faithfulness: the metrics' means over the images (predicted class). */
+  readonly faithfulness?: FaithfulnessSummary;
   /** Ground truth the metrics could not use, counted once for the run. */
   readonly warnings: {
     /** Images that lacked a label, boxes or mask the rest of the dataset has: in no metric. */

@@ -1,3 +1,4 @@
+import { faithfulnessRows } from '@cam-localize/eval';
 import type { Summary } from './run-metrics.js';
 
 /** The one-screen summary on stderr at the end of a run. */
@@ -31,6 +32,10 @@ export function printSummary(
   }
   if (m.pxap) lines.push(`  PxAP ${pct(m.pxap.pxap)} over ${m.pxap.images} masks`);
   if (m.pxapError) lines.push(`  PxAP not defined: ${m.pxapError}`);
+  if (m.faithfulness) {
+    for (const [name, value, better, images] of faithfulnessRows(m.faithfulness))
+      lines.push(`  ${name} ${value} (${better} is better, ${images} images)`);
+  }
   const missing = m.warnings.missingGroundTruth;
   if (missing.images > 0) {
     const first = missing.first.map((f) => `${f.id} (no ${f.missing.join(', no ')})`).join(', ');

@@ -57,7 +57,10 @@ export function renderHtmlReport(input: ReportInput): string {
     );
   }
   for (const gallery of input.galleries ?? []) body.push(galleryHtml(gallery));
-  for (const section of input.sections ?? []) body.push(sectionHtml(section));
+  for (const section of input.sections ?? [])
+    body.push(
+      'html' in section ? `<h2>${escapeHtml(section.title)}</h2>${section.html}` : sectionHtml(section),
+    );
   if (input.failures && input.failures.length > 0) {
     body.push(
       table({

@@ -1,6 +1,7 @@
 export * from './bars.js';
 export * from './diagnose.js';
 export * from './escape.js';
+export * from './faithfulness-section.js';
 export * from './histogram.js';
 export * from './html.js';
 export * from './legend.js';

@@ -46,7 +46,13 @@ export function renderMarkdownReport(input: ReportInput): string {
       lines.push(`- ${picture}${escapeMarkdown(item.caption)}`);
     }
   }
-  for (const section of input.sections ?? []) lines.push('', ...sectionLines(section));
+  for (const section of input.sections ?? [])
+    lines.push(
+      '',
+      ...('markdown' in section
+        ? [`## ${escapeMarkdown(section.title)}`, '', section.markdown]
+        : sectionLines(section)),
+    );
   if (input.failures && input.failures.length > 0) {
     lines.push('', `## Failed images (${input.failures.length})`, '');
     lines.push(

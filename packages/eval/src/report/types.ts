@@ -25,8 +25,9 @@ export interface ReportInput {
   readonly galleryKey?: readonly ReportFigure[];
   /** Galleries of examples, e.g. the best and worst images. */
   readonly galleries?: readonly ReportGallery[];
-  /** Optional extra sections (e.g. faithfulness metrics), after the galleries, in order. */
-  readonly sections?: readonly ReportSection[];
+  /** Optional extra sections (e.g. faithfulness metrics), after the galleries, in order: built from
+   * data (`ReportSection`) or rendered by their own module (`RenderedSection`). */
+  readonly sections?: readonly (ReportSection | RenderedSection)[];
   /** Images that failed, with their errors. */
   readonly failures?: readonly { readonly id: string; readonly error: string }[];
 }
@@ -109,4 +110,11 @@ export interface ReportSection {
   readonly metrics?: readonly ReportMetric[];
   readonly figures?: readonly ReportFigure[];
   readonly tables?: readonly ReportTable[];
+}
+
+/** A section rendered by its own module: trusted HTML and Markdown (data escaped by their maker). */
+export interface RenderedSection {
+  readonly title: string;
+  readonly html: string;
+  readonly markdown: string;
 }
