@@ -30,7 +30,10 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'cam-localize merge runs/x/shard-* --out runs/x/merged',
     'cam-localize merge parts/eval-*.json --out metrics.json   # parts written by eval --shard',
   ],
-  compare: ['cam-localize compare runs/t02 runs/t05'],
+  compare: [
+    'cam-localize compare runs/t02 runs/t035 --out runs/threshold-study',
+    'cam-localize compare runs/cam runs/gradcam runs/scorecam --images 12',
+  ],
 };
 
 /** Adds the examples of each command and marks its mandatory options "(required)". */

@@ -2,7 +2,8 @@
  * The 1000 ILSVRC-2012 (ImageNet-1k) classes, built in so that a 1000-class model prints names
  * without a --labels file. Index order is the standard one (sorted WordNet ids, as torchvision,
  * timm and the ONNX model zoo use); each line is `wnid name, other names`, the public
- * LOC_synset_mapping.txt of the ImageNet localization challenge.
+ * LOC_synset_mapping.txt of the ImageNet localization challenge. (Data, one class per line: the
+ * only src file past ~400 lines for that reason.)
  */
 import { type Labels, parseLabels } from './labels.js';
 

@@ -9,7 +9,7 @@
  * const map = await model.cam(result, result.ranked[0]); // [h,w] map of the top class
  * await model.release();
  */
-import type { DeviceCamMethod } from './cam/device.js';
+import type { DeviceCamMethod } from './cam/device-cam-methods.js';
 import {
   type DeviceCamRequest,
   type DeviceMaps,

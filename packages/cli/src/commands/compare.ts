@@ -33,8 +33,8 @@ export function registerCompare(program: Command): void {
     )
     .option('--no-pictures', 'table the disagreeing images without drawing them (reads no image file)')
     .addHelpText(
-      'after',
-      '\nExamples:\n  cam-localize compare runs/t02 runs/t035 --out runs/threshold-study\n  cam-localize compare runs/cam runs/gradcam runs/scorecam --images 12\n\nExits 1 when the runs were made on different datasets (other images or ground truth).',
+      'before',
+      'Exits 1 when the runs were made on different datasets (other images or ground truth).\n',
     )
     .action(async (dirs: string[], flags: CompareFlags) => {
       if (dirs.length < 2) throw new UsageError('E_USAGE', 'compare needs at least two run directories');

@@ -84,3 +84,61 @@ export function headCamSource(init: PostInit): CamSource {
       headCam.cam({ features: inference.features, scores: inference.scores }, classIndex, request),
   };
 }
+
+/** The batch's outputs in one pair of buffers (the session's own when they are exclusive: no copy). */
+export function packPostBatch(
+  items: WorkItem[],
+  ok: { inference: Inference; prepareMs: number; inferMs: number }[],
+): { batch: PostBatch; transfer: ArrayBuffer[] } {
+  const scores = joined(ok.map((o) => o.inference.scores));
+  const features = joined(ok.map((o) => o.inference.features));
+  const first = ok[0]!.inference.maps;
+  const maps =
+    first === undefined
+      ? undefined
+      : {
+          method: first.method,
+          normalization: first.normalization,
+          width: first.width,
+          height: first.height,
+          classes: joined(ok.map((o) => o.inference.maps!.classes)),
+          data: joined(ok.map((o) => o.inference.maps!.data)),
+        };
+  const images = ok.map((o) => o.inference.prepared.image);
+  const transfer = [scores.buffer as ArrayBuffer];
+  if (features.length > 0) transfer.push(features.buffer as ArrayBuffer);
+  if (maps !== undefined) transfer.push(maps.classes.buffer as ArrayBuffer, maps.data.buffer as ArrayBuffer);
+  for (const image of images) if (image !== undefined) transfer.push(image.data.buffer as ArrayBuffer);
+  return {
+    batch: {
+      items,
+      files: ok.map((o) => o.inference.prepared.file),
+      geometries: ok.map((o) => o.inference.prepared.geometry),
+      images,
+      timings: ok.map((o) => ({ prepareMs: o.prepareMs, inferMs: o.inferMs })),
+      scores,
+      features,
+      ...(maps === undefined ? {} : { maps }),
+    },
+    transfer,
+  };
+}
+
+/** Consecutive views of one buffer are that buffer's exact span; anything else is copied once. */
+function joined(parts: Float32Array[]): Float32Array {
+  const first = parts[0]!;
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  const contiguous = parts.every(
+    (p, i) => p.buffer === first.buffer && p.byteOffset === first.byteOffset + i * first.byteLength,
+  );
+  if (contiguous && first.byteOffset === 0 && total * 4 === first.buffer.byteLength) {
+    return new Float32Array(first.buffer, 0, total);
+  }
+  const out = new Float32Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

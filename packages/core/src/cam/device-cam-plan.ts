@@ -7,7 +7,7 @@
 import { UsageError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
 import type { Device } from '../runtime/types.js';
-import { DEVICE_CAM_METHODS, deviceCamSupport, isDeviceCamMethod } from './device.js';
+import { DEVICE_CAM_METHODS, deviceCamSupport, isDeviceCamMethod } from './device-cam-methods.js';
 import { type CamMethodName, computesPaperForm } from './registry.js';
 import type { CamCompat, Normalization } from './types.js';
 

@@ -1,5 +1,5 @@
 export * from './base.js';
-export * from './device.js';
+export * from './device-cam-methods.js';
 export * from './device-cam-plan.js';
 export * from './head-cam.js';
 export * from './methods/ablation-cam.js';

@@ -8,7 +8,8 @@
  */
 import { HeadNotFoundError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/schema.js';
-import { constant, skipPassthrough } from './graph.js';
+import { constant, Fail, skipPassthrough } from './graph.js';
+import { type Linear, linearAt } from './linear-layer.js';
 import { inferShapes, type StaticShape } from './shapes.js';
 import { detectTokenHead, type TokenLayout } from './tokens.js';
 
@@ -57,103 +58,11 @@ const OVERRIDE_HINT =
   '--classifier-weights <initializer [C,K]> [--classifier-bias <initializer [C]>] ' +
   '(detectCamHead options featureTensor / classifierWeights / classifierBias); `cam-localize inspect` lists what was found';
 
-class Fail extends Error {}
-
-interface Linear {
-  node: OnnxNode;
-  input: string;
-  weights: Float32Array;
-  bias: Float32Array | null;
-  numClasses: number;
-  channels: number;
-  ops: string[];
-}
-
 interface Pool {
   node: OnnxNode;
   feature: string;
   /** AveragePool kernel, to be checked against the feature map size. */
   kernel?: readonly number[];
-}
-
-function attrInt(n: OnnxNode, name: string, dflt: number): number {
-  return n.attributes.get(name)?.i ?? dflt;
-}
-function attrFloat(n: OnnxNode, name: string, dflt: number): number {
-  return n.attributes.get(name)?.f ?? dflt;
-}
-
-/** Bias of `size` classes from a constant broadcastable to [C] ([C], [1,C], scalar), times `scale`. */
-function biasVector(t: OnnxTensor, size: number, scale: number, where: string): Float32Array {
-  const v = t.floats();
-  const out = new Float32Array(size);
-  if (v.length === size) for (let i = 0; i < size; i++) out[i] = v[i]! * scale;
-  else if (v.length === 1) out.fill(v[0]! * scale);
-  else throw new Fail(`${where}: bias '${t.name}' has ${v.length} values, expected ${size} or 1`);
-  return out;
-}
-
-function parseGemm(model: OnnxModel, n: OnnxNode): Linear | undefined {
-  const b = constant(model, n.inputs[1]);
-  if (b === undefined || b.dims.length !== 2) return undefined;
-  if (attrInt(n, 'transA', 0) !== 0) {
-    throw new Fail(`${describeNode(n)} has transA=1: the pooled features must be its first operand as [N,K]`);
-  }
-  const transB = attrInt(n, 'transB', 0) !== 0;
-  const alpha = attrFloat(n, 'alpha', 1);
-  const beta = attrFloat(n, 'beta', 1);
-  const [d0, d1] = b.dims as [number, number];
-  const numClasses = transB ? d0 : d1;
-  const channels = transB ? d1 : d0;
-  const raw = b.floats();
-  const w = new Float32Array(numClasses * channels);
-  if (transB) for (let i = 0; i < w.length; i++) w[i] = raw[i]! * alpha;
-  else
-    for (let k = 0; k < channels; k++)
-      for (let c = 0; c < numClasses; c++) w[c * channels + k] = raw[k * numClasses + c]! * alpha;
-  const cT = constant(model, n.inputs[2]);
-  if (n.inputs[2] !== undefined && n.inputs[2] !== '' && cT === undefined) return undefined;
-  const bias = cT === undefined ? null : biasVector(cT, numClasses, beta, describeNode(n));
-  return { node: n, input: n.inputs[0]!, weights: w, bias, numClasses, channels, ops: ['Gemm'] };
-}
-
-function parseMatMul(model: OnnxModel, n: OnnxNode, add: OnnxNode | undefined): Linear | undefined {
-  const b = constant(model, n.inputs[1]);
-  if (b === undefined || b.dims.length !== 2) return undefined;
-  const [channels, numClasses] = b.dims as [number, number];
-  const raw = b.floats();
-  const w = new Float32Array(numClasses * channels);
-  for (let k = 0; k < channels; k++)
-    for (let c = 0; c < numClasses; c++) w[c * channels + k] = raw[k * numClasses + c]!;
-  let bias: Float32Array | null = null;
-  if (add !== undefined) {
-    const other = add.inputs[0] === n.outputs[0] ? add.inputs[1] : add.inputs[0];
-    const t = constant(model, other);
-    if (t === undefined) return undefined;
-    bias = biasVector(t, numClasses, 1, describeNode(add));
-  }
-  return {
-    node: n,
-    input: n.inputs[0]!,
-    weights: w,
-    bias,
-    numClasses,
-    channels,
-    ops: add === undefined ? ['MatMul'] : ['MatMul', 'Add'],
-  };
-}
-
-/** The linear layer producing `name`, if the producer is one. */
-function linearAt(model: OnnxModel, node: OnnxNode): Linear | undefined {
-  if (node.opType === 'Gemm') return parseGemm(model, node);
-  if (node.opType === 'MatMul') return parseMatMul(model, node, undefined);
-  if (node.opType === 'Add') {
-    for (const i of node.inputs) {
-      const p = model.producer(i);
-      if (p?.opType === 'MatMul') return parseMatMul(model, p, node);
-    }
-  }
-  return undefined;
 }
 
 function poolAt(model: OnnxModel, node: OnnxNode, rank4: (name: string) => boolean): Pool | undefined {

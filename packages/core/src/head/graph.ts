@@ -1,6 +1,9 @@
 /** Small graph walks the head detections share (not exported from the package). */
 import type { OnnxModel, OnnxNode, OnnxTensor } from '../onnx/schema.js';
 
+/** A head detection that does not fit this graph: caught by the walk, which tries the next output. */
+export class Fail extends Error {}
+
 /** Ops that only reshape or copy, walked through on the way from the scores to the features. */
 export const PASSTHROUGH = new Set(['Flatten', 'Reshape', 'Squeeze', 'Identity', 'Dropout']);
 

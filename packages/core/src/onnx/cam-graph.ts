@@ -15,7 +15,7 @@
  * `normalization: 'none'` + resize + `resizedNormalization: 'minmax'` = resize then normalise
  * (wsolevaluation's order; the CLI's wsolevaluation frame normalises on both sides).
  */
-import { type DeviceCamMethod, deviceCamSupport } from '../cam/device.js';
+import { type DeviceCamMethod, deviceCamSupport } from '../cam/device-cam-methods.js';
 import type { Normalization } from '../cam/types.js';
 import { CamError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';

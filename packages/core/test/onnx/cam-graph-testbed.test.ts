@@ -3,7 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readNpyFloat32 } from '../../../../test-support/npy.js';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
-import { DEVICE_CAM_METHODS } from '../../src/cam/device.js';
+import { DEVICE_CAM_METHODS } from '../../src/cam/device-cam-methods.js';
 import { normalizeInPlace } from '../../src/cam/normalize.js';
 import type { Normalization } from '../../src/cam/types.js';
 import { resizeGeometry } from '../../src/geometry.js';

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { DEVICE_CAM_METHODS, deviceCamSupport } from '../../src/cam/device.js';
+import { DEVICE_CAM_METHODS, deviceCamSupport } from '../../src/cam/device-cam-methods.js';
 import { normalizeInPlace } from '../../src/cam/normalize.js';
 import { createCamMethod } from '../../src/cam/registry.js';
 import { rankClasses } from '../../src/cam/targets.js';

@@ -65,7 +65,7 @@ describe('TaskPool', () => {
   // In a child process (vitest's own thread intercepts a nested worker's uncaught exception).
   it('a worker that dies fails its own task; the others go on; with none left every task fails', () => {
     const script = `
-      import { TaskPool } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+      import { TaskPool } from ${JSON.stringify(new URL('../../dist/workers.js', import.meta.url).href)};
       const pool = await TaskPool.start({ callerUrl: ${JSON.stringify(import.meta.url)}, module: 'echo-worker',
         size: 2, workerData: { factor: 2 }, label: 'the test workers' });
       const out = [];

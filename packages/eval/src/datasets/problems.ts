@@ -1,6 +1,8 @@
 /**
  * `ProblemList`: a reader's problems collected in one pass (up to a cap), so that a dataset with
- * several bad lines or files is reported in one error instead of one run per fix.
+ * several bad lines or files is reported in one error instead of one run per fix. Readers check
+ * files concurrently, so the list is kept in file and line order (the first `cap` of them), never
+ * in the order the checks happened to finish.
  */
 import { CamLocalizeError, DatasetProblemsError } from '@cam-localize/core';
 
@@ -22,7 +24,16 @@ export class ProblemList {
 
   add(problem: CamLocalizeError): void {
     this.count++;
-    if (this.kept.length < this.cap) this.kept.push(problem);
+    this.kept.push(problem);
+    if (this.kept.length > 4 * this.cap) this.keepFirst();
+  }
+
+  /** Keeps the first `cap` problems by file, then line. */
+  private keepFirst(): void {
+    this.kept.sort(
+      (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
+    );
+    this.kept.length = Math.min(this.kept.length, this.cap);
   }
 
   /** Runs `fn`; a CamLocalizeError it throws is recorded (and `undefined` returned), others go on. */
@@ -50,6 +61,7 @@ export class ProblemList {
   /** Throws one DatasetProblemsError listing every problem kept, when there is any. */
   throwIfAny(): void {
     if (this.count === 0) return;
+    this.keepFirst();
     if (this.count === 1) throw this.kept[0]!;
     throw new DatasetProblemsError(this.root, this.kept, this.count);
   }
