@@ -7,7 +7,7 @@
  * Transformers (a class-token Gather before the classifier, or token options given): tokens.ts.
  */
 import { HeadNotFoundError } from '../errors.js';
-import { describeNode, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/schema.js';
+import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/schema.js';
 import { constant, Fail, skipPassthrough } from './graph.js';
 import { type Linear, linearAt } from './linear-layer.js';
 import { inferShapes, type StaticShape } from './shapes.js';

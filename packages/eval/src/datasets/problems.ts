@@ -30,9 +30,7 @@ export class ProblemList {
 
   /** Keeps the first `cap` problems by file, then line. */
   private keepFirst(): void {
-    this.kept.sort(
-      (a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0),
-    );
+    this.kept.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0));
     this.kept.length = Math.min(this.kept.length, this.cap);
   }
 
