@@ -34,7 +34,7 @@ import {
   type WorkItem,
 } from './image-work.js';
 import type { PipelineInit, PipelineRequest } from './pipeline-worker.js';
-import { type PostBatch, packPostBatch } from './post-batch.js';
+import { packPostBatch } from './post-batch.js';
 
 export interface PipelineOptions {
   /** Worker threads for decoding and post-processing; 0 does everything on this thread. */
