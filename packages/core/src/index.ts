@@ -77,6 +77,9 @@ export {
   overlay,
 } from './render/overlay.js';
 
+// Reproducible noise
+export { SeededRandom } from './random.js';
+
 // Class names: a labels file, or the ImageNet-1k names built in
 export { type Labels, readLabels } from './labels.js';
 export { imagenetLabels } from './imagenet-classes.js';

@@ -7,8 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CamModel } from '@cam-localize/core';
-import { SeededRandom } from '../dist/faithfulness/seeded-random.js';
+import { CamModel, SeededRandom } from '@cam-localize/core';
 import {
   AverageDrop,
   classProbability,

@@ -5,10 +5,10 @@
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CamContext, IsCam, ScoreCam, SsCam, softmaxAt } from '../../src/cam/index.js';
-import { GaussianNoise } from '../../src/cam/random.js';
 import { detectCamHead } from '../../src/head/detect.js';
 import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
 import { parseOnnxModel } from '../../src/onnx/read-model.js';
+import { SeededRandom } from '../../src/random.js';
 import { randomFloats, S, tinyModel } from '../onnx/builder.js';
 import { expectClose, maxDifference } from './context.js';
 
@@ -80,7 +80,7 @@ describe('SS-CAM: Score-CAM weights averaged over masks with Gaussian noise', ()
   it('equals (1/N) sum_i softmax(f(X * (H_k + delta_i)))_c, delta_i from the seeded source', async () => {
     const samples = 4;
     const sigma = 0.3;
-    const noise = new GaussianNoise(11);
+    const noise = new SeededRandom(11);
     const weights = new Float64Array(context.channels);
     for (const k of strongestFirst()) {
       const mask = maskOf(k);

@@ -24,5 +24,4 @@ export {
 } from './registry.js';
 export { riseBlur, riseKernel } from './rise-blur.js';
 export { ROAD_PERCENTAGES, Road, type RoadOptions, type RoadResult } from './road.js';
-export { SeededRandom } from './seeded-random.js';
 export type { FaithfulnessImage, FaithfulnessMetric, PerturbationPlan } from './types.js';

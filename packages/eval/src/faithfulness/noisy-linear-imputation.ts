@@ -12,9 +12,10 @@
  * standard deviation `noise` (0.01, the paper's default, in the model's input space) is then
  * added to each imputed value.
  */
+
+import type { SeededRandom } from '@cam-localize/core';
 import { CamError } from '@cam-localize/core';
 import { buildLevel, NEIGHBOURS, solve } from './masked-laplace.js';
-import type { SeededRandom } from './seeded-random.js';
 
 /**
  * `input` [3, height, width] with the pixels where `removed` is 1 imputed; `random` draws the

@@ -1,7 +1,6 @@
-import { CamError } from '@cam-localize/core';
+import { CamError, SeededRandom } from '@cam-localize/core';
 import { noisyLinearImpute } from './noisy-linear-imputation.js';
 import { mapAtInputSize, relevanceOrder } from './pixels.js';
-import { SeededRandom } from './seeded-random.js';
 import type { FaithfulnessImage, FaithfulnessMetric, PerturbationPlan } from './types.js';
 
 /** The usual removal percentages of ROAD. */

@@ -1,5 +1,5 @@
+import { SeededRandom } from '@cam-localize/core';
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from '../../src/faithfulness/seeded-random.js';
 import { noisyLinearImpute } from '../../src/index.js';
 
 const NEIGHBOURS: [number, number, number][] = [

@@ -1,5 +1,5 @@
 import { CamError } from '../../errors.js';
-import { GaussianNoise } from '../random.js';
+import { SeededRandom } from '../../random.js';
 import { ScoreCam, type ScoreCamOptions } from './score-cam.js';
 
 export interface SsCamOptions extends ScoreCamOptions {
@@ -39,7 +39,7 @@ export class SsCam extends ScoreCam {
   }
 
   protected override sampler(): (mask: Float32Array, sample: number) => Float32Array {
-    const noise = new GaussianNoise(this.seed);
+    const noise = new SeededRandom(this.seed);
     return (mask) => mask.map((m) => m + this.sigma * noise.normal());
   }
 }

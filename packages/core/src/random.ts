@@ -1,8 +1,9 @@
 /**
- * A seeded source of standard normal samples for the noisy CAM methods (SS-CAM): the same seed
- * gives the same noise on every machine, so a map can be reproduced and tested.
+ * A seeded generator (mulberry32) with standard normal draws (Box-Muller): the same seed gives the
+ * same noise on every machine, so a noisy map (SS-CAM), a random baseline map or an imputation
+ * (ROAD) can be reproduced and tested.
  */
-export class GaussianNoise {
+export class SeededRandom {
   private state: number;
   private spare: number | undefined;
 
