@@ -222,9 +222,7 @@ export function connectedComponents(
 ): ComponentResult {
   checkSize(mask.length, width, height, 'connectedComponents');
   const eight = (options.connectivity ?? 8) === 8;
-  if (options.connectivity !== undefined && options.connectivity !== 4 && options.connectivity !== 8) {
-    throw new RangeError(`connectivity must be 4 or 8, got ${String(options.connectivity)}`);
-  }
+  if (options.connectivity !== undefined) checkConnectivity(options.connectivity);
   const scores = options.scores;
   if (scores !== undefined && scores.length !== mask.length) {
     throw new RangeError(`connectedComponents: ${scores.length} scores for ${mask.length} pixels`);
@@ -302,9 +300,7 @@ export function maskComponentBoxes(
   connectivity: 4 | 8 = 8,
 ): ComponentBox[] {
   checkSize(mask.length, width, height, 'connectedComponents');
-  if (connectivity !== 4 && connectivity !== 8) {
-    throw new RangeError(`connectivity must be 4 or 8, got ${String(connectivity)}`);
-  }
+  checkConnectivity(connectivity);
   maskRuns(mask, width, height, sharedRuns);
   return componentBoxes(sharedRuns, connectivity === 8, width, height);
 }
@@ -321,9 +317,13 @@ export function thresholdComponentBoxes(
   connectivity: 4 | 8 = 8,
 ): ComponentBox[] {
   checkSize(data.length, width, height, 'connectedComponents');
+  checkConnectivity(connectivity);
+  thresholdRuns(data, cutoff, width, height, sharedRuns);
+  return componentBoxes(sharedRuns, connectivity === 8, width, height);
+}
+
+function checkConnectivity(connectivity: number): void {
   if (connectivity !== 4 && connectivity !== 8) {
     throw new RangeError(`connectivity must be 4 or 8, got ${String(connectivity)}`);
   }
-  thresholdRuns(data, cutoff, width, height, sharedRuns);
-  return componentBoxes(sharedRuns, connectivity === 8, width, height);
 }
