@@ -76,6 +76,8 @@ export interface StartWorkerOptions {
   readonly transferList?: readonly ArrayBuffer[];
   /** The error to throw when neither the compiled module nor its source exists. */
   readonly missing: (compiledPath: string) => Error;
+  /** The thread's stack in MiB (Node's default for workers is 4). */
+  readonly stackSizeMb?: number;
 }
 
 /**
@@ -84,7 +86,12 @@ export interface StartWorkerOptions {
  */
 export function startModuleWorker(callerUrl: string, name: string, options: StartWorkerOptions): Worker {
   const execArgv = workerExecArgv();
-  const base = { workerData: options.workerData, execArgv, transferList: [...(options.transferList ?? [])] };
+  const base = {
+    workerData: options.workerData,
+    execArgv,
+    transferList: [...(options.transferList ?? [])],
+    ...(options.stackSizeMb === undefined ? {} : { resourceLimits: { stackSizeMb: options.stackSizeMb } }),
+  };
   const compiled = new URL(`./${name}.js`, callerUrl);
   if (existsSync(compiled)) return new Worker(compiled, base);
   const source = new URL(`./${name}.ts`, callerUrl);

@@ -41,10 +41,18 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0]!.slice(0, 500) : String(e);
 }
 
+/**
+ * onnxruntime's session set-up recurses deeply on the thread that calls it; on a worker's default
+ * 4 MiB stack it overflowed (a segmentation fault, no error) as soon as the process had a long
+ * command line (`predict` with ~200 file arguments), so the session thread gets a native-sized stack.
+ */
+const SESSION_THREAD_STACK_MB = 64;
+
 function startWorker(init: WorkerInit, transferList: ArrayBuffer[]): Worker {
   return startModuleWorker(import.meta.url, 'session-thread-worker', {
     workerData: init,
     transferList,
+    stackSizeMb: SESSION_THREAD_STACK_MB,
     missing: (path) =>
       new DeviceError('E_DEVICE', `the session worker ${path} is missing`, {
         hint: "rebuild @cam-localize/core (pnpm build), or create the session with thread: 'main'",
