@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '..', 'dist');
-const bin = join(dist, 'bin.js');
+const bin = join(dist, 'bin.cjs');
 const SHARDS = Number(process.env.MERGE_BENCH_SHARDS ?? 50);
 const PER_SHARD = Number(process.env.MERGE_BENCH_RECORDS ?? 1000);
 

@@ -1,11 +1,13 @@
 /**
  * `pnpm bench pipeline`: where a CAM pipeline's time goes, and how close it gets to the model.
  *  1. Per-stage CPU cost, one thread, in core-ms per image over sample photos (ResNet-18, imagenet
- *     preset): decode, resize (Pillow-exact), normalise, the libvips alternative, forward (every
+ *     preset): decode, resize (Pillow-exact), resize + normalise into the batch tensor (the fused
+ *     step the workers run), the libvips alternative, forward (every
  *     onnxruntime thread counted), CAM, localize (upsample + largest box), the MaxBoxAcc sweep,
  *     and writing the record and a .npy map.
  *  2. The pipeline's ceiling: `predict --null-forward` (the model runs on the first batch only,
- *     then its outputs are replayed) with 0, 1, 2 ... workers: images/s and CPU core-ms per image.
+ *     then its outputs are replayed) with 0, 1, 2 ... workers: images/s and CPU core-ms per image;
+ *     and with libuv's thread pool cut to 1 thread, to show that the pool caps the decode workers.
  *  3. End to end against the bare forward at the same batch (ResNet-18 and MobileNetV2), for
  *     `predict` and `run --protocol wsolevaluation`, and against the seed's PyTorch recipe
  *     (../shared/peers/seed_pipeline.py, when Debian's python3-torch is installed), side by side.
@@ -36,7 +38,7 @@ const core = Object.assign(
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
 const sharedDir = resolve(process.env.CAM_LOCALIZE_SHARED ?? join(root, '..', 'shared'));
-const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const bin = join(root, 'packages', 'cli', 'dist', 'bin.cjs');
 const photos = join(sharedDir, 'datasets', 'ilsvrc2012-val-1000', 'images');
 const RESNET = join(sharedDir, 'models', 'untrained', 'resnet18.onnx');
 const MOBILENET = join(sharedDir, 'models', 'mobilenetv2-1.0-imagenet.onnx');
@@ -71,8 +73,12 @@ function wsolFolder(count) {
 }
 
 /** Runs the CLI; returns images/s and CPU core-ms per image from its summary line. */
-function cli(args) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+function cli(args, env = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env: { ...process.env, ...env },
+  });
   const m = /\(([\d.]+) img\/s, [^,]+, batch \d+, \d+ workers, ([\d.]+) CPU core-ms\/img/.exec(r.stderr);
   if (m === null) throw new Error(`cam-localize ${args[0]} failed (${r.status}): ${r.stderr.slice(-600)}`);
   return { rate: Number(m[1]), coreMs: Number(m[2]) };
@@ -100,10 +106,10 @@ async function stageCosts(files) {
       core.resizeRegion(images[i], g.resizeWidth, g.resizeHeight, core.keptRegion(g), 'bilinear', true).data,
     );
   });
-  const tensors = [];
-  const normalise = await coreMs([...regions.keys()], (i) =>
-    tensors.push(core.normalizeRegion(regions[i], geometries[i], config)),
-  );
+  // What a decode worker runs: the resize writing the normalised values straight into a batch slot.
+  const slot = new Float32Array(3 * 224 * 224);
+  const preprocess = await coreMs([...images.keys()], (i) => core.preprocess(images[i], config, input, slot));
+  const tensors = images.map((image) => core.preprocess(image, config, input).tensor);
   const vips = await coreMs(files, (f) => core.preprocessWithVips(f, config, input, { file: f }));
 
   const onnx = await core.readOnnxModel(RESNET);
@@ -166,8 +172,8 @@ async function stageCosts(files) {
   await session.release();
   const rows = [
     ['decode (sharp)', decode],
-    ['resize (Pillow-exact, crop-aware)', resize],
-    ['normalise', normalise],
+    ['resize alone (Pillow-exact, crop-aware, to 8-bit RGB)', resize],
+    ['resize + normalise into the batch tensor (what the pipeline runs)', preprocess],
     ['decode + resize + normalise with libvips', vips],
     [`forward, batch ${BATCH} (all onnxruntime threads)`, forward],
     ['CAM (closed form, 512x7x7)', cam],
@@ -274,6 +280,16 @@ export default async function pipelineBench() {
   }
   if (ceiling[1] && ceiling[2])
     rows.push({ name: 'null forward scaling, 1 -> 2 workers', value: ceiling[2] / ceiling[1], unit: 'x' });
+  // libuv's pool runs every decode of every worker: a pool smaller than the workers caps them.
+  const starved = cli(['predict', dir, ...resnet, '--null-forward', '--workers', '2'], {
+    UV_THREADPOOL_SIZE: '1',
+  });
+  rows.push({
+    name: 'null forward, predict, 2 workers, libuv pool of 1 thread',
+    value: starved.rate,
+    unit: 'img/s',
+    note: `${(starved.rate / ceiling[2]).toFixed(2)} of the default pool (${Math.max(4, cores + 4)} threads)`,
+  });
   const vips = cli(['predict', dir, ...resnet, '--null-forward', '--resize-engine', 'vips']);
   rows.push({
     name: 'null forward, predict, --resize-engine vips',

@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.cjs');
+/** The ES-module entry kept for `node dist/bin.js` (it re-runs through bin.cjs when needed). */
+export const ESM_BIN = join(dirname(BIN), 'bin.js');
 
 export interface CliResult {
   code: number | null;
@@ -13,12 +15,16 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {},
 ): Promise<CliResult> {
+  // A variable given as undefined is removed (spawn would pass the string "undefined").
+  const env = Object.fromEntries(
+    Object.entries({ ...process.env, ...options.env }).filter(([, v]) => v !== undefined),
+  );
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
-      env: { ...process.env, ...options.env },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

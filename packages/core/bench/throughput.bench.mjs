@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..', '..');
 const sharedDir = resolve(process.env.CAM_LOCALIZE_SHARED ?? join(root, '..', 'shared'));
-const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const bin = join(root, 'packages', 'cli', 'dist', 'bin.cjs');
 const ilsvrc = join(sharedDir, 'datasets', 'ilsvrc2012-val-1000');
 const BATCH = 8;
 

@@ -18,6 +18,8 @@ export {
   type PrepareRequest,
   type PrepareResponse,
 } from './pipeline/prepare-task.js';
+// libuv's thread pool, which runs every sharp decode of every worker: size it before first use
+export { ioThreadPoolSize, LIBUV_DEFAULT_THREADS, recommendedIoThreads } from './pipeline/io-threads.js';
 // A pool of worker threads that run named tasks, with transfers and typed errors across threads
 export {
   checkWorkerCount,

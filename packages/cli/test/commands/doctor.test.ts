@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../cli-process.js';
+import { ESM_BIN, runCli } from '../cli-process.js';
 
 interface Report {
   requested: string;
@@ -9,6 +10,7 @@ interface Report {
   onnxruntimeNode: { version: string | null };
   providers: { provider: string; available: boolean; reason: string; problems: string[]; fixes: string[] }[];
   nvidiaSmi: { gpus: string[] | null };
+  threads: { cores: number; decodeWorkers: number; ioThreadPool: number };
 }
 
 describe('cam-localize doctor', () => {
@@ -55,5 +57,25 @@ describe('cam-localize doctor', () => {
     const webgpuN = await runCli(['doctor', '--device', 'webgpu:1']);
     expect(webgpuN.code).toBe(2);
     expect(webgpuN.stderr).toMatch(/cannot choose a WebGPU adapter/);
+  });
+
+  // libuv's pool runs every decode of every worker and is sized at its first use, so the entry
+  // must size it before anything starts it; the doctor reports the size the process runs with.
+  it('sizes libuv thread pool above the decode workers, through either entry; a user value stands', async () => {
+    const cores = availableParallelism();
+    const expected = Math.max(4, cores + 4);
+    for (const bin of [undefined, ESM_BIN]) {
+      const r = await runCli(['doctor', '--json', '--device', 'cpu'], {
+        env: { UV_THREADPOOL_SIZE: undefined },
+        ...(bin === undefined ? {} : { bin }),
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const { threads } = JSON.parse(r.stdout) as Report;
+      expect(threads).toEqual({ cores, decodeWorkers: Math.max(2, cores - 1), ioThreadPool: expected });
+      expect(threads.ioThreadPool).toBeGreaterThan(threads.decodeWorkers);
+    }
+    const given = await runCli(['doctor', '--device', 'cpu'], { env: { UV_THREADPOOL_SIZE: '3' } });
+    expect(given.stdout).toMatch(/^\s+CPU threads\s+\d+ cores; \d+ decode workers by default; libuv pool 3/m);
+    if (cores > 4) expect(given.stdout).toMatch(/fewer than the workers: set UV_THREADPOOL_SIZE/);
   });
 });

@@ -10,6 +10,7 @@ import type { ImageGeometry } from '../geometry.js';
 import { validatePreprocessConfig } from './config.js';
 import type { PreprocessConfig } from './presets.js';
 import { type Region, resizeRegion } from './resize.js';
+import { resizeRegionIntoTensor } from './resize-to-tensor.js';
 import type { RgbImage } from './types.js';
 
 export interface ModelInputSize {
@@ -121,8 +122,24 @@ export function preprocess(
   const region = keptRegion(geometry);
   if (region === undefined) return { tensor: normalizeRegion(undefined, geometry, config, out), geometry };
   const { resizeWidth: rw, resizeHeight: rh } = geometry;
-  const src = resizeRegion(img, rw, rh, region, config.interpolation, config.antialias).data;
-  return { tensor: normalizeRegion(src, geometry, config, out), geometry };
+  if (config.interpolation === 'nearest') {
+    const src = resizeRegion(img, rw, rh, region, config.interpolation, config.antialias).data;
+    return { tensor: normalizeRegion(src, geometry, config, out), geometry };
+  }
+  // The hot path: the resize writes the tensor's values itself (resize-to-tensor.ts).
+  const tensor = tensorFor(geometry, out);
+  const tables = cachedValueTables(config);
+  fillPadding(tensor, geometry, region, tables);
+  resizeRegionIntoTensor(img, rw, rh, region, config.interpolation, config.antialias, {
+    tensor,
+    width: geometry.inputWidth,
+    plane: geometry.inputWidth * geometry.inputHeight,
+    x: region.x - geometry.cropX,
+    y: region.y - geometry.cropY,
+    tables,
+    order: config.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0],
+  });
+  return { tensor, geometry };
 }
 
 /**
@@ -151,22 +168,12 @@ export function normalizeRegion(
 ): Float32Array {
   const { inputWidth: w, inputHeight: h, cropX, cropY } = geometry;
   const plane = w * h;
-  if (out !== undefined && out.length !== 3 * plane) {
-    throw new RangeError(`the output holds ${out.length} values, the tensor needs ${3 * plane}`);
-  }
-  // Every value is written below (pixels, or padding), so a reused `out` needs no clearing.
-  const tensor = out ?? new Float32Array(3 * plane);
-  const tables = valueTables(config);
+  const tensor = tensorFor(geometry, out);
+  const tables = cachedValueTables(config);
   const region = keptRegion(geometry);
-  const padded =
-    region === undefined ||
-    region.x - cropX > 0 ||
-    region.y - cropY > 0 ||
-    region.width < w ||
-    region.height < h;
-  if (padded) for (let c = 0; c < 3; c++) tensor.fill(tables[c]![0]!, c * plane, (c + 1) * plane);
+  fillPadding(tensor, geometry, region, tables);
   if (region === undefined || src === undefined) return tensor;
-  const [t0, t1, t2] = tables as [Float32Array, Float32Array, Float32Array];
+  const [t0, t1, t2] = tables;
   // Tensor channel c reads pixel channel c (rgb) or 2 - c (bgr).
   const [s0, s1, s2] = config.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0];
   const p1 = plane;
@@ -181,4 +188,46 @@ export function normalizeRegion(
     }
   }
   return tensor;
+}
+
+/** `out` checked against the geometry's size, or a new tensor. */
+function tensorFor(geometry: ImageGeometry, out: Float32Array | undefined): Float32Array {
+  const size = 3 * geometry.inputWidth * geometry.inputHeight;
+  if (out !== undefined && out.length !== size) {
+    throw new RangeError(`the output holds ${out.length} values, the tensor needs ${size}`);
+  }
+  return out ?? new Float32Array(size);
+}
+
+/**
+ * Fills the tensor with the zero pixel's values where the crop is larger than the resized image.
+ * Every other value is written by the caller, so a reused tensor needs no clearing.
+ */
+function fillPadding(
+  tensor: Float32Array,
+  geometry: ImageGeometry,
+  region: Region | undefined,
+  tables: readonly Float32Array[],
+): void {
+  const { inputWidth: w, inputHeight: h, cropX, cropY } = geometry;
+  const plane = w * h;
+  const padded =
+    region === undefined ||
+    region.x - cropX > 0 ||
+    region.y - cropY > 0 ||
+    region.width < w ||
+    region.height < h;
+  if (padded) for (let c = 0; c < 3; c++) tensor.fill(tables[c]![0]!, c * plane, (c + 1) * plane);
+}
+
+/** The value tables of a config, made once per config object. */
+const tableCache = new WeakMap<PreprocessConfig, [Float32Array, Float32Array, Float32Array]>();
+
+function cachedValueTables(config: PreprocessConfig): [Float32Array, Float32Array, Float32Array] {
+  let tables = tableCache.get(config);
+  if (tables === undefined) {
+    tables = valueTables(config) as [Float32Array, Float32Array, Float32Array];
+    tableCache.set(config, tables);
+  }
+  return tables;
 }

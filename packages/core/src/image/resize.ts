@@ -16,7 +16,9 @@ export type Interpolation = 'bilinear' | 'bicubic' | 'nearest';
 
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 2 ** PRECISION_BITS;
-const HALF = 2 ** (PRECISION_BITS - 1);
+/** The rounding bias fixed-point sums start from. */
+export const FIXED_POINT_HALF = 2 ** (PRECISION_BITS - 1);
+const HALF = FIXED_POINT_HALF;
 
 function triangle(x: number): number {
   if (x < 0) x = -x;
@@ -32,7 +34,7 @@ function cubic(x: number): number {
   return 0;
 }
 
-interface Coefficients {
+export interface Coefficients {
   /** Taps per output sample (stride of `weights`). */
   readonly taps: number;
   /** First source index per output sample. */
@@ -43,7 +45,28 @@ interface Coefficients {
   readonly weights: Int32Array;
 }
 
-function coefficients(
+/** Recently used filter coefficients: a dataset's images mostly share a few sizes. */
+const coefficientCache = new Map<string, Coefficients>();
+const COEFFICIENT_CACHE_SIZE = 32;
+
+/** The filter coefficients of one axis (cached: they depend only on the sizes and the filter). */
+export function coefficients(
+  inSize: number,
+  outSize: number,
+  interpolation: 'bilinear' | 'bicubic',
+  antialias: boolean,
+): Coefficients {
+  const key = `${inSize} ${outSize} ${interpolation} ${antialias}`;
+  let c = coefficientCache.get(key);
+  if (c === undefined) {
+    c = computeCoefficients(inSize, outSize, interpolation, antialias);
+    if (coefficientCache.size >= COEFFICIENT_CACHE_SIZE) coefficientCache.clear();
+    coefficientCache.set(key, c);
+  }
+  return c;
+}
+
+function computeCoefficients(
   inSize: number,
   outSize: number,
   interpolation: 'bilinear' | 'bicubic',
@@ -85,7 +108,7 @@ function coefficients(
 }
 
 /** Fixed-point sum -> 8-bit: an arithmetic shift is floor division, then clip to 0..255. */
-function clip8(acc: number): number {
+export function clip8(acc: number): number {
   const v = acc >> PRECISION_BITS;
   return v < 0 ? 0 : Math.min(v, 255);
 }
@@ -93,8 +116,11 @@ function clip8(acc: number): number {
 // The sums below stay inside int32: weights are 22-bit fixed point summing to 2^22, so even with
 // Keys' negative lobes |acc| < 1.3 * 255 * 2^22 < 2^31. `| 0` keeps V8 on integer arithmetic.
 
-/** Horizontal pass over source rows [row0, row0 + rows), output columns [col0, col0 + cols). */
-function horizontal(
+/**
+ * Horizontal pass over source rows [row0, row0 + rows), output columns [col0, col0 + cols), into
+ * `out` when given (it must hold `cols * rows * 3` bytes).
+ */
+export function horizontal(
   src: Uint8Array,
   inW: number,
   row0: number,
@@ -102,23 +128,34 @@ function horizontal(
   col0: number,
   cols: number,
   c: Coefficients,
+  out: Uint8Array = new Uint8Array(cols * rows * 3),
 ): Uint8Array {
-  const out = new Uint8Array(cols * rows * 3);
   const { taps, start, count, weights } = c;
   for (let y = 0; y < rows; y++) {
     const rowIn = (row0 + y) * inW * 3;
     let o = y * cols * 3;
     for (let xx = col0; xx < col0 + cols; xx++) {
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
       const base = xx * taps;
       let p = rowIn + start[xx]! * 3;
-      for (let x = 0, n = count[xx]!; x < n; x++, p += 3) {
-        const k = weights[base + x]!;
-        s0 = (s0 + src[p]! * k) | 0;
-        s1 = (s1 + src[p + 1]! * k) | 0;
-        s2 = (s2 + src[p + 2]! * k) | 0;
+      const n = count[xx]!;
+      let k = weights[base]!;
+      if (n === 2) {
+        // The common case of an upscale, without the loop.
+        const k1 = weights[base + 1]!;
+        out[o++] = clip8((HALF + Math.imul(src[p]!, k) + Math.imul(src[p + 3]!, k1)) | 0);
+        out[o++] = clip8((HALF + Math.imul(src[p + 1]!, k) + Math.imul(src[p + 4]!, k1)) | 0);
+        out[o++] = clip8((HALF + Math.imul(src[p + 2]!, k) + Math.imul(src[p + 5]!, k1)) | 0);
+        continue;
+      }
+      let s0 = (HALF + Math.imul(src[p]!, k)) | 0;
+      let s1 = (HALF + Math.imul(src[p + 1]!, k)) | 0;
+      let s2 = (HALF + Math.imul(src[p + 2]!, k)) | 0;
+      for (let x = 1; x < n; x++) {
+        p += 3;
+        k = weights[base + x]!;
+        s0 = (s0 + Math.imul(src[p]!, k)) | 0;
+        s1 = (s1 + Math.imul(src[p + 1]!, k)) | 0;
+        s2 = (s2 + Math.imul(src[p + 2]!, k)) | 0;
       }
       out[o++] = clip8(s0);
       out[o++] = clip8(s1);
@@ -153,7 +190,7 @@ function vertical(
     for (let y = 0; y < n; y++) {
       const k = weights[base + y]!;
       const row = (y0 + y) * stride;
-      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + src[row + i]! * k) | 0;
+      for (let i = 0; i < stride; i++) acc[i] = (acc[i]! + Math.imul(src[row + i]!, k)) | 0;
     }
     const rowOut = r * stride;
     for (let i = 0; i < stride; i++) out[rowOut + i] = clip8(acc[i]!);
@@ -226,17 +263,7 @@ export function resizeRegion(
   if (interpolation === 'nearest') return make(cropRgb(nearest(img, width, height), width, region));
   if (width === img.width && height === img.height) return make(cropRgb(img.data, img.width, region));
   const vert = img.height !== height ? coefficients(img.height, height, interpolation, antialias) : undefined;
-  // Source rows the vertical pass reads (as Pillow, only those are resampled horizontally).
-  let row0 = y;
-  let rowEnd = y + h;
-  if (vert !== undefined) {
-    row0 = img.height;
-    rowEnd = 0;
-    for (let yy = y; yy < y + h; yy++) {
-      row0 = Math.min(row0, vert.start[yy]!);
-      rowEnd = Math.max(rowEnd, vert.start[yy]! + vert.count[yy]!);
-    }
-  }
+  const [row0, rowEnd] = sourceRows(vert, y, h);
   let data: Uint8Array;
   if (img.width !== width) {
     const hor = coefficients(img.width, width, interpolation, antialias);
@@ -246,6 +273,21 @@ export function resizeRegion(
   }
   if (vert !== undefined) data = vertical(data, w, row0, y, h, vert);
   return make(data);
+}
+
+/**
+ * The source rows [row0, rowEnd) that output rows [y, y + h) read: only those are resampled
+ * horizontally, as Pillow does. Without a vertical resize, the rows themselves.
+ */
+export function sourceRows(vert: Coefficients | undefined, y: number, h: number): [number, number] {
+  if (vert === undefined) return [y, y + h];
+  let row0 = Number.POSITIVE_INFINITY;
+  let rowEnd = 0;
+  for (let yy = y; yy < y + h; yy++) {
+    row0 = Math.min(row0, vert.start[yy]!);
+    rowEnd = Math.max(rowEnd, vert.start[yy]! + vert.count[yy]!);
+  }
+  return [row0, rowEnd];
 }
 
 /** Copies a window out of interleaved RGB rows of `stride` pixels. */

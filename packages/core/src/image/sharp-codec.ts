@@ -108,6 +108,15 @@ export async function loadImage(
     throw new UsageError('E_USAGE', `maxPixels must be a positive number, got ${maxPixels}`);
   }
   const name = options.file ?? (typeof source === 'string' ? source : '<buffer>');
+  const sharp = await getSharp();
+  if (options.resize === undefined) {
+    // The common case in one libvips call (sharp reads a named file itself): the pixel limit is
+    // enforced by the decoder. Any failure is diagnosed again below, for the precise typed error.
+    const decoded = await rawPipeline(sharp(source, limitedInput(maxPixels)))
+      .toBuffer({ resolveWithObject: true })
+      .catch(() => undefined);
+    if (decoded !== undefined) return rgbFromRaw(decoded, name);
+  }
   let bytes: Uint8Array;
   if (typeof source === 'string') {
     try {
@@ -122,7 +131,6 @@ export async function loadImage(
   } else {
     bytes = source;
   }
-  const sharp = await getSharp();
   const input = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -138,32 +146,52 @@ export async function loadImage(
   }
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
-    let pipeline = sharp(input, { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'warning' })
-      .autoOrient()
-      .flatten({ background: { r: 255, g: 255, b: 255 } });
     const plan = options.resize?.(...uprightSize(meta));
-    if (plan !== undefined) {
-      // libvips resizes (shrinking on load where the format allows), then cuts the region out.
-      pipeline = pipeline
-        .resize(plan.width, plan.height, { fit: 'fill', kernel: plan.kernel, fastShrinkOnLoad: true })
-        .extract({
-          left: plan.region.x,
-          top: plan.region.y,
-          width: plan.region.width,
-          height: plan.region.height,
-        });
-    }
-    out = await pipeline
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    out = await rawPipeline(sharp(input, limitedInput(maxPixels)), plan).toBuffer({
+      resolveWithObject: true,
+    });
   } catch (error) {
     if (error instanceof Error && /pixel limit/i.test(error.message)) {
       throw tooLarge(name, meta.width ?? 0, meta.height ?? 0, maxPixels);
     }
     throw decodeError(name, error);
   }
+  return rgbFromRaw(out, name);
+}
+
+/** Decoder options: the pixel limit, and failing on a truncated or corrupt file. */
+function limitedInput(maxPixels: number) {
+  return { limitInputPixels: Math.max(1, Math.floor(maxPixels)), failOn: 'warning' } as const;
+}
+
+/**
+ * The decode as `loadImage` wants it: upright (EXIF), alpha flattened on white, then the libvips
+ * resize and crop where planned (on the upright image: sharp applies them in call order), sRGB,
+ * 8-bit.
+ */
+function rawPipeline(pipeline: ReturnType<SharpFactory>, plan?: VipsResizePlan): ReturnType<SharpFactory> {
+  let p = pipeline.autoOrient().flatten({ background: WHITE });
+  if (plan !== undefined) {
+    // libvips resizes (shrinking on load where the format allows), then cuts the region out.
+    p = p
+      .resize(plan.width, plan.height, { fit: 'fill', kernel: plan.kernel, fastShrinkOnLoad: true })
+      .extract({
+        left: plan.region.x,
+        top: plan.region.y,
+        width: plan.region.width,
+        height: plan.region.height,
+      });
+  }
+  return p.toColourspace('srgb').removeAlpha().raw({ depth: 'uchar' });
+}
+
+const WHITE = { r: 255, g: 255, b: 255 };
+
+/** sharp's raw output (1 to 4 channels) as an interleaved RGB image. */
+function rgbFromRaw(
+  out: { data: Buffer; info: { width: number; height: number; channels: number } },
+  name: string,
+): RgbImage {
   const { width, height, channels } = out.info;
   const data = new Uint8Array(width * height * 3);
   if (channels === 3) {

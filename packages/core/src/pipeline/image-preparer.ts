@@ -2,7 +2,9 @@
  * Loads and preprocesses images for a model, on a pool of decode workers (`workers` >= 1) or on
  * the calling thread (`workers: 0`). Both give bit-identical tensors: the workers run the same
  * `loadImage` + `preprocess`. The pool is what keeps the main thread free on a fast device: decode
- * and resize cost a few milliseconds an image, and N workers do N images at a time.
+ * and resize cost a few milliseconds an image, and N workers do N images at a time. Every worker's
+ * decode runs on libuv's one thread pool, 4 threads unless UV_THREADPOOL_SIZE is set before the
+ * process first uses it: a program with more workers sets it (see pipeline/io-threads.ts).
  */
 import type { ImageGeometry } from '../geometry.js';
 import { preprocess } from '../image/preprocess.js';

@@ -183,6 +183,57 @@ describe('loadImage', () => {
   });
 });
 
+describe('loadImage from a path (sharp reads the file in its own thread)', () => {
+  it('gives the pixels the bytes give: orientation, alpha, grey, 16 bits', async () => {
+    const rgba = await sharp(Buffer.from(Array.from({ length: 5 * 3 * 4 }, (_, i) => (i * 37) % 256)), {
+      raw: { width: 5, height: 3, channels: 4 },
+    })
+      .png()
+      .toBuffer();
+    const grey16 = await sharp(Buffer.from(Array.from({ length: 4 * 4 * 2 }, (_, i) => (i * 53) % 256)), {
+      raw: { width: 4, height: 4, channels: 1 },
+    })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
+    const files: [string, Buffer][] = [
+      ['six.jpg', await orientedJpeg(6)],
+      ['three.jpg', await orientedJpeg(3)],
+      ['rgba.png', rgba],
+      ['grey16.png', grey16],
+    ];
+    for (const [name, bytes] of files) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const fromPath = await loadImage(path);
+      const fromBytes = await loadImage(bytes, { file: path });
+      expect([fromPath.width, fromPath.height], name).toEqual([fromBytes.width, fromBytes.height]);
+      expect(Buffer.from(fromPath.data).equals(Buffer.from(fromBytes.data)), name).toBe(true);
+      expect(fromPath.file).toBe(path);
+    }
+  });
+
+  it('gives the same typed errors: truncated, not an image, too many pixels, a folder', async () => {
+    const jpg = await orientedJpeg(1);
+    const cut = join(dir, 'cut-on-disk.jpg');
+    writeFileSync(cut, jpg.subarray(0, jpg.length >> 1));
+    await expectImageError(loadImage(cut), 'E_IMAGE_READ', cut);
+    const text = join(dir, 'text.jpg');
+    writeFileSync(text, 'not a picture');
+    await expectImageError(loadImage(text), 'E_IMAGE_READ', text);
+    const big = join(dir, 'big.png');
+    writeFileSync(
+      big,
+      await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer(),
+    );
+    const e = await expectImageError(loadImage(big, { maxPixels: 1_000_000 }), 'E_IMAGE_TOO_LARGE', big);
+    expect(e.message).toContain('3000x2000');
+    await expectImageError(loadImage(dir), 'E_IMAGE_READ', dir);
+  });
+});
+
 describe('encoding', () => {
   const img = rgbImage(
     3,

@@ -3,6 +3,9 @@
  * what fixes it. Every provider is tried for real (a session in a child process); the CUDA and
  * WebGPU checks say which piece is missing. Safe to run anywhere: nothing here can crash the caller.
  */
+import { availableParallelism } from 'node:os';
+import { ioThreadPoolSize } from '../../pipeline/io-threads.js';
+import { defaultPoolSize } from '../../pipeline/task-pool.js';
 import { deviceSpec } from '../device.js';
 import { loadOrt, ortBinaryFolder, ortPackageFolder, ortPackageVersion } from '../ort.js';
 import type { Device, Provider } from '../types.js';
@@ -31,6 +34,11 @@ export interface DoctorReport {
   /** One line: what the requested device would get, and why. */
   readonly verdict: string;
   readonly node: { version: string; platform: string; arch: string };
+  /**
+   * The CPU side of a pipeline: cores, the default number of decode workers, and libuv's thread
+   * pool, which runs every decode (see pipeline/io-threads.ts; UV_THREADPOOL_SIZE, 4 unless set).
+   */
+  readonly threads: { cores: number; decodeWorkers: number; ioThreadPool: number };
   readonly onnxruntimeNode: {
     version: string | null;
     folder: string | null;
@@ -155,6 +163,11 @@ export async function runDoctor(options: { device?: string } = {}): Promise<Doct
     ok,
     verdict,
     node: { version: process.version, platform: process.platform, arch: process.arch },
+    threads: {
+      cores: availableParallelism(),
+      decodeWorkers: defaultPoolSize(),
+      ioThreadPool: ioThreadPoolSize(),
+    },
     onnxruntimeNode: {
       version: ortPackageVersion(),
       folder: ortPackageFolder() ?? null,

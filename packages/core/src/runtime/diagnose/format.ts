@@ -10,6 +10,14 @@ export function formatDoctor(r: DoctorReport): string {
   lines.push(`cam-localize doctor: ${r.verdict}`);
   lines.push('');
   lines.push(row('node', `${r.node.version} (${r.node.platform} ${r.node.arch})`));
+  const t = r.threads;
+  const pool = t.ioThreadPool < t.decodeWorkers ? ' (fewer than the workers: set UV_THREADPOOL_SIZE)' : '';
+  lines.push(
+    row(
+      'CPU threads',
+      `${t.cores} cores; ${t.decodeWorkers} decode workers by default; libuv pool ${t.ioThreadPool}${pool}`,
+    ),
+  );
   lines.push(
     row(
       'onnxruntime-node (npm)',
