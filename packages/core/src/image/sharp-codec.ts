@@ -108,15 +108,6 @@ export async function loadImage(
     throw new UsageError('E_USAGE', `maxPixels must be a positive number, got ${maxPixels}`);
   }
   const name = options.file ?? (typeof source === 'string' ? source : '<buffer>');
-  const sharp = await getSharp();
-  if (options.resize === undefined) {
-    // The common case in one libvips call (sharp reads a named file itself): the pixel limit is
-    // enforced by the decoder. Any failure is diagnosed again below, for the precise typed error.
-    const decoded = await rawPipeline(sharp(source, limitedInput(maxPixels)))
-      .toBuffer({ resolveWithObject: true })
-      .catch(() => undefined);
-    if (decoded !== undefined) return rgbFromRaw(decoded, name);
-  }
   let bytes: Uint8Array;
   if (typeof source === 'string') {
     try {
@@ -131,9 +122,19 @@ export async function loadImage(
   } else {
     bytes = source;
   }
+  const sharp = await getSharp();
   const input = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (options.resize === undefined) {
+    // The common case in one libvips call, the pixel limit enforced by the decoder. (Reading the
+    // bytes here is faster than letting libvips read the file.) A failure is diagnosed again
+    // below, with the header read first, for the precise typed error.
+    const decoded = await rawPipeline(sharp(input, limitedInput(maxPixels)))
+      .toBuffer({ resolveWithObject: true })
+      .catch(() => undefined);
+    if (decoded !== undefined) return rgbFromRaw(decoded, name);
+  }
 
   let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
   try {

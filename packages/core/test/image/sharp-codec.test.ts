@@ -183,7 +183,7 @@ describe('loadImage', () => {
   });
 });
 
-describe('loadImage from a path (sharp reads the file in its own thread)', () => {
+describe('loadImage from a path gives what its bytes give', () => {
   it('gives the pixels the bytes give: orientation, alpha, grey, 16 bits', async () => {
     const rgba = await sharp(Buffer.from(Array.from({ length: 5 * 3 * 4 }, (_, i) => (i * 37) % 256)), {
       raw: { width: 5, height: 3, channels: 4 },
