@@ -67,8 +67,20 @@ export function tinyVit(): Uint8Array {
   });
 }
 
-/** The twin's forward pass of one input [3,12,12]: the tokens [10*6] (token-major) and the logits [5]. */
-export function tinyVitForward(input: Float32Array): { tokens: Float64Array; logits: Float64Array } {
+/** A channel zeroed in every token of `sequence` or of `tokens` (Ablation-CAM's ablation). */
+export interface TwinAblation {
+  readonly tensor: 'sequence' | 'tokens';
+  readonly channel: number;
+}
+
+/**
+ * The twin's forward pass of one input [3,12,12]: the tokens [10*6] (token-major) and the logits
+ * [5]; with `ablate`, that channel of that tensor is zeroed before the rest runs.
+ */
+export function tinyVitForward(
+  input: Float32Array,
+  ablate?: TwinAblation,
+): { tokens: Float64Array; logits: Float64Array } {
   const { size, patch, grid, channels: C, classes, tokens: T } = VIT;
   const sequence = new Float64Array(T * C);
   for (let i = 0; i < grid; i++)
@@ -88,6 +100,7 @@ export function tinyVitForward(input: Float32Array): { tokens: Float64Array; log
     for (let p = 1; p < T; p++) mean += sequence[p * C + o]!;
     sequence[o] = mean / (T - 1);
   }
+  if (ablate?.tensor === 'sequence') for (let t = 0; t < T; t++) sequence[t * C + ablate.channel] = 0;
   const tokens = new Float64Array(T * C);
   for (let t = 0; t < T; t++)
     for (let j = 0; j < C; j++) {
@@ -95,6 +108,7 @@ export function tinyVitForward(input: Float32Array): { tokens: Float64Array; log
       for (let i = 0; i < C; i++) pre += sequence[t * C + i]! * block.m[i * C + j]!;
       tokens[t * C + j] = sequence[t * C + j]! + Math.max(0, pre);
     }
+  if (ablate?.tensor === 'tokens') for (let t = 0; t < T; t++) tokens[t * C + ablate.channel] = 0;
   const logits = new Float64Array(classes);
   for (let c = 0; c < classes; c++) {
     let sum = head.b[c]!;
