@@ -16,11 +16,13 @@ const conv = { w: randomFloats(6 * 3 * 16, 11), b: randomFloats(6, 12) };
 const block = { m: randomFloats(36, 13), b: randomFloats(6, 14) };
 const head = { w: randomFloats(5 * 6, 15), b: randomFloats(5, 16) };
 
-export function tinyVit(): Uint8Array {
+/** The model; `softmax` ends it in a Softmax whose output `probs` is the graph's only output. */
+export function tinyVit(options: { softmax?: boolean } = {}): Uint8Array {
   const { channels: C, classes } = VIT;
+  const softmax = options.softmax === true;
   return buildModel({
     inputs: [{ name: 'input', shape: ['N', 3, VIT.size, VIT.size] }],
-    outputs: [{ name: 'logits', shape: ['N', classes] }],
+    outputs: [{ name: softmax ? 'probs' : 'logits', shape: ['N', classes] }],
     initializers: [
       { name: 'conv.w', dims: [C, 3, 4, 4], data: conv.w },
       { name: 'conv.b', dims: [C], data: conv.b },
@@ -63,6 +65,9 @@ export function tinyVit(): Uint8Array {
         outputs: ['logits'],
         attrs: { transB: { i: 1 } },
       },
+      ...(softmax
+        ? [{ op: 'Softmax', inputs: ['logits'], outputs: ['probs'], attrs: { axis: { i: 1 } } }]
+        : []),
     ],
   });
 }
@@ -74,13 +79,14 @@ export interface TwinAblation {
 }
 
 /**
- * The twin's forward pass of one input [3,12,12]: the tokens [10*6] (token-major) and the logits
- * [5]; with `ablate`, that channel of that tensor is zeroed before the rest runs.
+ * The twin's forward pass of one input [3,12,12]: the block's input `sequence` and its output
+ * `tokens` [10*6] (token-major), and the logits [5]; with `ablate`, that channel of that tensor is
+ * zeroed before the rest runs (and is zero in what is returned).
  */
 export function tinyVitForward(
   input: Float32Array,
   ablate?: TwinAblation,
-): { tokens: Float64Array; logits: Float64Array } {
+): { sequence: Float64Array; tokens: Float64Array; logits: Float64Array } {
   const { size, patch, grid, channels: C, classes, tokens: T } = VIT;
   const sequence = new Float64Array(T * C);
   for (let i = 0; i < grid; i++)
@@ -115,5 +121,5 @@ export function tinyVitForward(
     for (let k = 0; k < C; k++) sum += head.w[c * C + k]! * tokens[k]!;
     logits[c] = sum;
   }
-  return { tokens, logits };
+  return { sequence, tokens, logits };
 }
