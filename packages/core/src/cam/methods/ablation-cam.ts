@@ -1,6 +1,6 @@
 import { CamError } from '../../errors.js';
 import { CamMethod, channelSums, classWeightRow } from '../base.js';
-import type { CamContext } from '../types.js';
+import type { AblatedScores, CamContext } from '../types.js';
 import { strongestChannels } from './score-cam.js';
 
 export interface AblationCamOptions {
@@ -16,6 +16,12 @@ export interface AblationCamOptions {
    * token features. `forward-passes`: forward passes on every head (to check one against the other).
    */
   readonly form?: 'auto' | 'forward-passes';
+}
+
+/** The ablated channels, strongest first, and the logits of the passes (see `measure`). */
+interface Passes {
+  readonly selected: Int32Array;
+  readonly logits: Float32Array;
 }
 
 /**
@@ -46,6 +52,8 @@ export class AblationCam extends CamMethod {
   readonly maxChannels: number;
   readonly batchSize: number;
   readonly form: 'auto' | 'forward-passes';
+  /** The passes of each input tensor measured so far (see `measure`). */
+  private readonly measured = new WeakMap<Float32Array, Promise<Passes>>();
 
   constructor(options: AblationCamOptions = {}) {
     super();
@@ -67,29 +75,42 @@ export class AblationCam extends CamMethod {
       throw new CamError(
         'E_CAM',
         'Ablation-CAM by forward passes needs the input tensor and an ablation session',
-        {
-          hint: 'compute it through CamModel.cam, which holds the model',
-        },
+        { hint: 'compute it through CamModel.cam, which holds the model' },
       );
     }
-    const selected = strongestChannels(context, this.maxChannels);
+    let run = this.measured.get(input);
+    if (run === undefined) {
+      run = this.measure(context, input, ablate);
+      this.measured.set(input, run);
+    }
+    const { selected, logits } = await run;
     const classes = head.numClasses;
-    // Pass 0 ablates nothing (y_c); pass 1 + s ablates channel selected[s].
+    const score = logits[classIndex]!; // pass 0: nothing ablated
+    const weights = new Float32Array(channels);
+    if (score === 0) return weights;
+    for (const [s, k] of selected.entries()) {
+      weights[k] = (score - logits[(s + 1) * classes + classIndex]!) / score; // (y_c - y_c^k) / y_c
+    }
+    return weights;
+  }
+
+  /**
+   * The logits [(1 + selected) * C] of the passes: pass 0 ablates nothing (y_c, through the same
+   * session), pass 1 + s ablates channel selected[s]. They hold every class, so the image's other
+   * targets reuse them (kept per input tensor while it lives).
+   */
+  private async measure(context: CamContext, input: Float32Array, ablate: AblatedScores): Promise<Passes> {
+    const { channels, head } = context;
+    const selected = strongestChannels(context, this.maxChannels);
     const passes = selected.length + 1;
-    const drops = new Float64Array(channels);
-    let score = Number.NaN;
+    const logits = new Float32Array(passes * head.numClasses);
     for (let start = 0; start < passes; start += this.batchSize) {
       const count = Math.min(this.batchSize, passes - start);
       const masks = new Float32Array(count * channels).fill(1);
       for (let b = 0; b < count; b++) if (start + b > 0) masks[b * channels + selected[start + b - 1]!] = 0;
-      const logits = await ablate(input, masks, count);
-      for (let b = 0; b < count; b++) {
-        const y = logits[b * classes + classIndex]!;
-        if (start + b === 0) score = y;
-        else drops[selected[start + b - 1]!] = score - y; // y_c - y_c^k
-      }
+      logits.set(await ablate(input, masks, count), start * head.numClasses);
     }
-    return Float32Array.from(drops, (drop) => (score === 0 ? 0 : drop / score));
+    return { selected, logits };
   }
 }
 
