@@ -17,7 +17,7 @@
  * windows, batch memory and in-order delivery read together (the per-image work is image-work.ts,
  * the batch hand-over post-batch.ts).
  */
-import { type CamModel, type Inference, type PreparedImage, type ResizeEngine } from '@cam-localize/core';
+import type { CamModel, Inference, PreparedImage, ResizeEngine } from '@cam-localize/core';
 import { type PrepareResponse, TaskPool } from '@cam-localize/core/workers';
 import {
   deviceTargets,

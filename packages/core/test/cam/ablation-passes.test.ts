@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AblationSession } from '../../src/ablation-session.js';
-import { AblationCam, type AblatedScores, type CamContext, HeadCam } from '../../src/cam/index.js';
+import { type AblatedScores, AblationCam, type CamContext, HeadCam } from '../../src/cam/index.js';
 import { camMethodNeeds } from '../../src/cam/registry.js';
-import { TOKEN_FEATURE_METHODS } from '../../src/head/tokens.js';
 import type { HeadOverrides } from '../../src/head/detect.js';
+import { TOKEN_FEATURE_METHODS } from '../../src/head/tokens.js';
 import { CamModel } from '../../src/model.js';
-import { randomFloats, type HeadPattern, S, tinyModel } from '../onnx/builder.js';
 import { type TwinAblation, tinyVit, tinyVitForward, VIT } from '../head/tiny-vit.js';
+import { type HeadPattern, randomFloats, S, tinyModel } from '../onnx/builder.js';
 import { maxDifference } from './context.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cam-ablation-'));
