@@ -141,6 +141,14 @@ describe('Ablation-CAM on token features, by forward passes', () => {
       const other = await method.compute(context, 4, 'none');
       expect(calls).toEqual([3, 3, 1]);
       expectNear(other.data, twinAblationCam(input, 'tokens', 4));
+      // The same buffer refilled with another image is measured again.
+      const buffer = input.slice();
+      const refilled = { ...context, input: buffer };
+      await method.compute(refilled, 4, 'none');
+      expect(calls).toEqual([3, 3, 1]);
+      buffer.set(randomFloats(buffer.length, 42));
+      await method.compute(refilled, 4, 'none');
+      expect(calls).toEqual([3, 3, 1, 3, 3, 1]);
       calls.length = 0;
       const capped = await new AblationCam({ maxChannels: 2 }).compute(context, 2, 'none');
       expect(calls).toEqual([3]);
@@ -197,6 +205,15 @@ describe('Ablation-CAM by forward passes equals its closed form on a GAP head', 
       expect(largest).toBeGreaterThan(1e-3); // not all trivial maps
     });
   }
+
+  it('a model fixed at batch 1: the ablation session splits the passes into runs of 1', async () => {
+    const { model, inference } = await load('gemm-batch1.onnx', tinyModel('gemm', { batch: 1 }), S);
+    expect(model.fixedBatch).toBe(1);
+    const closed = await model.cam(inference, 2, { method: 'ablationcam', normalization: 'none' });
+    const method = new AblationCam({ form: 'forward-passes', batchSize: 3 });
+    const measured = await model.cam(inference, 2, { method, normalization: 'none' });
+    expect(maxDifference(measured.data, closed.data)).toBeLessThan(1e-5);
+  });
 
   it('a GAP head without a session still gets the closed form (the pipeline workers)', async () => {
     const { model, inference } = await load('gemm-headonly.onnx', tinyModel('gemm'), S);

@@ -52,8 +52,8 @@ export class AblationCam extends CamMethod {
   readonly maxChannels: number;
   readonly batchSize: number;
   readonly form: 'auto' | 'forward-passes';
-  /** The passes of each input tensor measured so far (see `measure`). */
-  private readonly measured = new WeakMap<Float32Array, Promise<Passes>>();
+  /** The last image's passes (see `measure`), for its other classes. */
+  private last: { readonly input: Float32Array; readonly passes: Promise<Passes> } | undefined;
 
   constructor(options: AblationCamOptions = {}) {
     super();
@@ -78,12 +78,12 @@ export class AblationCam extends CamMethod {
         { hint: 'compute it through CamModel.cam, which holds the model' },
       );
     }
-    let run = this.measured.get(input);
-    if (run === undefined) {
-      run = this.measure(context, input, ablate);
-      this.measured.set(input, run);
+    // Compared by value, and measured on a copy: a caller may refill one buffer with the next image.
+    if (this.last === undefined || !sameValues(this.last.input, input)) {
+      const copy = input.slice();
+      this.last = { input: copy, passes: this.measure(context, copy, ablate) };
     }
-    const { selected, logits } = await run;
+    const { selected, logits } = await this.last.passes;
     const classes = head.numClasses;
     const score = logits[classIndex]!; // pass 0: nothing ablated
     const weights = new Float32Array(channels);
@@ -97,7 +97,7 @@ export class AblationCam extends CamMethod {
   /**
    * The logits [(1 + selected) * C] of the passes: pass 0 ablates nothing (y_c, through the same
    * session), pass 1 + s ablates channel selected[s]. They hold every class, so the image's other
-   * targets reuse them (kept per input tensor while it lives).
+   * targets reuse them.
    */
   private async measure(context: CamContext, input: Float32Array, ablate: AblatedScores): Promise<Passes> {
     const { channels, head } = context;
@@ -112,6 +112,12 @@ export class AblationCam extends CamMethod {
     }
     return { selected, logits };
   }
+}
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The weights from the head alone: GAP-linear and class-map heads. */
