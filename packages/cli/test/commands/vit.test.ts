@@ -87,8 +87,9 @@ describeWithTestBed('cam-localize on a Vision Transformer (vit_tiny.onnx)', () =
     const inspect = await runCli(['inspect', VIT]);
     expect(inspect.stdout).toMatch(/^methods +ablationcam, scorecam, sscam, iscam, eigencam /m);
     const runs = {
+      // The final tokens: the passes run the model's tail (the class-token Gather and the classifier).
       final: [],
-      // The last block's first LayerNorm: zeroing a channel there changes the rest of the blocks.
+      // The last block's first LayerNorm, which a residual goes around: the whole model runs, masked.
       given: [
         '--feature-tensor',
         LAST_NORM1,

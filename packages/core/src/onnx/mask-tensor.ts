@@ -19,8 +19,9 @@
 import { ModelError } from '../errors.js';
 import { encodeValueInfo } from './add-outputs.js';
 import { ProtoWriter } from './encode.js';
+import { forEachField, renameNodeOutput, rewriteGraphs, stringFields } from './proto-rewrite.js';
 import { DataType, type OnnxDim, type OnnxModel } from './schema.js';
-import { decodeUtf8, ProtoReader, WIRE_LEN } from './wire.js';
+import { WIRE_LEN } from './wire.js';
 
 /** Where the channels are: [N,T,C] token features, or [N,C,H,W] feature maps. */
 export type MaskLayout = 'tokens' | 'channels-first';
@@ -71,92 +72,29 @@ export function maskTensor(
   const maskValue = new ProtoWriter()
     .message(11, (v) => encodeValueInfo(v, { name: maskInput, elemType: DataType.FLOAT, shape }))
     .finish();
+  let edited = 0;
   const bytes = rewriteGraphs(model.bytes, (graph, out) => {
     let found = false;
     forEachField(graph, (field, wire, start, end, bodyStart) => {
-      if (field === 1 && wire === WIRE_LEN && !found && nodeOutputs(graph, bodyStart, end).includes(tensor)) {
+      if (
+        field === 1 &&
+        wire === WIRE_LEN &&
+        !found &&
+        stringFields(graph, bodyStart, end, 2).includes(tensor)
+      ) {
         out.bytes(1, renameNodeOutput(graph, bodyStart, end, tensor, raw)).raw(maskNode);
         found = true;
       } else out.raw(graph.subarray(start, end));
     });
-    if (found) out.raw(maskValue);
-    return found;
+    if (found) {
+      out.raw(maskValue);
+      edited++;
+    }
   });
+  if (edited !== 1) throw new RangeError(`the producer of '${tensor}' was found in ${edited} graphs`);
   return {
     bytes,
     maskInput,
     maskDims: (count) => (layout === 'tokens' ? [count, 1, channels] : [count, channels, 1, 1]),
   };
-}
-
-/**
- * Visits each field of the message in bytes [from, to): its number, wire type, where it starts
- * (tag included), where it ends, and where a length-delimited field's body starts.
- */
-function forEachField(
-  bytes: Uint8Array,
-  visit: (field: number, wire: number, start: number, end: number, bodyStart: number) => void,
-  from = 0,
-  to = bytes.length,
-): void {
-  const r = new ProtoReader(bytes, from, to);
-  while (!r.done) {
-    const start = r.pos;
-    const tag = r.tag();
-    const wire = tag & 7;
-    let bodyStart = r.pos;
-    if (wire === WIRE_LEN) bodyStart = r.span()[0];
-    else r.skip(wire);
-    visit(tag >>> 3, wire, start, r.pos, bodyStart);
-  }
-}
-
-/** ModelProto with each graph (field 7) rebuilt by `edit`; exactly one occurrence must say it edited. */
-function rewriteGraphs(
-  model: Uint8Array,
-  edit: (graph: Uint8Array, out: ProtoWriter) => boolean,
-): Uint8Array {
-  const out = new ProtoWriter();
-  let edited = 0;
-  forEachField(model, (field, wire, start, end, bodyStart) => {
-    if (field !== 7 || wire !== WIRE_LEN) {
-      out.raw(model.subarray(start, end));
-      return;
-    }
-    const graph = new ProtoWriter();
-    if (edit(model.subarray(bodyStart, end), graph)) edited++;
-    out.bytes(7, graph.finish());
-  });
-  if (edited !== 1) throw new RangeError(`the tensor's producer was found in ${edited} graphs`);
-  return out.finish();
-}
-
-/** The output names (field 2) of the NodeProto in bytes [from, to). */
-function nodeOutputs(bytes: Uint8Array, from: number, to: number): string[] {
-  const outputs: string[] = [];
-  forEachField(
-    bytes,
-    (field, wire, _start, end, bodyStart) => {
-      if (field === 2 && wire === WIRE_LEN) outputs.push(decodeUtf8(bytes, bodyStart, end));
-    },
-    from,
-    to,
-  );
-  return outputs;
-}
-
-/** The NodeProto in bytes [from, to) with output `name` renamed `to`; every other field verbatim. */
-function renameNodeOutput(bytes: Uint8Array, from: number, to: number, name: string, renamed: string) {
-  const node = new ProtoWriter();
-  forEachField(
-    bytes,
-    (field, wire, start, end, bodyStart) => {
-      const isOutput = field === 2 && wire === WIRE_LEN;
-      if (isOutput && decodeUtf8(bytes, bodyStart, end) === name) node.string(2, renamed);
-      else node.raw(bytes.subarray(start, end));
-    },
-    from,
-    to,
-  );
-  return node.finish();
 }

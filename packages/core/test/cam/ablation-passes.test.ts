@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AblationSession } from '../../src/ablation-session.js';
+import { AblationSession, type AblationWay } from '../../src/ablation-session.js';
 import { type AblatedScores, AblationCam, type CamContext, HeadCam } from '../../src/cam/index.js';
 import { camMethodNeeds } from '../../src/cam/registry.js';
 import type { HeadOverrides } from '../../src/head/detect.js';
@@ -91,12 +91,18 @@ function expectNear(actual: Float32Array, expected: Float64Array): void {
 }
 
 describe('Ablation-CAM on token features, by forward passes', () => {
-  for (const tensor of ['tokens', 'sequence'] as const) {
-    // 'tokens' feeds only the class-token Gather; 'sequence' also the block and its residual.
-    it(`equals the paper's definition on the twin (feature tensor '${tensor}')`, async () => {
+  // 'tokens' feeds only the class-token Gather, 'sequence' also the block and its residual: each
+  // separates the image from the logits, so the passes run the tail. The residual goes around
+  // 'block.act': the whole model runs, masked.
+  const ways = { tokens: 'tail', sequence: 'tail', 'block.act': 'masked-model' } as const;
+  for (const [tensor, way] of Object.entries(ways) as [TwinAblation['tensor'], AblationWay][]) {
+    it(`equals the paper's definition on the twin (feature tensor '${tensor}', the ${way})`, async () => {
       const head = tensor === 'tokens' ? undefined : { featureTensor: tensor };
       const { model, inference, input } = await load(`vit-${tensor}.onnx`, tinyVit(), VIT.size, head);
       expect(model.head.kind).toBe('tokens');
+      const session = new AblationSession(model.onnx, model.head, [VIT.size, VIT.size], model.session);
+      expect(await session.way()).toBe(way);
+      await session.release();
       for (const cls of [0, 3]) {
         const map = await model.cam(inference, cls, { method: 'ablationcam', normalization: 'none' });
         expect([map.width, map.height]).toEqual([VIT.grid, VIT.grid]);

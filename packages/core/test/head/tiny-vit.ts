@@ -74,19 +74,20 @@ export function tinyVit(options: { softmax?: boolean } = {}): Uint8Array {
 
 /** A channel zeroed in every token of `sequence` or of `tokens` (Ablation-CAM's ablation). */
 export interface TwinAblation {
-  readonly tensor: 'sequence' | 'tokens';
+  readonly tensor: 'sequence' | 'block.act' | 'tokens';
   readonly channel: number;
 }
 
 /**
- * The twin's forward pass of one input [3,12,12]: the block's input `sequence` and its output
- * `tokens` [10*6] (token-major), and the logits [5]; with `ablate`, that channel of that tensor is
- * zeroed before the rest runs (and is zero in what is returned).
+ * The twin's forward pass of one input [3,12,12]: the block's input `sequence`, its branch
+ * `block.act` (which the residual goes around) and its output `tokens` [10*6] (token-major), and
+ * the logits [5]; with `ablate`, that channel of that tensor is zeroed before the rest runs (and
+ * is zero in what is returned).
  */
 export function tinyVitForward(
   input: Float32Array,
   ablate?: TwinAblation,
-): { sequence: Float64Array; tokens: Float64Array; logits: Float64Array } {
+): { sequence: Float64Array; 'block.act': Float64Array; tokens: Float64Array; logits: Float64Array } {
   const { size, patch, grid, channels: C, classes, tokens: T } = VIT;
   const sequence = new Float64Array(T * C);
   for (let i = 0; i < grid; i++)
@@ -108,11 +109,13 @@ export function tinyVitForward(
   }
   if (ablate?.tensor === 'sequence') for (let t = 0; t < T; t++) sequence[t * C + ablate.channel] = 0;
   const tokens = new Float64Array(T * C);
+  const act = new Float64Array(T * C);
   for (let t = 0; t < T; t++)
     for (let j = 0; j < C; j++) {
       let pre = block.b[j]!;
       for (let i = 0; i < C; i++) pre += sequence[t * C + i]! * block.m[i * C + j]!;
-      tokens[t * C + j] = sequence[t * C + j]! + Math.max(0, pre);
+      act[t * C + j] = ablate?.tensor === 'block.act' && ablate.channel === j ? 0 : Math.max(0, pre);
+      tokens[t * C + j] = sequence[t * C + j]! + act[t * C + j]!;
     }
   if (ablate?.tensor === 'tokens') for (let t = 0; t < T; t++) tokens[t * C + ablate.channel] = 0;
   const logits = new Float64Array(classes);
@@ -121,5 +124,5 @@ export function tinyVitForward(
     for (let k = 0; k < C; k++) sum += head.w[c * C + k]! * tokens[k]!;
     logits[c] = sum;
   }
-  return { sequence, tokens, logits };
+  return { sequence, 'block.act': act, tokens, logits };
 }

@@ -39,11 +39,11 @@ interface Passes {
  *
  * Forward passes (token features, or `form: 'forward-passes'`): y_c^k is measured. One run holds
  * the image once with nothing ablated (y_c, through the same session) and once per channel with
- * channel k zeroed in every position, class token included (`context.ablate`, a session whose graph
- * multiplies the feature tensor by a mask). Zero is the paper's ablation; pytorch-grad-cam's
- * AblationLayerVit writes min - 1e7 instead, which this does not reproduce. Cost: C + 1 forward
- * passes of the whole model per image and class (e.g. 193 for a ViT-Tiny), in runs of `batchSize`;
- * `maxChannels` bounds it.
+ * channel k zeroed in every position, class token included (`context.ablate`: the model's tail
+ * from the features on, or the whole model with a mask on them; see ablation-session.ts). Zero is
+ * the paper's ablation; pytorch-grad-cam's AblationLayerVit writes min - 1e7 instead, which this
+ * does not reproduce. Cost: C + 1 passes per image (e.g. 193 for a ViT-Tiny), in runs of
+ * `batchSize`, shared by the image's classes; `maxChannels` bounds it.
  *
  * @example
  * const map = await new AblationCam().compute(context, target);
