@@ -34,6 +34,7 @@ export {
   createCamMethod,
 } from './cam/registry.js';
 export {
+  type AblatedScores,
   CAM_COMPATS,
   type CamCompat,
   type CamContext,

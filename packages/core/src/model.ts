@@ -9,6 +9,7 @@
  * const map = await model.cam(result, result.ranked[0]); // [h,w] map of the top class
  * await model.release();
  */
+import { AblationSession } from './ablation-session.js';
 import type { DeviceCamMethod } from './cam/device-cam-methods.js';
 import {
   type DeviceCamRequest,
@@ -17,7 +18,7 @@ import {
   useDeviceCam,
 } from './cam/device-cam-plan.js';
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
-import { computesPaperForm } from './cam/registry.js';
+import { type CamMethodName, camMethodNeeds, computesPaperForm } from './cam/registry.js';
 import { rankClasses } from './cam/targets.js';
 import type { ForwardScores } from './cam/types.js';
 import { CamError, ModelError, UsageError } from './errors.js';
@@ -123,12 +124,14 @@ export class CamModel {
     private readonly keepImages: boolean,
     private readonly nullForward: boolean,
     private readonly deviceCam: { graph: CamGraph; request: DeviceCamRequest } | undefined,
+    /** Ablation-CAM's masked forward passes on token features (a session opened on first use). */
+    private readonly ablation: AblationSession,
   ) {
     this.forwardScores = async (inputs, count) => {
       const out = await this.session.run(inputs, count);
       return out[this.head.scoreTensor]!.data;
     };
-    this.headCam = new HeadCam(head, inputWidth, inputHeight, this.forwardScores);
+    this.headCam = new HeadCam(head, inputWidth, inputHeight, this.forwardScores, ablation.scores);
   }
 
   static async load(path: string, options: CamModelOptions = {}): Promise<CamModel> {
@@ -199,6 +202,7 @@ export class CamModel {
       options.keepImages ?? true,
       options.nullForward === true,
       graph === undefined ? undefined : { graph, request: request! },
+      new AblationSession(onnx, head, [inputWidth, inputHeight], session, options.threads),
     );
   }
 
@@ -352,6 +356,11 @@ export class CamModel {
     assertMethodFitsHead(this.head, method, this.onnx.path);
   }
 
+  /** Whether `method` needs this model's forward passes (Score-CAM; Ablation-CAM on token features). */
+  needsForwardPasses(method: CamMethodName): boolean {
+    return camMethodNeeds(method, 'forward-passes', this.head.kind);
+  }
+
   /** The feature-grid shape [K, h, w] of the CAM layer. */
   get featureShape(): readonly [number, number, number] {
     return this.headCam.featureShape;
@@ -380,7 +389,7 @@ export class CamModel {
   }
 
   async release(): Promise<void> {
-    await Promise.all([this.session.release(), this.preparer.close()]);
+    await Promise.all([this.session.release(), this.preparer.close(), this.ablation.release()]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

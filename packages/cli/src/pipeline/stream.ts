@@ -17,13 +17,7 @@
  * windows, batch memory and in-order delivery read together (the per-image work is image-work.ts,
  * the batch hand-over post-batch.ts).
  */
-import {
-  CAM_METHODS,
-  type CamModel,
-  type Inference,
-  type PreparedImage,
-  type ResizeEngine,
-} from '@cam-localize/core';
+import type { CamModel, Inference, PreparedImage, ResizeEngine } from '@cam-localize/core';
 import { type PrepareResponse, TaskPool } from '@cam-localize/core/workers';
 import {
   deviceTargets,
@@ -118,8 +112,7 @@ export class ImagePipeline {
   static async start(model: CamModel, work: ImageWork, options: PipelineOptions): Promise<ImagePipeline> {
     // Score-CAM and the faithfulness metrics need the session: their post-processing stays here.
     const faithfulness = work.command === 'run' && work.faithfulness !== undefined;
-    const postHere =
-      options.workers === 0 || CAM_METHODS[work.method].needs.includes('forward-passes') || faithfulness;
+    const postHere = options.workers === 0 || model.needsForwardPasses(work.method) || faithfulness;
     const session = {
       forward: model.forwardScores,
       probabilities: model.head.softmax,

@@ -82,14 +82,65 @@ describeWithTestBed('cam-localize on a Vision Transformer (vit_tiny.onnx)', () =
     });
   }
 
+  it('predict --method ablationcam runs the ablation passes on the token grid, default and given tensors', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cam-vit-ablationcam-'));
+    const inspect = await runCli(['inspect', VIT]);
+    expect(inspect.stdout).toMatch(/^methods +ablationcam, scorecam, sscam, iscam, eigencam /m);
+    const runs = {
+      // The final tokens: the passes run the model's tail (the class-token Gather and the classifier).
+      final: [],
+      // The last block's first LayerNorm, which a residual goes around: the whole model runs, masked.
+      given: [
+        '--feature-tensor',
+        LAST_NORM1,
+        '--token-grid',
+        '14x14',
+        '--skip-tokens',
+        '1',
+        '--score-cam-channels',
+        '16',
+      ],
+    };
+    for (const [name, options] of Object.entries(runs)) {
+      const result = await runCli([
+        'predict',
+        ...images,
+        '--model',
+        VIT,
+        '--method',
+        'ablationcam',
+        ...options,
+        '--save-cams',
+        join(out, name, 'cams'),
+        '--cam-size',
+        'feature',
+        '--out',
+        join(out, name, 'run'),
+      ]);
+      expect(result.code, result.stderr).toBe(0);
+      const records = readJsonLines<{ id: string; status: string; top: { score: number }[] }>(
+        join(out, name, 'run', 'results.jsonl'),
+      );
+      expect(records.map((r) => r.status)).toEqual(['ok', 'ok']);
+      for (const record of records) {
+        const map = readScoreMapNpy(join(out, name, 'cams', `${record.id}.npy`));
+        expect([map.width, map.height]).toEqual([14, 14]);
+        // torchvision's zero-initialised classifier: y_c = 0 for every class and every ablation,
+        // so each w_k = (y_c - y_c^k) / y_c is defined as 0 and the map is 0 (never NaN).
+        expect(record.top[0]!.score).toBe(0);
+        expect(map.data.every((v) => v === 0)).toBe(true);
+      }
+    }
+  });
+
   it('the GAP-only methods say why they do not apply (exit 2, naming the model)', async () => {
-    for (const method of ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'layercam', 'hirescam', 'ablationcam']) {
+    for (const method of ['cam', 'gradcam', 'gradcampp', 'xgradcam', 'layercam', 'hirescam']) {
       const result = await runCli(['predict', images[0]!, '--model', VIT, '--method', method]);
       expect(result.code, method).toBe(2);
       expect(result.stderr).toContain(
         `vit_tiny.onnx: the CAM method '${method}' does not apply to this model: its classifier reads the class token`,
       );
-      expect(result.stderr).toContain('use --method scorecam, sscam, iscam, eigencam');
+      expect(result.stderr).toContain('use --method ablationcam, scorecam, sscam, iscam, eigencam');
     }
   });
 

@@ -15,7 +15,7 @@ import {
   createCamMethod,
   parseCamMethodName,
 } from './registry.js';
-import type { CamContext, ForwardScores, Normalization } from './types.js';
+import type { AblatedScores, CamContext, ForwardScores, Normalization } from './types.js';
 
 /** Which map: the method (by name, with its options, or an instance) and the normalisation. */
 export interface CamRequest extends CamMethodOptions {
@@ -40,6 +40,7 @@ export class HeadCam {
     readonly inputWidth: number,
     readonly inputHeight: number,
     private readonly forward?: ForwardScores,
+    private readonly ablate?: AblatedScores,
   ) {}
 
   /** The feature-grid shape [K, h, w] of the CAM layer (NaN where the model leaves it dynamic). */
@@ -64,6 +65,7 @@ export class HeadCam {
       inputHeight: this.inputHeight,
       ...(inputs.input === undefined ? {} : { input: inputs.input }),
       ...(this.forward === undefined ? {} : { forward: this.forward }),
+      ...(this.ablate === undefined ? {} : { ablate: this.ablate }),
     };
     return method.compute(context, classIndex, request.normalization ?? 'relu-minmax');
   }
@@ -76,7 +78,7 @@ export class HeadCam {
     let method = this.methods.get(key);
     if (method === undefined) {
       method = createCamMethod(name, options);
-      if (this.forward === undefined && camMethodNeeds(name, 'forward-passes')) {
+      if (this.forward === undefined && camMethodNeeds(name, 'forward-passes', this.head.kind)) {
         throw new UsageError('E_USAGE', `the CAM method '${name}' needs forward passes of the model`, {
           hint: 'compute it through CamModel.cam, which holds the session',
         });

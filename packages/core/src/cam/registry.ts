@@ -53,6 +53,11 @@ export interface CamMethodSpec {
   readonly summary: string;
   readonly paper: string;
   readonly needs: readonly CamRequirement[];
+  /**
+   * What it needs instead on a head without a global average (token features), when it `needs` a
+   * GAP-linear head; absent: it does not apply there.
+   */
+  readonly withoutHead?: readonly CamRequirement[];
   /** Whether the map depends on the target class (Eigen-CAM's does not). */
   readonly classSpecific: boolean;
   /** Per library that `--compat` names: how its numbers are reproduced; absent: it is refused. */
@@ -128,12 +133,13 @@ export const CAM_METHODS = table({
     create: () => new HiResCam(),
   },
   ablationcam: {
-    summary: 'score drop when a channel is zeroed (closed form)',
+    summary: 'score drop when a channel is zeroed (closed form; forward passes on token features)',
     paper: 'Desai & Ramaswamy, WACV 2020',
     needs: HEAD,
+    withoutHead: FORWARD,
     classSpecific: true,
     libraries: {},
-    create: () => new AblationCam(),
+    create: (o) => new AblationCam(o),
   },
   scorecam: {
     summary: 'score of the input masked by each channel',
@@ -188,9 +194,31 @@ export function parseCamMethodName(name: string): CamMethodName {
   });
 }
 
-/** Whether `name` needs `requirement` (e.g. forward passes: the input tensor and the session). */
-export function camMethodNeeds(name: CamMethodName, requirement: CamRequirement): boolean {
-  return CAM_METHODS[name].needs.includes(requirement);
+/** The kinds of CAM head (CamHeadWeights['kind']). */
+type HeadKind = 'gap-linear' | 'class-map' | 'tokens';
+
+/**
+ * What `name` needs on a head of kind `head` (a GAP-linear one by default), or undefined when it
+ * does not apply to such a head (a closed form on token features).
+ */
+export function camMethodRequirements(
+  name: CamMethodName,
+  head: HeadKind = 'gap-linear',
+): readonly CamRequirement[] | undefined {
+  const spec = CAM_METHODS[name];
+  return head === 'tokens' && spec.needs.includes('gap-linear-head') ? spec.withoutHead : spec.needs;
+}
+
+/**
+ * Whether `name` needs `requirement` on a head of kind `head` (a GAP-linear one by default), e.g.
+ * forward passes: the input tensor and the session.
+ */
+export function camMethodNeeds(
+  name: CamMethodName,
+  requirement: CamRequirement,
+  head: HeadKind = 'gap-linear',
+): boolean {
+  return camMethodRequirements(name, head)?.includes(requirement) ?? false;
 }
 
 /** Whether `compat` gives the paper's numbers for `name` (so the on-device graph may compute it). */

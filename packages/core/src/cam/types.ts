@@ -28,6 +28,17 @@ export const CAM_COMPATS: readonly CamCompat[] = ['paper', 'pytorch-grad-cam', '
 /** Runs the model on a batch of preprocessed inputs and returns the class scores [n*C]. */
 export type ForwardScores = (inputs: Float32Array, count: number) => Promise<Float32Array>;
 
+/**
+ * Runs one preprocessed input [3,H,W] `count` times with the feature channels masked: copy i
+ * multiplies channel k of the feature tensor by masks[i*K + k] (1 keeps it, 0 zeroes it, in every
+ * position or token). Returns the class logits [count*C] (the input of a final Softmax, if any).
+ */
+export type AblatedScores = (
+  input: Float32Array,
+  masks: Float32Array,
+  count: number,
+) => Promise<Float32Array>;
+
 export interface CamContext {
   /** Feature map of one image, [K, height, width] row-major. */
   readonly features: Float32Array;
@@ -45,6 +56,8 @@ export interface CamContext {
   readonly inputHeight?: number;
   /** A forward pass of the model (the forward-pass methods only). */
   readonly forward?: ForwardScores;
+  /** Forward passes with feature channels zeroed (Ablation-CAM on heads without its closed form). */
+  readonly ablate?: AblatedScores;
 }
 
 /**

@@ -19,7 +19,7 @@
  * the smallest K in 0..8.
  */
 
-import { CAM_METHOD_NAMES, CAM_METHODS } from '../cam/registry.js';
+import { CAM_METHOD_NAMES, camMethodRequirements } from '../cam/registry.js';
 import { HeadNotFoundError, UsageError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/schema.js';
 import type { CamHead, HeadOverrides } from './detect.js';
@@ -38,13 +38,12 @@ export interface TokenLayout {
 }
 
 /**
- * The CAM methods that need only the features and forward passes of the full model, so they work
- * on token features: the rows of `CAM_METHODS` that do not need a GAP-linear head. (Ablation-CAM
- * needs one for its closed form; on a transformer it would need a forward pass from the feature
- * layer with a channel zeroed, which no session here offers.)
+ * The CAM methods that work on token features: the rows of `CAM_METHODS` that need only the
+ * features and forward passes of the model, there (Ablation-CAM measures its score drops by forward
+ * passes with a channel zeroed where its closed form has no global average to rest on).
  */
 export const TOKEN_FEATURE_METHODS: readonly string[] = CAM_METHOD_NAMES.filter(
-  (name) => !CAM_METHODS[name].needs.includes('gap-linear-head'),
+  (name) => camMethodRequirements(name, 'tokens') !== undefined,
 );
 
 const TOKEN_HINT =

@@ -74,6 +74,12 @@ export class ProtoWriter {
     return this.bytes(field, utf8.encode(value));
   }
 
+  /** Bytes that are already encoded fields (tags included), copied as they are. */
+  raw(bytes: Uint8Array): this {
+    this.pushBytes(bytes);
+    return this;
+  }
+
   /** An embedded message built by `build`. */
   message(field: number, build: (w: ProtoWriter) => void): this {
     const inner = new ProtoWriter();

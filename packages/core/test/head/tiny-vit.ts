@@ -16,11 +16,13 @@ const conv = { w: randomFloats(6 * 3 * 16, 11), b: randomFloats(6, 12) };
 const block = { m: randomFloats(36, 13), b: randomFloats(6, 14) };
 const head = { w: randomFloats(5 * 6, 15), b: randomFloats(5, 16) };
 
-export function tinyVit(): Uint8Array {
+/** The model; `softmax` ends it in a Softmax whose output `probs` is the graph's only output. */
+export function tinyVit(options: { softmax?: boolean } = {}): Uint8Array {
   const { channels: C, classes } = VIT;
+  const softmax = options.softmax === true;
   return buildModel({
     inputs: [{ name: 'input', shape: ['N', 3, VIT.size, VIT.size] }],
-    outputs: [{ name: 'logits', shape: ['N', classes] }],
+    outputs: [{ name: softmax ? 'probs' : 'logits', shape: ['N', classes] }],
     initializers: [
       { name: 'conv.w', dims: [C, 3, 4, 4], data: conv.w },
       { name: 'conv.b', dims: [C], data: conv.b },
@@ -63,12 +65,29 @@ export function tinyVit(): Uint8Array {
         outputs: ['logits'],
         attrs: { transB: { i: 1 } },
       },
+      ...(softmax
+        ? [{ op: 'Softmax', inputs: ['logits'], outputs: ['probs'], attrs: { axis: { i: 1 } } }]
+        : []),
     ],
   });
 }
 
-/** The twin's forward pass of one input [3,12,12]: the tokens [10*6] (token-major) and the logits [5]. */
-export function tinyVitForward(input: Float32Array): { tokens: Float64Array; logits: Float64Array } {
+/** A channel zeroed in every token of `sequence` or of `tokens` (Ablation-CAM's ablation). */
+export interface TwinAblation {
+  readonly tensor: 'sequence' | 'block.act' | 'tokens';
+  readonly channel: number;
+}
+
+/**
+ * The twin's forward pass of one input [3,12,12]: the block's input `sequence`, its branch
+ * `block.act` (which the residual goes around) and its output `tokens` [10*6] (token-major), and
+ * the logits [5]; with `ablate`, that channel of that tensor is zeroed before the rest runs (and
+ * is zero in what is returned).
+ */
+export function tinyVitForward(
+  input: Float32Array,
+  ablate?: TwinAblation,
+): { sequence: Float64Array; 'block.act': Float64Array; tokens: Float64Array; logits: Float64Array } {
   const { size, patch, grid, channels: C, classes, tokens: T } = VIT;
   const sequence = new Float64Array(T * C);
   for (let i = 0; i < grid; i++)
@@ -88,18 +107,22 @@ export function tinyVitForward(input: Float32Array): { tokens: Float64Array; log
     for (let p = 1; p < T; p++) mean += sequence[p * C + o]!;
     sequence[o] = mean / (T - 1);
   }
+  if (ablate?.tensor === 'sequence') for (let t = 0; t < T; t++) sequence[t * C + ablate.channel] = 0;
   const tokens = new Float64Array(T * C);
+  const act = new Float64Array(T * C);
   for (let t = 0; t < T; t++)
     for (let j = 0; j < C; j++) {
       let pre = block.b[j]!;
       for (let i = 0; i < C; i++) pre += sequence[t * C + i]! * block.m[i * C + j]!;
-      tokens[t * C + j] = sequence[t * C + j]! + Math.max(0, pre);
+      act[t * C + j] = ablate?.tensor === 'block.act' && ablate.channel === j ? 0 : Math.max(0, pre);
+      tokens[t * C + j] = sequence[t * C + j]! + act[t * C + j]!;
     }
+  if (ablate?.tensor === 'tokens') for (let t = 0; t < T; t++) tokens[t * C + ablate.channel] = 0;
   const logits = new Float64Array(classes);
   for (let c = 0; c < classes; c++) {
     let sum = head.b[c]!;
     for (let k = 0; k < C; k++) sum += head.w[c * C + k]! * tokens[k]!;
     logits[c] = sum;
   }
-  return { tokens, logits };
+  return { sequence, 'block.act': act, tokens, logits };
 }

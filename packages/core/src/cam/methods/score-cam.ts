@@ -115,7 +115,7 @@ export class ScoreCam extends CamMethod {
 }
 
 /** Indices of the `limit` channels with the largest mean activation, strongest first. */
-function strongestChannels(context: CamContext, limit: number): Int32Array {
+export function strongestChannels(context: CamContext, limit: number): Int32Array {
   const sums = channelSums(context);
   const order = Array.from({ length: context.channels }, (_, k) => k).sort(
     (a, b) => sums[b]! - sums[a]! || a - b,
