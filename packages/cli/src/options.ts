@@ -158,7 +158,7 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     .option('--threads <n>', 'intra-op threads of the session', positiveInteger('--threads'))
     .option(
       '--batch <n>',
-      `images per forward pass (default ${DEFAULT_BATCH.cpu} on the CPU, ${DEFAULT_BATCH.cuda} on a GPU; 1 for fixed-batch models)`,
+      `images per forward pass (default ${DEFAULT_BATCH.cpu} on the CPU, ${DEFAULT_BATCH.cuda} on a GPU; a fixed-batch model runs in batches of its own size, the last one filled)`,
       positiveInteger('--batch'),
     )
     .option(

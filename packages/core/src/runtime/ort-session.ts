@@ -15,7 +15,14 @@ import {
   type OrtTensor,
 } from './ort.js';
 import { availableProviders, deviceFailureAdvice, providerMissingError } from './providers.js';
-import { checkExtraInputs, checkInputDims, runOptions, sliceExtraInputs } from './run-inputs.js';
+import {
+  checkExtraInputs,
+  checkInputDims,
+  padExtraInputs,
+  padRows,
+  runOptions,
+  sliceExtraInputs,
+} from './run-inputs.js';
 import type {
   DeviceChoice,
   ExtraInput,
@@ -181,26 +188,34 @@ export class OrtModelSession implements ModelSession {
     checkExtraInputs(this.extraInputNames, extra, batch);
     const fixed = this.fixedBatch;
     if (fixed === null || fixed === batch) return this.runOnce(input, full, extra ?? {});
-    if (batch % fixed !== 0) {
-      throw new UsageError(
-        'E_USAGE',
-        `the model takes batches of exactly ${fixed}; ${batch} is not a multiple of it`,
-      );
-    }
+    // Runs of exactly `fixed`; a short last run is filled with copies of the last image (and of
+    // its extra inputs), whose outputs are dropped.
+    const runs = Math.ceil(batch / fixed);
     const per = input.length / batch;
     const parts: Record<string, OutputTensor>[] = [];
-    for (let b = 0; b < batch; b += fixed) {
-      const slice = input.subarray(b * per, (b + fixed) * per);
-      const extraSlice = sliceExtraInputs(extra ?? {}, b, b + fixed);
+    for (let r = 0; r < runs; r++) {
+      const from = r * fixed;
+      const to = Math.min(batch, from + fixed);
+      const slice = padRows(input.subarray(from * per, to * per), per, fixed);
+      const extraSlice = padExtraInputs(sliceExtraInputs(extra ?? {}, from, to), fixed);
       parts.push(await this.runOnce(slice, [fixed, ...full.slice(1)], extraSlice));
     }
     const out: Record<string, OutputTensor> = {};
     for (const name of this.outputNames) {
       const first = parts[0]![name]!;
-      const chunk = first.data.length;
-      const data = new Float32Array(chunk * parts.length);
-      for (let i = 0; i < parts.length; i++) data.set(parts[i]![name]!.data, i * chunk);
-      out[name] = { data, dims: [(first.dims[0] ?? 1) * parts.length, ...first.dims.slice(1)] };
+      const rows = first.dims[0] ?? 1;
+      // Outputs without the batch axis first (rare) are kept from the first run as they are.
+      if (rows !== fixed) {
+        out[name] = first;
+        continue;
+      }
+      const row = first.data.length / rows;
+      const data = new Float32Array(row * batch);
+      for (let r = 0; r < runs; r++) {
+        const keep = Math.min(fixed, batch - r * fixed);
+        data.set(parts[r]![name]!.data.subarray(0, keep * row), r * fixed * row);
+      }
+      out[name] = { data, dims: [batch, ...first.dims.slice(1)] };
     }
     return out;
   }

@@ -108,3 +108,35 @@ export function sliceExtraInputs(
   }
   return out;
 }
+
+/**
+ * `rows` (a view of n whole rows of `per` values) filled up to `size` rows with copies of its last
+ * row; itself when it has them already. A fixed-batch model's short last run.
+ */
+export function padRows<T extends Float32Array | Int32Array | BigInt64Array>(
+  rows: T,
+  per: number,
+  size: number,
+): T {
+  const n = per === 0 ? size : rows.length / per;
+  if (n >= size) return rows;
+  const out = new (rows.constructor as new (length: number) => T)(size * per);
+  out.set(rows as never);
+  const last = rows.subarray((n - 1) * per, n * per);
+  for (let r = n; r < size; r++) out.set(last as never, r * per);
+  return out;
+}
+
+/** Each extra input's rows filled up to `size` (see padRows). */
+export function padExtraInputs(extra: Record<string, ExtraInput>, size: number): Record<string, ExtraInput> {
+  const out: Record<string, ExtraInput> = {};
+  for (const [name, t] of Object.entries(extra)) {
+    const rows = t.dims[0]!;
+    if (rows >= size || rows === 0) {
+      out[name] = t;
+      continue;
+    }
+    out[name] = { data: padRows(t.data, t.data.length / rows, size), dims: [size, ...t.dims.slice(1)] };
+  }
+  return out;
+}

@@ -81,9 +81,9 @@ export interface ModelSession extends AsyncDisposable {
   readonly fixedBatch: number | null;
   readonly outputNames: readonly string[];
   /**
-   * Runs a float32 NCHW batch. A larger batch than a fixed-batch model takes is split into
-   * runs of `fixedBatch` (extra inputs sliced along dim 0 alike) and the outputs concatenated
-   * along the first axis. `dims` (or `options.dims`) gives the full input dims when the model's
+   * Runs a float32 NCHW batch. A fixed-batch model's batch of another size is split into runs of
+   * `fixedBatch` (extra inputs sliced along dim 0 alike), a short last run filled with copies of
+   * its last image whose outputs are dropped, and the outputs concatenated along the first axis. `dims` (or `options.dims`) gives the full input dims when the model's
    * spatial size is dynamic. Several runs may be in flight; they run one after another in call
    * order. Without `transfer`, `input` and the extra inputs are only read (never detached or kept).
    */

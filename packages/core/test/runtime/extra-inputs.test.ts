@@ -77,6 +77,19 @@ describe.each(['worker', 'main'] as const)('extra named inputs (thread %s)', (th
     for (let n = 0; n < 4; n++) expect(out.out!.data[n]).toBeCloseTo(want[n]!, 5);
   });
 
+  it('fills a short last run of a model fixed at 3 with the last image and its extra inputs', async () => {
+    await using s = await createSession(twoInputModel(DataType.INT64, 3), { device: 'cpu', thread });
+    expect(s.fixedBatch).toBe(3);
+    const input = randomFloats(5 * plane, 13);
+    const targets = [5, 1, 9, 2, 7];
+    const out = await s.run(input, 5, {
+      extra: { target: { data: BigInt64Array.from(targets, BigInt), dims: [5] } },
+    });
+    expect(out.out!.dims).toEqual([5]);
+    const want = expected(input, targets);
+    for (let n = 0; n < 5; n++) expect(out.out!.data[n]).toBeCloseTo(want[n]!, 5);
+  });
+
   it('refuses missing, unknown and misshapen extra inputs with a UsageError', async () => {
     await using s = await createSession(twoInputModel(DataType.INT64), { device: 'cpu', thread });
     const input = randomFloats(2 * plane);

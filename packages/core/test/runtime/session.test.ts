@@ -76,6 +76,25 @@ describe.each(['worker', 'main'] as const)('createSession (CPU, thread %s)', (th
     }
   });
 
+  it('runs any batch size on a model fixed at 3: a short run filled with the last image, its rows dropped', async () => {
+    await using s = await createSession(tinyModel('gemm', { batch: 3 }), { device: 'cpu', thread });
+    expect(s.fixedBatch).toBe(3);
+    const per = 3 * S * S;
+    const input = randomFloats(5 * per, 11);
+    // The reference: runs of exactly 3 made by hand, the missing rows copies of the last image.
+    const rowsOf = async (images: number[]) => {
+      const data = new Float32Array(3 * per);
+      images.forEach((image, i) => data.set(input.subarray(image * per, (image + 1) * per), i * per));
+      return (await s.run(data, 3)).logits!.data;
+    };
+    const reference = [...(await rowsOf([0, 1, 2])), ...(await rowsOf([3, 4, 4]))].slice(0, 5 * C);
+    for (const batch of [1, 2, 4, 5]) {
+      const out = await s.run(input.subarray(0, batch * per), batch);
+      expect(out.logits!.dims).toEqual([batch, C]);
+      expect(Array.from(out.logits!.data)).toEqual(reference.slice(0, batch * C));
+    }
+  });
+
   it('fetches only the requested outputs and refuses unknown ones', async () => {
     await expect(
       createSession(tinyModel('gemm'), { device: 'cpu', outputs: ['features'], thread }),
