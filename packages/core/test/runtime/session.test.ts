@@ -84,7 +84,8 @@ describe.each(['worker', 'main'] as const)('createSession (CPU, thread %s)', (th
     // The reference: runs of exactly 3 made by hand, the missing rows copies of the last image.
     const rowsOf = async (images: number[]) => {
       const data = new Float32Array(3 * per);
-      images.forEach((image, i) => data.set(input.subarray(image * per, (image + 1) * per), i * per));
+      for (const [i, image] of images.entries())
+        data.set(input.subarray(image * per, (image + 1) * per), i * per);
       return (await s.run(data, 3)).logits!.data;
     };
     const reference = [...(await rowsOf([0, 1, 2])), ...(await rowsOf([3, 4, 4]))].slice(0, 5 * C);
