@@ -7,7 +7,8 @@
  *     and writing the record and a .npy map.
  *  2. The pipeline's ceiling: `predict --null-forward` (the model runs on the first batch only,
  *     then its outputs are replayed) with 0, 1, 2 ... workers: images/s and CPU core-ms per image;
- *     and with libuv's thread pool cut to 1 thread, to show that the pool caps the decode workers.
+ *     the cost of one more image (1000 photos against 400: start-up excluded); and with libuv's
+ *     thread pool cut to 1 thread (a pool smaller than the decodes need caps the workers).
  *  3. End to end against the bare forward at the same batch (ResNet-18 and MobileNetV2), for
  *     `predict` and `run --protocol wsolevaluation`, and against the seed's PyTorch recipe
  *     (../shared/peers/seed_pipeline.py, when Debian's python3-torch is installed), side by side.
@@ -280,6 +281,17 @@ export default async function pipelineBench() {
   }
   if (ceiling[1] && ceiling[2])
     rows.push({ name: 'null forward scaling, 1 -> 2 workers', value: ceiling[2] / ceiling[1], unit: 'x' });
+  // The summary's core-ms include start-up (model, session, workers, warm-up) spread over the images:
+  // the cost of one more image is the difference between 1000 photos and 400, per image added.
+  const total = readdirSync(photos).length;
+  const all = cli(['predict', photos, ...resnet, '--null-forward', '--workers', '1']);
+  const some = cli(['predict', dir, ...resnet, '--null-forward', '--workers', '1']);
+  rows.push({
+    name: `null forward, predict, 1 worker: CPU cost of one more image (${total} vs 400 photos)`,
+    value: (all.coreMs * total - some.coreMs * 400) / (total - 400),
+    unit: 'core-ms/img',
+    note: `with start-up: ${all.coreMs} (${total}) and ${some.coreMs} (400)`,
+  });
   // libuv's pool runs every decode of every worker: a pool smaller than the workers caps them.
   const starved = cli(['predict', dir, ...resnet, '--null-forward', '--workers', '2'], {
     UV_THREADPOOL_SIZE: '1',

@@ -8,7 +8,7 @@
 import type { ImageGeometry } from '../geometry.js';
 import { preprocess } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
-import { limitDecoderThreads, loadImage } from '../image/sharp-codec.js';
+import { limitDecoderThreads, loadImage, readImageBytesSync } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
 import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
 import type { TaskResult } from './task-worker.js';
@@ -69,7 +69,12 @@ export async function createPrepareTask(
       // Overlays need the whole picture: decoded a second time, the tensor stays libvips'.
       if (request.keepImage) image = await loadImage(request.source, limits);
     } else {
-      image = await loadImage(request.source, limits);
+      // A worker reads the file synchronously: one blocking read instead of four pool trips.
+      const source =
+        typeof request.source === 'string'
+          ? readImageBytesSync(request.source, request.file)
+          : request.source;
+      image = await loadImage(source, limits);
       prepared = preprocess(image, init.config, input, out);
     }
     const { geometry } = prepared;

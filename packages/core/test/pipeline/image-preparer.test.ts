@@ -56,6 +56,13 @@ describe('ImagePreparer', () => {
       const error = await pool.prepare(broken, 'broken.jpg', false).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ImageError);
       expect(error).toMatchObject({ code: 'E_IMAGE_READ', file: 'broken.jpg' });
+      // A worker reads the file itself: a missing file or a folder is the same typed error, naming it.
+      for (const path of [join(broken, '..', 'gone.jpg'), join(broken, '..')]) {
+        const unread = await pool.prepare(path, 'named.jpg', false).catch((e: unknown) => e);
+        expect(unread).toBeInstanceOf(ImageError);
+        expect(unread).toMatchObject({ code: 'E_IMAGE_READ', file: 'named.jpg' });
+        expect((unread as ImageError).message).toMatch(/cannot read image file \((ENOENT|EISDIR)\)/);
+      }
     } finally {
       await Promise.all([here.close(), pool.close()]);
     }
