@@ -92,6 +92,24 @@ function verticalIntoTensor(
   c: Coefficients,
   target: TensorTarget,
 ): void {
+  if (c.window !== undefined) {
+    const { size, first, weights } = c.window;
+    for (let r = 0; r < outRows; r++) {
+      const yy = outRow0 + r;
+      windowRow(
+        src,
+        offset + (first[yy]! - srcRow0) * stride,
+        stride,
+        weights,
+        yy * size,
+        size,
+        width,
+        target,
+        r,
+      );
+    }
+    return;
+  }
   const { taps, start, count, weights } = c;
   const n3 = width * 3;
   if (accScratch.length < n3) accScratch = new Int32Array(n3);
@@ -101,11 +119,6 @@ function verticalIntoTensor(
     const base = yy * taps;
     const first = offset + (start[yy]! - srcRow0) * stride;
     const n = count[yy]!;
-    // Two taps (every row of an upscale but the edges) go straight to the tensor.
-    if (n === 2) {
-      twoTapRow(src, first, first + stride, weights[base]!, weights[base + 1]!, width, target, r);
-      continue;
-    }
     let k = weights[base]!;
     for (let i = 0; i < n3; i++) acc[i] = (HALF + Math.imul(src[first + i]!, k)) | 0;
     for (let t = 1; t < n; t++) {
@@ -117,13 +130,18 @@ function verticalIntoTensor(
   }
 }
 
-/** A two-tap output row: the sums of rows `a` and `b` -> 8-bit -> tensor values. */
-function twoTapRow(
+/**
+ * An output row from a fixed window of `size` (2 to 4) source rows, the first at `a`, `stride`
+ * apart, weights at `w[b..]`: the sums -> 8-bit -> tensor values. Unrolled; the size tests are
+ * the same for the whole row.
+ */
+function windowRow(
   src: Uint8Array,
   a: number,
+  stride: number,
+  w: Int32Array,
   b: number,
-  ka: number,
-  kb: number,
+  size: number,
   width: number,
   target: TensorTarget,
   row: number,
@@ -131,14 +149,31 @@ function twoTapRow(
   const { tensor, plane, tables, order } = target;
   const [t0, t1, t2] = tables;
   const [c0, c1, c2] = order;
+  const k0 = w[b]!;
+  const k1 = w[b + 1]!;
+  const k2 = size > 2 ? w[b + 2]! : 0;
+  const k3 = size > 3 ? w[b + 3]! : 0;
+  const r1 = a + stride;
+  const r2 = a + 2 * stride;
+  const r3 = a + 3 * stride;
   let o = (target.y + row) * target.width + target.x;
   for (let i = 0, p = 0; i < width; i++, p += 3, o++) {
-    const v0 = (HALF + Math.imul(src[a + p + c0]!, ka) + Math.imul(src[b + p + c0]!, kb)) | 0;
-    const v1 = (HALF + Math.imul(src[a + p + c1]!, ka) + Math.imul(src[b + p + c1]!, kb)) | 0;
-    const v2 = (HALF + Math.imul(src[a + p + c2]!, ka) + Math.imul(src[b + p + c2]!, kb)) | 0;
-    tensor[o] = t0[clip8(v0)]!;
-    tensor[plane + o] = t1[clip8(v1)]!;
-    tensor[2 * plane + o] = t2[clip8(v2)]!;
+    let v0 = HALF + Math.imul(src[a + p + c0]!, k0) + Math.imul(src[r1 + p + c0]!, k1);
+    let v1 = HALF + Math.imul(src[a + p + c1]!, k0) + Math.imul(src[r1 + p + c1]!, k1);
+    let v2 = HALF + Math.imul(src[a + p + c2]!, k0) + Math.imul(src[r1 + p + c2]!, k1);
+    if (size > 2) {
+      v0 += Math.imul(src[r2 + p + c0]!, k2);
+      v1 += Math.imul(src[r2 + p + c1]!, k2);
+      v2 += Math.imul(src[r2 + p + c2]!, k2);
+      if (size > 3) {
+        v0 += Math.imul(src[r3 + p + c0]!, k3);
+        v1 += Math.imul(src[r3 + p + c1]!, k3);
+        v2 += Math.imul(src[r3 + p + c2]!, k3);
+      }
+    }
+    tensor[o] = t0[clip8(v0 | 0)]!;
+    tensor[plane + o] = t1[clip8(v1 | 0)]!;
+    tensor[2 * plane + o] = t2[clip8(v2 | 0)]!;
   }
 }
 

@@ -43,6 +43,14 @@ export interface Coefficients {
   readonly count: Int32Array;
   /** Fixed-point weights, `taps` per output sample. */
   readonly weights: Int32Array;
+  /**
+   * The same filter over a fixed window of `size` (2 to 4) adjacent source pixels per output
+   * sample, where every sample's non-zero weights fit in one (bilinear and bicubic upscales, and
+   * downscales by up to about 1.5): the window's first source index, and `size` weights per sample,
+   * zero outside the filter. Integer sums are exact, so the zero terms change nothing, and the
+   * passes lose their inner tap loop.
+   */
+  readonly window?: { readonly size: number; readonly first: Int32Array; readonly weights: Int32Array };
 }
 
 /** Recently used filter coefficients: a dataset's images mostly share a few sizes. */
@@ -104,7 +112,49 @@ function computeCoefficients(
     start[xx] = xmin;
     count[xx] = xmax;
   }
-  return { taps, start, count, weights };
+  const window = tapWindow(inSize, outSize, taps, start, count, weights);
+  return window === undefined ? { taps, start, count, weights } : { taps, start, count, weights, window };
+}
+
+/** Largest window the unrolled passes take. */
+const MAX_WINDOW = 4;
+
+/** Coefficients['window'] for these weights, or undefined where a sample needs a wider one. */
+function tapWindow(
+  inSize: number,
+  outSize: number,
+  taps: number,
+  start: Int32Array,
+  count: Int32Array,
+  weights: Int32Array,
+): Coefficients['window'] {
+  const lo = new Int32Array(outSize);
+  let size = 2;
+  for (let xx = 0; xx < outSize; xx++) {
+    let a = -1;
+    let b = -1;
+    for (let x = 0; x < count[xx]!; x++) {
+      if (weights[xx * taps + x] === 0) continue;
+      if (a < 0) a = x;
+      b = x;
+    }
+    if (a < 0) return undefined;
+    lo[xx] = start[xx]! + a;
+    size = Math.max(size, b - a + 1);
+  }
+  if (size > MAX_WINDOW || inSize < size) return undefined;
+  const first = new Int32Array(outSize);
+  const windowWeights = new Int32Array(outSize * size);
+  for (let xx = 0; xx < outSize; xx++) {
+    // The window starts at the first non-zero tap, moved left where it would leave the image.
+    const at = Math.min(lo[xx]!, inSize - size);
+    first[xx] = at;
+    for (let x = 0; x < count[xx]!; x++) {
+      const w = weights[xx * taps + x]!;
+      if (w !== 0) windowWeights[xx * size + start[xx]! + x - at] = w;
+    }
+  }
+  return { size, first, weights: windowWeights };
 }
 
 /** Fixed-point sum -> 8-bit: an arithmetic shift is floor division, then clip to 0..255. */
@@ -130,6 +180,7 @@ export function horizontal(
   c: Coefficients,
   out: Uint8Array = new Uint8Array(cols * rows * 3),
 ): Uint8Array {
+  if (c.window !== undefined) return horizontalWindow(src, inW, row0, rows, col0, cols, c.window, out);
   const { taps, start, count, weights } = c;
   for (let y = 0; y < rows; y++) {
     const rowIn = (row0 + y) * inW * 3;
@@ -139,14 +190,6 @@ export function horizontal(
       let p = rowIn + start[xx]! * 3;
       const n = count[xx]!;
       let k = weights[base]!;
-      if (n === 2) {
-        // The common case of an upscale, without the loop.
-        const k1 = weights[base + 1]!;
-        out[o++] = clip8((HALF + Math.imul(src[p]!, k) + Math.imul(src[p + 3]!, k1)) | 0);
-        out[o++] = clip8((HALF + Math.imul(src[p + 1]!, k) + Math.imul(src[p + 4]!, k1)) | 0);
-        out[o++] = clip8((HALF + Math.imul(src[p + 2]!, k) + Math.imul(src[p + 5]!, k1)) | 0);
-        continue;
-      }
       let s0 = (HALF + Math.imul(src[p]!, k)) | 0;
       let s1 = (HALF + Math.imul(src[p + 1]!, k)) | 0;
       let s2 = (HALF + Math.imul(src[p + 2]!, k)) | 0;
@@ -160,6 +203,49 @@ export function horizontal(
       out[o++] = clip8(s0);
       out[o++] = clip8(s1);
       out[o++] = clip8(s2);
+    }
+  }
+  return out;
+}
+
+/** The horizontal pass over fixed windows (see Coefficients['window']), unrolled. */
+function horizontalWindow(
+  src: Uint8Array,
+  inW: number,
+  row0: number,
+  rows: number,
+  col0: number,
+  cols: number,
+  window: NonNullable<Coefficients['window']>,
+  out: Uint8Array,
+): Uint8Array {
+  const { size, first, weights } = window;
+  for (let y = 0; y < rows; y++) {
+    const rowIn = (row0 + y) * inW * 3;
+    let o = y * cols * 3;
+    for (let xx = col0; xx < col0 + cols; xx++) {
+      const p = rowIn + first[xx]! * 3;
+      const b = xx * size;
+      const k0 = weights[b]!;
+      const k1 = weights[b + 1]!;
+      let s0 = HALF + Math.imul(src[p]!, k0) + Math.imul(src[p + 3]!, k1);
+      let s1 = HALF + Math.imul(src[p + 1]!, k0) + Math.imul(src[p + 4]!, k1);
+      let s2 = HALF + Math.imul(src[p + 2]!, k0) + Math.imul(src[p + 5]!, k1);
+      if (size > 2) {
+        const k2 = weights[b + 2]!;
+        s0 += Math.imul(src[p + 6]!, k2);
+        s1 += Math.imul(src[p + 7]!, k2);
+        s2 += Math.imul(src[p + 8]!, k2);
+        if (size > 3) {
+          const k3 = weights[b + 3]!;
+          s0 += Math.imul(src[p + 9]!, k3);
+          s1 += Math.imul(src[p + 10]!, k3);
+          s2 += Math.imul(src[p + 11]!, k3);
+        }
+      }
+      out[o++] = clip8(s0 | 0);
+      out[o++] = clip8(s1 | 0);
+      out[o++] = clip8(s2 | 0);
     }
   }
   return out;
@@ -277,15 +363,19 @@ export function resizeRegion(
 
 /**
  * The source rows [row0, rowEnd) that output rows [y, y + h) read: only those are resampled
- * horizontally, as Pillow does. Without a vertical resize, the rows themselves.
+ * horizontally, as Pillow does. Without a vertical resize, the rows themselves. (With a fixed
+ * window, the window's rows: its zero-weight rows are read too.)
  */
 export function sourceRows(vert: Coefficients | undefined, y: number, h: number): [number, number] {
   if (vert === undefined) return [y, y + h];
   let row0 = Number.POSITIVE_INFINITY;
   let rowEnd = 0;
+  const window = vert.window;
   for (let yy = y; yy < y + h; yy++) {
-    row0 = Math.min(row0, vert.start[yy]!);
-    rowEnd = Math.max(rowEnd, vert.start[yy]! + vert.count[yy]!);
+    const from = window === undefined ? vert.start[yy]! : window.first[yy]!;
+    const to = window === undefined ? vert.start[yy]! + vert.count[yy]! : window.first[yy]! + window.size;
+    row0 = Math.min(row0, from);
+    rowEnd = Math.max(rowEnd, to);
   }
   return [row0, rowEnd];
 }
