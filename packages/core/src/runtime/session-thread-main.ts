@@ -133,6 +133,9 @@ class WorkerModelSession implements ModelSession {
   private failure: ModelError | undefined;
   private releasing: Promise<void> | undefined;
   private stopping = false;
+  /** The thread's end after a failure (see stopGently). */
+  private stopped: Promise<void> | undefined;
+  private exited = false;
 
   constructor(
     private readonly worker: Worker,
@@ -152,6 +155,7 @@ class WorkerModelSession implements ModelSession {
       this.fail(`a message from the onnxruntime worker thread was lost: ${describe(e)}`, e),
     );
     worker.on('exit', (code) => {
+      this.exited = true;
       if (!this.stopping) this.fail(`the onnxruntime worker thread exited unexpectedly (exit code ${code})`);
     });
     worker.unref();
@@ -169,11 +173,45 @@ class WorkerModelSession implements ModelSession {
     });
     const pending = [...this.pending.values()];
     this.pending.clear();
+    this.worker.unref();
     for (const p of pending) p.reject(this.failure);
     if (!this.stopping) {
       this.stopping = true;
-      void this.worker.terminate();
+      void this.stopGently();
     }
+  }
+
+  /**
+   * Stops the thread without cutting a forward pass short: onnxruntime-node runs on the thread
+   * synchronously, and a thread terminated inside that call aborts the whole process (the addon
+   * cannot build its results in a dying thread). The release message is handled after the pass;
+   * the thread is terminated once it answers, or as soon as it has exited by itself.
+   */
+  private stopGently(): Promise<void> {
+    this.stopped ??= new Promise<void>((resolve) => {
+      if (this.exited) return resolve();
+      // Held until then: a process that exits around a thread inside a forward pass aborts too.
+      this.worker.ref();
+      const id = this.nextId++;
+      const onMessage = (m: FromWorker) => {
+        if (m.type === 'released' && m.id === id) finish();
+      };
+      const finish = () => {
+        this.worker.off('message', onMessage);
+        this.worker.off('exit', finish);
+        resolve();
+      };
+      this.worker.on('message', onMessage);
+      this.worker.once('exit', finish);
+      try {
+        this.worker.postMessage({ type: 'release', id } satisfies ToWorker);
+      } catch {
+        finish();
+      }
+    }).then(async () => {
+      await this.worker.terminate();
+    });
+    return this.stopped;
   }
 
   private onMessage(m: FromWorker): void {
@@ -242,6 +280,7 @@ class WorkerModelSession implements ModelSession {
           if (!(e instanceof CamLocalizeError)) throw e;
         }
       }
+      if (this.stopped !== undefined) return this.stopped; // failed: the thread is being stopped
       this.stopping = true;
       await this.worker.terminate();
     })();

@@ -203,12 +203,12 @@ describe('worker sessions', () => {
     await w.release(); // still fine
 
     const v = await createSession(tinyModel('gemm'), { device: 'cpu' });
-    const inFlight = [v.run(randomFloats(plane), 1), v.run(randomFloats(plane), 1)];
-    await workerOf(v).terminate(); // the thread goes away under the session
-    for (const r of inFlight) {
-      // The first may have finished before the thread stopped; whatever did not must fail clearly.
-      await r.catch((x: unknown) => expect((x as Error).message).toMatch(/exited unexpectedly/));
-    }
+    // The thread goes away under the session, between runs: terminated inside onnxruntime's
+    // synchronous run it would abort this whole process, which is why the session itself stops a
+    // failed thread with a release message, never mid-run.
+    await v.run(randomFloats(plane), 1);
+    await workerOf(v).terminate();
+    await expect(v.run(randomFloats(plane), 1)).rejects.toThrow(/exited unexpectedly/);
     await expect(v.run(randomFloats(plane), 1)).rejects.toThrow(ModelError);
     await v.release();
   });
@@ -273,5 +273,30 @@ describeWithTestBed('worker sessions on the shared models', () => {
     expect(bits(a[name]!)).toEqual(bits(c[name]!));
     expect(bits(b[name]!)).toEqual(bits(c[name]!));
     expect(onnx.bytes.length).toBeGreaterThan(0); // the caller's model bytes are not detached
+  });
+
+  it('a thread that fails during a forward pass is stopped after it, not inside it (no process abort)', () => {
+    // Terminating the thread inside onnxruntime's synchronous run, or letting the process exit
+    // around it, aborts the process ("terminate called after throwing an instance of Napi::Error").
+    const session = pathToFileURL(join(import.meta.dirname, '..', '..', 'src', 'runtime', 'session.ts')).href;
+    const script = `
+      import { register } from 'node:module';
+      register(${JSON.stringify(typeScriptSourceHooks())});
+      const { createSession } = await import(${JSON.stringify(session)});
+      const s = await createSession(${JSON.stringify(shared('models', 'untrained', 'resnet18.onnx'))}, { device: 'cpu' });
+      const pending = s.run(new Float32Array(8 * 3 * 224 * 224).fill(0.1), 8);
+      await new Promise((r) => setTimeout(r, 30)); // inside the forward pass (about 300 ms here)
+      s.worker.emit('error', new Error('simulated crash'));
+      console.log('rejected:', (await pending.catch((e) => e)).message);
+      await s.release();
+      console.log('released');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('rejected: the onnxruntime worker thread crashed: simulated crash');
+    expect(r.stdout).toContain('released');
   });
 });
