@@ -12,7 +12,8 @@
  *  3. End to end against the bare forward at the same batch (ResNet-18 and MobileNetV2), for
  *     `predict` and `run --protocol wsolevaluation`, and against the seed's PyTorch recipe
  *     (../shared/peers/seed_pipeline.py, when Debian's python3-torch is installed), side by side.
- *  4. `--resize-engine vips` against the Pillow-exact default: speed, and the CAMs' correlation.
+ *  4. `--resize-engine vips` against the Pillow-exact default: speed (the sample photos, and larger
+ *     JPEGs, where libvips shrinks on load), and the CAMs' correlation.
  * Needs the test bed and a built CLI. Every figure is measured in this one run.
  */
 import { spawnSync } from 'node:child_process';
@@ -194,6 +195,51 @@ async function stageCosts(files) {
   return rows.map(([name, value]) => ({ name: `stage: ${name}`, value, unit: 'core-ms/img' }));
 }
 
+/**
+ * Decode + preprocess of one larger photo, Pillow-exact against libvips (which shrinks JPEGs on
+ * load): the sample photos are 227 px, camera photos are not. Synthetic JPEGs (gradients and
+ * noise, quality 90) at three sizes; warm, best of 3.
+ */
+async function largePhotoCosts() {
+  const sharp = createRequire(join(root, 'packages', 'core', 'package.json'))('sharp');
+  const config = core.PRESETS.imagenet;
+  const input = { inputWidth: 224, inputHeight: 224 };
+  const slot = new Float32Array(3 * 224 * 224);
+  const rows = [];
+  for (const [w, h] of [
+    [500, 375],
+    [1600, 1200],
+    [4000, 3000],
+  ]) {
+    const raw = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < raw.length; i++)
+      raw[i] = (((i % (w * 3)) * 255) / (w * 3) + ((i * 2654435761) >>> 27)) & 255;
+    const jpeg = await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    const repeats = w * h > 4e6 ? 4 : 16;
+    const cost = async (fn) => {
+      await fn(jpeg);
+      let best = Number.POSITIVE_INFINITY;
+      for (let r = 0; r < 3; r++) best = Math.min(best, await coreMs(Array(repeats).fill(jpeg), fn));
+      return best;
+    };
+    const pil = await cost(async (bytes) =>
+      core.preprocess(await core.loadImage(bytes), config, input, slot),
+    );
+    const vips = await cost((bytes) =>
+      core.preprocessWithVips(bytes, config, input, { file: 'x.jpg' }, slot),
+    );
+    rows.push({
+      name: `decode + preprocess a ${w}x${h} JPEG: Pillow-exact / libvips`,
+      value: pil / vips,
+      unit: 'x',
+      note: `${pil.toFixed(1)} / ${vips.toFixed(1)} core-ms`,
+    });
+  }
+  return rows;
+}
+
 function seedPeer(dir, count) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const probe = spawnSync(python, ['-c', 'import torch, torchvision, cv2'], { encoding: 'utf8' });
@@ -274,6 +320,7 @@ export default async function pipelineBench() {
     .sort()
     .map((n) => join(dir, n));
   rows.push(...(await stageCosts(files.slice(0, 160))));
+  rows.push(...(await largePhotoCosts()));
 
   const resnet = ['--model', RESNET, '--preset', 'imagenet', '--device', 'cpu', '--batch', String(BATCH)];
   const workerCounts = [...new Set([0, 1, 2, Math.max(1, cores - 1)])].sort((a, b) => a - b);
