@@ -165,4 +165,33 @@ describeWithTestBed('cam-localize on a Vision Transformer (vit_tiny.onnx)', () =
       `tokens.featureTensor: "/encoder/ln/Add_1_output_0" then, "${LAST_NORM1}" now`,
     );
   });
+
+  it('run --faithfulness works on the token features: every metric over every image', async () => {
+    const dataset = ilsvrcSubset(2);
+    const out = mkdtempSync(join(tmpdir(), 'cam-vit-faith-'));
+    const result = await runCli([
+      'run',
+      dataset,
+      '--model',
+      VIT,
+      '--method',
+      'eigencam',
+      '--faithfulness',
+      'avgdrop,deletion,insertion',
+      '--faithfulness-steps',
+      '4',
+      '--out',
+      out,
+      '--no-report',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const { faithfulness } = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+    expect(faithfulness.avgdrop.images).toBe(2);
+    expect(Number.isFinite(faithfulness.avgdrop.averageDrop)).toBe(true);
+    for (const curve of ['deletion', 'insertion']) {
+      expect(faithfulness[curve].images, curve).toBe(2);
+      expect(faithfulness[curve].curve, curve).toHaveLength(5);
+      expect(Number.isFinite(faithfulness[curve].auc), curve).toBe(true);
+    }
+  });
 });
