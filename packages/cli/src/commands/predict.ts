@@ -82,7 +82,17 @@ export function registerPredict(program: Command): void {
 }
 
 async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
-  let files = await discoverImages(patterns);
+  const otherNames: [string, string][] = [];
+  let files = await discoverImages(patterns, process.cwd(), (path, listed) =>
+    otherNames.push([path, listed]),
+  );
+  if (otherNames.length > 0) {
+    const [path, listed] = otherNames[0]!;
+    process.stderr.write(
+      `cam-localize: ${otherNames.length} path(s) name an image already listed (links), each image is predicted once: ` +
+        `e.g. ${path} -> ${listed}\n`,
+    );
+  }
   if (flags.limit !== undefined) files = files.slice(0, flags.limit);
   const root = commonFolder(files);
   const items = files.map((file) => ({ id: relative(root, file) || basename(file), file }));

@@ -15,9 +15,15 @@ const EXTENSION_SET = new Set(IMAGE_EXTENSIONS.flatMap((e) => [`.${e}`, `.${e.to
  * matches nothing is one too, so a typo never produces an empty run. Folder searches follow
  * symbolic links to folders but enter each real folder once (a link back up, `sub/up -> ..`,
  * cannot loop), and an image reached by several paths is listed once. `**` in a glob does not
- * descend into linked folders.
+ * descend into linked folders. `onOtherName` hears of each path left out that way (so that a
+ * caller can say so: a folder of links to the same photos gives fewer images than files).
  */
-export async function discoverImages(patterns: readonly string[], cwd = process.cwd()): Promise<string[]> {
+export async function discoverImages(
+  patterns: readonly string[],
+  cwd = process.cwd(),
+  /** Told of each path left out because another name of the same file is listed (links). */
+  onOtherName?: (path: string, listed: string) => void,
+): Promise<string[]> {
   const found = new Map<string, string>();
   const visitedFolders = new Set<string>();
   for (const pattern of patterns) {
@@ -38,7 +44,9 @@ export async function discoverImages(patterns: readonly string[], cwd = process.
     }
     for (const m of matches) {
       const real = await realpath(m).catch(() => m);
-      if (!found.has(real)) found.set(real, m);
+      const listed = found.get(real);
+      if (listed === undefined) found.set(real, m);
+      else if (listed !== m) onOtherName?.(m, listed);
     }
   }
   return [...found.values()].sort();

@@ -56,4 +56,17 @@ describe('discoverImages with linked folders', () => {
       join(root, 'sub/c.jpg'),
     ]);
   });
+
+  it('lists a file reached by two names once, and says which name it left out', async () => {
+    const root = tree();
+    symlinkSync(join(root, 'a.jpg'), join(root, 'z-link.jpg'));
+    const left: [string, string][] = [];
+    const found = await discoverImages([root], process.cwd(), (path, listed) => left.push([path, listed]));
+    expect(found).toEqual([join(root, 'a.jpg'), join(root, 'b.png'), join(root, 'sub/c.jpg')]);
+    expect(left).toEqual([[join(root, 'z-link.jpg'), join(root, 'a.jpg')]]);
+    // The same path named twice (a folder and a glob over it) is no other name: nothing to say.
+    left.length = 0;
+    await discoverImages([root, `${root}/*.png`], process.cwd(), (path, listed) => left.push([path, listed]));
+    expect(left).toEqual([[join(root, 'z-link.jpg'), join(root, 'a.jpg')]]);
+  });
 });
