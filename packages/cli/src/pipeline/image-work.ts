@@ -14,6 +14,7 @@ import {
   describeError,
   type Inference,
   type Normalization,
+  type RgbImage,
   resolveTargets,
   type ScoreMap,
   type TargetSpec,
@@ -157,12 +158,26 @@ export class ImageWorker {
 
   private readonly nameOf = (c: number): string | undefined => this.work.classNames[c] ?? undefined;
 
-  /** The style and the tag (class name and score) of an image's overlay. */
-  private overlayOptions(inference: Inference, classIndex: number): { style?: OverlayStyle; label: string } {
-    return {
+  /**
+   * Writes an image's overlay: the map of `classIndex`, the boxes found and the ground truth, in
+   * the run's style, tagged with the class name and score.
+   */
+  private async writeOverlay(
+    dir: string,
+    inference: Inference,
+    item: WorkItem,
+    image: RgbImage,
+    map: ScoreMap,
+    found: Parameters<typeof renderOverlay>[3],
+    truth: Parameters<typeof renderOverlay>[4],
+    classIndex: number,
+  ): Promise<void> {
+    const options: { style?: OverlayStyle; label: string } = {
       ...(this.work.overlayStyle === undefined ? {} : { style: this.work.overlayStyle }),
       label: overlayLabel(classIndex, this.nameOf(classIndex), inference.scores[classIndex]),
     };
+    const geometry = inference.prepared.geometry;
+    await saveOverlay(dir, item.id, renderOverlay(image, map, geometry, found, truth, options));
   }
 
   /** The record of one image; an error in its work becomes an error record (the run goes on). */
@@ -210,17 +225,15 @@ export class ImageWorker {
     if (work.overlayDir !== undefined && image !== undefined) {
       const shown = result.groundTruth ?? result.predicted;
       const map = await evaluator.mapOf(inference, shown.class, result);
-      await saveOverlay(
+      await this.writeOverlay(
         work.overlayDir,
-        item.id,
-        renderOverlay(
-          image,
-          map,
-          geometry,
-          shown.boxes.map(toBox),
-          item.boxes,
-          this.overlayOptions(inference, shown.class),
-        ),
+        inference,
+        item,
+        image,
+        map,
+        shown.boxes.map(toBox),
+        item.boxes,
+        shown.class,
       );
     }
     let faithfulness: FaithfulnessJson | undefined;
@@ -257,17 +270,15 @@ export class ImageWorker {
         await saveCam(work.saveCams.dir, id, mapAtSize(map, work.saveCams.size, geometry, 'bilinear'));
       }
       if (work.overlayDir !== undefined && t === 0 && image !== undefined) {
-        await saveOverlay(
+        await this.writeOverlay(
           work.overlayDir,
-          item.id,
-          renderOverlay(
-            image,
-            map,
-            geometry,
-            localized.boxes,
-            [],
-            this.overlayOptions(inference, classIndex),
-          ),
+          inference,
+          item,
+          image,
+          map,
+          localized.boxes,
+          [],
+          classIndex,
         );
       }
       targets.push({
