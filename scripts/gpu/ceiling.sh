@@ -1,19 +1,41 @@
 #!/usr/bin/env bash
-# The shortest GPU check: `predict --device cuda` on 9000 distinct files (start-up amortised) against the
-# bare forward and the PyTorch DataLoader peer on the same files (run by ../shared/gpu/device.sh; carry .gpudata),
-# and with libuv's thread pool cut back to its default 4 threads, to measure what sizing it gives.
+# The GPU check of issue 10 (run by ../shared/gpu/device.sh; carry .gpudata): `predict --device cuda` on 9000
+# files (start-up amortised) against the bare forward and the PyTorch DataLoader peer on the same files; the
+# null-forward ceiling; the same run with JPEGs decoded by sharp instead of the WebAssembly decoder; decode
+# throughput against threads (decode-scaling.mjs); per-thread CPU use and GPU use of a run.
 set -u
-R=$(pwd); D=$R/.gpudata; X=/tmp/x9000; M=/tmp/m
+R=$(pwd); D=$R/.gpudata; X=/tmp/x9000; M=/tmp/m; BIN="$NODE $P/app-cuda/dist/bin.cjs"
+CORE=$(readlink -f $P/app-cuda/node_modules/@cam-localize/core)
 mkdir -p $X $M
-for i in 0 1 2 3 4 5 6 7 8; do for f in $D/images/*; do cp "$f" "$X/r$i-$(basename "$f")"; done; done
-cp $D/images/* $X/ 2>/dev/null; ls $X | wc -l
-timeout 180 python3 $P/export.py $M >/dev/null 2>&1; MODEL=$M/resnet18.onnx
-timeout 60 $NODE $P/bare.mjs $ORT_CUDA $MODEL cuda 32 4
-pred() { timeout 150 $CLI_CUDA predict $X --model $MODEL --preset imagenet --device cuda "$@" 2>&1 | tail -1; }
-echo "== predict defaults"; pred
-echo "== predict --batch 64"; pred --batch 64
-echo "== predict --null-forward"; pred --null-forward
-# libuv's pool as before the CommonJS bin (4 threads for 15 decode workers), side by side.
-echo "== predict, libuv pool of 4"; UV_THREADPOOL_SIZE=4 pred
-echo "== predict --null-forward, libuv pool of 4"; UV_THREADPOOL_SIZE=4 pred --null-forward
-echo "== PyTorch DataLoader peer"; timeout 150 python3 $P/peer.py $M/resnet18.pt $X loader 64
+for i in $(seq 0 29); do for f in $D/images/*; do cp "$f" "$X/r$i-$(basename "$f")"; done; done; ls $X | wc -l
+step() { echo; echo "=== $* ($(date +%T))"; }
+step "decode throughput against threads"
+UV_THREADPOOL_SIZE=20 timeout 60 $NODE $R/scripts/gpu/decode-scaling.mjs $CORE $D/images 2 wasm,pipeline 1 4 15
+step export; timeout 180 python3 $P/export.py $M >/dev/null 2>&1; MODEL=$M/resnet18.onnx; ls -la $MODEL
+step bare; timeout 60 $NODE $P/bare.mjs $ORT_CUDA $MODEL cuda 32 3
+n=0
+# Each run prints its summary and the whole command's wall time (start-up included).
+pred() {
+  n=$((n+1)); local s=$(date +%s.%N)
+  timeout 100 $BIN predict $X --model $MODEL --preset imagenet --device cuda --out /tmp/o$n "$@" 2>&1 | tail -1
+  echo "   whole command: $(awk "BEGIN{printf \"%.2f\", $(date +%s.%N) - $s}") s"
+}
+step "predict defaults"; pred
+step "predict defaults, sampled (threads, GPU)"
+nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader -lms 500 > /tmp/gpu.txt & SMI=$!
+$BIN predict $X --model $MODEL --preset imagenet --device cuda --out /tmp/os > /tmp/os.log 2>&1 & PID=$!
+sleep 3; python3 $R/scripts/gpu/threads.py $PID 2 > /tmp/th.txt; head -24 /tmp/th.txt; tail -1 /tmp/th.txt; wait $PID; tail -1 /tmp/os.log; kill $SMI
+echo "GPU util % samples:" $(tr -d ' %' < /tmp/gpu.txt | tr '\n' ' ')
+step "predict --null-forward"; pred --null-forward
+step "predict, JPEGs decoded by sharp"; CAM_LOCALIZE_JPEG_DECODER=sharp pred
+step "predict --batch 64"; pred --batch 64
+step "PyTorch DataLoader peer"; timeout 100 python3 $P/peer.py $M/resnet18.pt $X loader 64
+step "records identical to the sharp-decoded run"
+python3 - <<'PY'
+import json
+def load(p):
+    return {r['id']: (r.get('top'), r.get('targets')) for r in map(json.loads, open(p))}
+a, b = load('/tmp/o1/results.jsonl'), load('/tmp/o3/results.jsonl')
+print(len(a), len(b), 'identical' if a == b else 'DIFFERENT')
+PY
+step done

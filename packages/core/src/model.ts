@@ -22,6 +22,7 @@ import { type CamMethodName, camMethodNeeds, computesPaperForm } from './cam/reg
 import { rankClasses } from './cam/targets.js';
 import type { ForwardScores } from './cam/types.js';
 import { CamError, ModelError, UsageError } from './errors.js';
+import { resizeGeometry } from './geometry.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
@@ -297,6 +298,27 @@ export class CamModel {
         ...(maps === undefined ? {} : { maps: maps[i]! }),
       };
     });
+  }
+
+  /**
+   * One forward pass of `batchSize` blank images, results dropped: a GPU provider picks its kernels
+   * (cuDNN's search) on the first run of a shape, which took 0.4 s on an H200. The pipeline runs this
+   * while its workers start, so that the first real batch does not pay it with every worker idle.
+   * Nothing happens on the CPU, whose first run costs no more than the others.
+   */
+  async warmUp(batchSize: number): Promise<void> {
+    if (this.provider === 'cpu' || this.nullForward || batchSize < 1) return;
+    const plane = 3 * this.inputWidth * this.inputHeight;
+    const { inputWidth: w, inputHeight: h } = this;
+    const blank: PreparedImage = {
+      file: '<warm-up>',
+      tensor: NO_FEATURES,
+      geometry: resizeGeometry(w, h, w, h),
+    };
+    await this.inferInput(
+      new Float32Array(batchSize * plane),
+      Array.from({ length: batchSize }, () => blank),
+    );
   }
 
   /** Whether CAMs come from the graph (`--cam-on-device`), and which ones. */

@@ -99,7 +99,8 @@ describeWithTestBed('the parallel pipeline writes what the main-thread pipeline 
   it('predict', async () => {
     const base = mkdtempSync(join(tmpdir(), 'cam-par-'));
     const lines: Record<string, unknown>[][] = [];
-    for (const workers of ['0', '2']) {
+    // 3 workers split each batch of 8 into post-processing chunks of 3, 3 and 2.
+    for (const workers of ['0', '2', '3']) {
       const r = await runCli([
         'predict',
         ...ids.map((id) => join(dataset, id)),
@@ -122,7 +123,9 @@ describeWithTestBed('the parallel pipeline writes what the main-thread pipeline 
     }
     expect(lines[0]!.length).toBe(16);
     expect(lines[1]!.map(untimed)).toEqual(lines[0]!.map(untimed));
+    expect(lines[2]!.map(untimed)).toEqual(lines[0]!.map(untimed));
     expect(files(join(base, 'cams2'))).toEqual(files(join(base, 'cams0')));
+    expect(files(join(base, 'cams3'))).toEqual(files(join(base, 'cams0')));
   });
 
   it('--cam-on-device on: the CAMs computed in the graph equal the JS path (1e-5) and give the same metrics', async () => {

@@ -14,6 +14,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ImageError, UsageError } from '../errors.js';
 import type { ScoreMap } from '../scoremap.js';
+import { decodePlainJpeg } from './jpeg-wasm.js';
 import type { GrayImage, RgbImage } from './types.js';
 
 // The subset of sharp's API used here; typed loosely so that no type import pulls sharp in.
@@ -37,12 +38,16 @@ async function getSharp(): Promise<SharpFactory> {
 }
 
 /**
- * Caps libvips' own threads per image operation (sharp.concurrency). A pool of decode workers sets
- * 1: the workers are the parallelism, and libvips threads on top would only oversubscribe the cores.
+ * Sets libvips up for a pool of decode workers (process-wide, as sharp's settings are): one libvips
+ * thread per image operation, since the workers are the parallelism and libvips threads on top
+ * would only oversubscribe the cores; and no operation cache, since a pipeline sees each image once
+ * and the cache only costs (its lookups and trims under one lock: 5-8% of a decode's CPU, measured
+ * on 2 cores with 8 decodes in flight).
  */
-export async function limitDecoderThreads(threads: number): Promise<void> {
+export async function setUpDecoderForPool(): Promise<void> {
   const sharp = await getSharp();
-  sharp.concurrency(threads);
+  sharp.concurrency(1);
+  sharp.cache(false);
 }
 
 /** The size of an image as it is shown: EXIF orientations 5 to 8 swap width and height. */
@@ -82,6 +87,11 @@ export interface LoadImageOptions {
   maxPixels?: number;
   /** The name used in messages and kept in `RgbImage.file` (defaults to the path when given one). */
   file?: string;
+  /**
+   * `auto` (default): plain JPEGs in WebAssembly (same pixels, see jpeg-wasm.ts), the rest with
+   * sharp; `sharp`: everything with sharp.
+   */
+  decoder?: 'auto' | 'sharp';
 }
 
 function tooLarge(name: string, width: number, height: number, maxPixels: number): ImageError {
@@ -124,6 +134,9 @@ export async function loadImage(
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (options.resize === undefined) {
+    // A plain JPEG, decoded in WebAssembly on this thread (same pixels; jpeg-wasm.ts says why).
+    const plain = options.decoder === 'sharp' ? undefined : await decodePlainJpeg(input, maxPixels);
+    if (plain !== undefined) return { ...plain, file: name };
     // The common case in one libvips call, the pixel limit enforced by the decoder. (Reading the
     // bytes here is faster than letting libvips read the file.) A failure is diagnosed again
     // below, with the header read first, for the precise typed error.

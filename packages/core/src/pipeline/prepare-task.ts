@@ -8,7 +8,7 @@
 import type { ImageGeometry } from '../geometry.js';
 import { preprocess } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
-import { limitDecoderThreads, loadImage, readImageBytesSync } from '../image/sharp-codec.js';
+import { loadImage, readImageBytesSync, setUpDecoderForPool } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
 import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
 import type { TaskResult } from './task-worker.js';
@@ -49,7 +49,7 @@ export interface PrepareResponse {
 export async function createPrepareTask(
   init: PrepareInit,
 ): Promise<(request: PrepareRequest) => Promise<TaskResult<PrepareResponse>>> {
-  await limitDecoderThreads(1);
+  await setUpDecoderForPool();
   const input = { inputWidth: init.inputWidth, inputHeight: init.inputHeight };
   return async (request): Promise<TaskResult<PrepareResponse>> => {
     const started = performance.now();

@@ -269,15 +269,20 @@ describe('encoding', () => {
 });
 
 describe('native code stays lazy', () => {
-  it('only sharp-codec.ts mentions sharp, and only as a dynamic import or a type', async () => {
+  it('only sharp-codec.ts loads sharp, and only as a dynamic import or a type; the WebAssembly JPEG decoder too loads on first use', async () => {
     const { readdirSync, readFileSync, statSync } = await import('node:fs');
     const root = new URL('../../src/', import.meta.url).pathname;
     const walk = (d: string): string[] =>
       readdirSync(d).flatMap((f) => (statSync(join(d, f)).isDirectory() ? walk(join(d, f)) : [join(d, f)]));
-    const users = walk(root).filter((f) => /['"]sharp['"]/.test(readFileSync(f, 'utf8')));
+    const users = walk(root).filter((f) =>
+      /(from |import\(|import |require\()['"]sharp['"]/.test(readFileSync(f, 'utf8')),
+    );
     expect(users.map((f) => f.slice(root.length))).toEqual(['image/sharp-codec.ts']);
     const text = readFileSync(join(root, 'image/sharp-codec.ts'), 'utf8');
     expect(text).not.toMatch(/^import[^;]*from 'sharp'/m);
+    const wasmUsers = walk(root).filter((f) => readFileSync(f, 'utf8').includes('@jsquash/jpeg'));
+    expect(wasmUsers.map((f) => f.slice(root.length))).toEqual(['image/jpeg-wasm.ts']);
+    expect(readFileSync(join(root, 'image/jpeg-wasm.ts'), 'utf8')).not.toMatch(/^import[^;]*@jsquash/m);
   });
 });
 
