@@ -12,6 +12,8 @@
  *  3. End to end against the bare forward at the same batch (ResNet-18 and MobileNetV2), for
  *     `predict` and `run --protocol wsolevaluation`, and against the seed's PyTorch recipe
  *     (../shared/peers/seed_pipeline.py, when Debian's python3-torch is installed), side by side.
+ *     JPEGs decoded by sharp instead of the WebAssembly decoder, and decodes/s of each against
+ *     the threads decoding at once.
  *  4. `--resize-engine vips` against the Pillow-exact default: speed (the sample photos, and larger
  *     JPEGs, where libvips shrinks on load), and the CAMs' correlation.
  * Needs the test bed and a built CLI. Every figure is measured in this one run.
@@ -105,6 +107,7 @@ async function stageCosts(files) {
   const decode = await coreMs(files, async (f, i) => {
     images[i] = await core.loadImage(f);
   });
+  const decodeSharp = await coreMs(files, (f) => core.loadImage(f, { decoder: 'sharp' }));
   const geometries = images.map((img) => core.preprocessGeometry(img.width, img.height, config, input));
   const regions = [];
   const resize = await coreMs([...images.keys()], (i) => {
@@ -182,7 +185,8 @@ async function stageCosts(files) {
   rmSync(out, { recursive: true, force: true });
   await session.release();
   const rows = [
-    ['decode (sharp)', decode],
+    ['decode (WebAssembly JPEG decoder, the default)', decode],
+    ['decode (sharp)', decodeSharp],
     ['resize alone (Pillow-exact, crop-aware, to 8-bit RGB)', resize],
     ['resize + normalise into the batch tensor (what the pipeline runs)', preprocess],
     ['decode + resize + normalise with libvips', vips],
@@ -193,6 +197,33 @@ async function stageCosts(files) {
     ['write: record + 224x224 .npy', write],
   ];
   return rows.map(([name, value]) => ({ name: `stage: ${name}`, value, unit: 'core-ms/img' }));
+}
+
+/**
+ * Decodes per second against the threads decoding at once, the WebAssembly decoder against sharp
+ * (scripts/gpu/decode-scaling.mjs): on a 16-core GPU host sharp stopped at ~1,450/s from 4 threads
+ * up, while the WebAssembly decoder went on to 11,000/s at 15.
+ */
+function decodeScaling(dir) {
+  const script = fileURLToPath(new URL('../../../scripts/gpu/decode-scaling.mjs', import.meta.url));
+  const coreDir = fileURLToPath(new URL('../../core', import.meta.url));
+  const threads = [...new Set([1, 2, cores])].map(String);
+  const r = spawnSync(process.execPath, [script, coreDir, dir, '2', 'wasm,pipeline', ...threads], {
+    encoding: 'utf8',
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(cores + 4) },
+  });
+  if (r.status !== 0) throw new Error(`decode-scaling failed: ${r.stderr.slice(-600)}`);
+  const results = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const base = Object.fromEntries(results.filter((x) => x.threads === 1).map((x) => [x.mode, x.per_s]));
+  return results.map((x) => ({
+    name: `decodes/s, ${x.mode === 'wasm' ? 'WebAssembly' : 'sharp'}, ${x.threads} thread${x.threads > 1 ? 's' : ''}`,
+    value: x.per_s,
+    unit: 'img/s',
+    note: `${(x.per_s / base[x.mode]).toFixed(2)}x one thread`,
+  }));
 }
 
 /**
@@ -360,6 +391,16 @@ export default async function pipelineBench() {
     // scripts/gpu/ceiling.sh measures 4 threads against the sized pool on a GPU host).
     note: `${(starved.rate / ceiling[2]).toFixed(2)} of the default pool (${Math.max(4, cores + 4)} threads; caps only when decodes need more)`,
   });
+  const sharpDecodes = cli(['predict', dir, ...resnet, '--null-forward', '--workers', '2'], {
+    CAM_LOCALIZE_JPEG_DECODER: 'sharp',
+  });
+  rows.push({
+    name: 'null forward, predict, 2 workers, JPEGs decoded by sharp',
+    value: sharpDecodes.rate,
+    unit: 'img/s',
+    note: `${sharpDecodes.coreMs} CPU core-ms/img; ${(ceiling[2] / sharpDecodes.rate).toFixed(2)}x slower than the default`,
+  });
+  rows.push(...decodeScaling(dir));
   const vips = cli(['predict', dir, ...resnet, '--null-forward', '--resize-engine', 'vips']);
   rows.push({
     name: 'null forward, predict, --resize-engine vips',

@@ -10,6 +10,7 @@ import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { decorateHelp } from './help.js';
+import { watchStdout } from './pipeline/closed-stdout.js';
 import { VERSION } from './version.js';
 
 /** Builds the `cam-localize` program; each command lives in its own module. */
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
  * printed on one line to stderr; a run directory keeps whatever was finished.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  watchStdout();
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -24,6 +24,7 @@ import {
   overlayFolder,
 } from '../pipeline/artifacts.js';
 import { assertBuiltInNameFits, classNamesFor } from '../pipeline/class-names.js';
+import { stdoutClosed, untilStdoutCloses } from '../pipeline/closed-stdout.js';
 import { discoverImages } from '../pipeline/discover.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
@@ -182,10 +183,10 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
   });
   if (table) progress.printAbove(process.stdout, table.header());
   try {
-    await pipeline.run(todo, (record, item) => {
+    await pipeline.run(untilStdoutCloses(todo), (record, item) => {
       if (record.status === 'error') failed++;
       runDir?.append(record as never);
-      if (stdout === 'jsonl') process.stdout.write(`${JSON.stringify(record)}\n`);
+      if (stdout === 'jsonl' && !stdoutClosed()) process.stdout.write(`${JSON.stringify(record)}\n`);
       if (table) progress.printAbove(process.stdout, table.row(record as never));
       if (record.status === 'error')
         progress.printAbove(process.stderr, `cam-localize: ${item.file}: ${record.error}\n`);
@@ -198,8 +199,12 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     await pipeline.close();
     await model.release();
   }
+  const done = pipeline.stats.images;
+  if (done < todo.length && stdoutClosed()) {
+    process.stderr.write(`cam-localize: stdout was closed: stopped after ${done} of ${todo.length} images\n`);
+  }
   process.stderr.write(
-    `predict: ${todo.length - failed} images ok, ${failed} failed, ${pipeline.stats.seconds.toFixed(1)} s ` +
+    `predict: ${done - failed} images ok, ${failed} failed, ${pipeline.stats.seconds.toFixed(1)} s ` +
       `(${pipeline.describeStats()})` +
       (runDir ? `; results in ${runDir.file(RunDirectory.RESULTS)}` : '') +
       '\n',

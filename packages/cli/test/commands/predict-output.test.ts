@@ -1,9 +1,10 @@
 /**
  * Where `predict` puts its results without --out or --json (JSON lines when piped, a table on a
  * terminal), the class names it prints for a 1000-class model, its progress lines in a log, and
- * the --colormap / --alpha of its overlays: real child processes on the test bed's fast model.
+ * the --colormap / --alpha of its overlays, and its quiet stop when a reader closes stdout: real
+ * child processes on the test bed's fast model.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,5 +150,29 @@ describeWithTestBed('predict output', () => {
       expect(screen).toMatch(row);
     }
     expect(screen).not.toContain('{"id"');
+  });
+
+  it('stops quietly with 0 when its reader closes stdout early (`| head`), keeping what it wrote to --out', async () => {
+    const all = readdirSync(join(ILSVRC, 'images'))
+      .sort()
+      .slice(0, 60)
+      .map((name) => join(ILSVRC, 'images', name));
+    const out = join(dir, 'closed');
+    const child = spawn(process.execPath, [BIN, 'predict', ...all, ...model, '--json', '--out', out]);
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    // The reader takes the first line and goes away.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(code, stderr).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Napi|Error/);
+    const stopped = /stdout was closed: stopped after (\d+) of 60 images/.exec(stderr);
+    expect(stopped, stderr).not.toBeNull();
+    const kept = readJsonLines<PredictRecord>(join(out, 'results.jsonl'));
+    expect(kept.length).toBe(Number(stopped![1]));
+    expect(kept.length).toBeLessThan(60);
+    expect(kept.every((r) => r.status === 'ok')).toBe(true);
   });
 });
