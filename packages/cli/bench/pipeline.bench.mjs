@@ -28,6 +28,14 @@ import * as corePublic from '@cam-localize/core';
 import * as evalPkg from '@cam-localize/eval';
 import * as localize from '@cam-localize/localize';
 
+/** Temporary folders of this run (photos, peer weights, run outputs), removed when it ends. */
+const scratchDirs = [];
+function scratch(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratchDirs.push(dir);
+  return dir;
+}
+
 /** The stages timed one by one are internal to core: the bench reads them from core's build. */
 const coreInternals = (folder) => import(new URL(`../../core/dist/${folder}/index.js`, import.meta.url).href);
 const core = Object.assign(
@@ -53,7 +61,7 @@ const cores = availableParallelism();
 
 /** A folder of links to the first `count` sample photos. */
 function photoFolder(count) {
-  const dir = mkdtempSync(join(tmpdir(), 'cam-bench-photos-'));
+  const dir = scratch('cam-bench-photos-');
   for (const name of readdirSync(photos).sort().slice(0, count))
     symlinkSync(join(photos, name), join(dir, name));
   return dir;
@@ -62,7 +70,7 @@ function photoFolder(count) {
 /** A wsolevaluation metadata folder over the first `count` sample images (linked: --allow-outside-root). */
 function wsolFolder(count) {
   const src = join(sharedDir, 'datasets', 'ilsvrc2012-val-1000');
-  const dir = mkdtempSync(join(tmpdir(), 'cam-bench-wsol-'));
+  const dir = scratch('cam-bench-wsol-');
   symlinkSync(join(src, 'images'), join(dir, 'images'));
   const ids = readFileSync(join(src, 'image_ids.txt'), 'utf8').trim().split('\n').slice(0, count);
   const keep = new Set(ids);
@@ -170,7 +178,7 @@ async function stageCosts(files) {
   });
   const gt = [{ x0: 40, y0: 40, x1: 180, y1: 200 }];
   const sweep = await coreMs(upsampled, (m) => accuracy.imageScores(evalPkg.normalizeMinMaxWsol(m), gt));
-  const out = mkdtempSync(join(tmpdir(), 'cam-bench-write-'));
+  const out = scratch('cam-bench-write-');
   const record = {
     id: 'x',
     file: 'x',
@@ -275,7 +283,7 @@ function seedPeer(dir, count) {
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const probe = spawnSync(python, ['-c', 'import torch, torchvision, cv2'], { encoding: 'utf8' });
   if (probe.status !== 0) return undefined;
-  const weights = mkdtempSync(join(tmpdir(), 'cam-bench-peer-'));
+  const weights = scratch('cam-bench-peer-');
   const exp = spawnSync(python, [join(sharedDir, 'peers', 'export_untrained.py'), weights, 'resnet18'], {
     encoding: 'utf8',
   });
@@ -343,6 +351,14 @@ function correlation(a, b) {
 }
 
 export default async function pipelineBench() {
+  try {
+    return await measure();
+  } finally {
+    for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure() {
   if (!existsSync(photos))
     return [{ name: 'skipped', value: Number.NaN, unit: '', note: `no test bed at ${sharedDir}` }];
   const rows = [];
@@ -417,7 +433,7 @@ export default async function pipelineBench() {
     const args = ['--model', model, '--preset', preset, '--device', 'cpu', '--batch', String(BATCH)];
     const bare = await bareForward(model);
     const predict = cli(['predict', dir, ...args]);
-    const out = mkdtempSync(join(tmpdir(), 'cam-bench-run-'));
+    const out = scratch('cam-bench-run-');
     const run = cli([
       'run',
       wsol,
@@ -462,7 +478,7 @@ export default async function pipelineBench() {
   }
 
   // CAMs with libvips resizing against the Pillow-exact default, on the same photos.
-  const cams = mkdtempSync(join(tmpdir(), 'cam-bench-cams-'));
+  const cams = scratch('cam-bench-cams-');
   for (const engine of ['pil', 'vips']) {
     cli([
       'predict',

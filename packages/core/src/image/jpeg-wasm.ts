@@ -124,6 +124,8 @@ interface Decoder {
 }
 
 let decoder: Promise<Decoder | undefined> | undefined;
+/** The decoder's compiled code, kept across instances. */
+let compiled: object | undefined;
 
 /** This thread's decoder, instantiated on first use; undefined when it cannot be loaded. */
 function getDecoder(): Promise<Decoder | undefined> {
@@ -145,8 +147,10 @@ const GLUE = '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
 async function instantiate(): Promise<Decoder | undefined> {
   if (process.env.CAM_LOCALIZE_JPEG_DECODER === 'sharp') return undefined;
   const wasmApi = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
-  const require = createRequire(import.meta.url);
-  const wasm = new wasmApi.Module(readFileSync(require.resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm')));
+  compiled ??= new wasmApi.Module(
+    readFileSync(createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm')),
+  );
+  const wasm = compiled;
   const factory = ((await import(GLUE)) as { default: MozjpegFactory }).default;
   const messages: string[] = [];
   const module = await factory({
@@ -187,6 +191,9 @@ export async function decodePlainJpeg(bytes: Uint8Array, maxPixels: number): Pro
   try {
     rgba = d.module.decode(bytes, true);
   } catch {
+    // libjpeg's fatal errors leave the decoder's state and memory behind: the next call starts
+    // a fresh instance (the compiled code is kept).
+    decoder = undefined;
     return undefined;
   }
   if (rgba === null || d.messages.length > 0) return undefined;

@@ -145,6 +145,31 @@ describe('decodePlainJpeg', () => {
     expect(refused).toBeGreaterThan(0);
   });
 
+  it('goes on after a fatal decoder error (a fresh instance), and loadImage then gives what sharp gives', async () => {
+    const good = await jpeg(48, 32, 9);
+    // The same file without its Huffman tables: the header passes the gate, the scan is fatal.
+    const parts: Buffer[] = [good.subarray(0, 2)];
+    let at = 2;
+    while (good[at + 1] !== 0xda) {
+      const end = at + 2 + good.readUInt16BE(at + 2);
+      if (good[at + 1] !== 0xc4) parts.push(good.subarray(at, end));
+      at = end;
+    }
+    parts.push(good.subarray(at));
+    const noTables = Buffer.concat(parts);
+    expect(plainJpegHeader(noTables)).toBeDefined();
+    expect(await decodePlainJpeg(noTables, 1e8)).toBeUndefined();
+    // loadImage gives what sharp gives for it (libjpeg-turbo supplies the standard tables).
+    const outcome = (decoder: 'auto' | 'sharp') =>
+      loadImage(noTables, { decoder }).then(
+        (img) => Buffer.from(img.data).toString('base64'),
+        (e: unknown) => `error ${(e as { code?: string }).code}`,
+      );
+    expect(await outcome('auto')).toBe(await outcome('sharp'));
+    const again = await decodePlainJpeg(good, 1e8);
+    expect(Buffer.from(again!.data).equals(Buffer.from(await bySharp(good)))).toBe(true);
+  });
+
   it('leaves to sharp: colour profiles, EXIF rotations, CMYK, other formats, and images past the limits', async () => {
     const plain = await jpeg(40, 30, 1);
     expect(plainJpegHeader(plain)).toEqual({ width: 40, height: 30, components: 3 });
