@@ -13,7 +13,7 @@
  * `run --faithfulness` (perturbed inputs through the session), the post-processing runs here, on
  * the main thread, with the same code.
  *
- * At about 420 lines this file stays whole on purpose: `ImagePipeline` is one scheduling loop whose
+ * At about 425 lines this file stays whole on purpose: `ImagePipeline` is one scheduling loop whose
  * windows, batch memory and in-order delivery read together (the per-image work is image-work.ts,
  * the batch hand-over post-batch.ts).
  */
@@ -28,7 +28,7 @@ import {
   type WorkItem,
 } from './image-work.js';
 import type { PipelineInit, PipelineRequest } from './pipeline-worker.js';
-import { packPostBatch } from './post-batch.js';
+import { postInChunks } from './post-batch.js';
 
 export interface PipelineOptions {
   /** Worker threads for decoding and post-processing; 0 does everything on this thread. */
@@ -387,25 +387,6 @@ export class ImagePipeline {
     }
   }
 
-  /** A batch's post-processing in chunks over the pool; a chunk that fails gives error records. */
-  private async postOnPool<T extends WorkItem>(
-    items: T[],
-    ok: { inference: Inference; prepareMs: number; inferMs: number }[],
-  ): Promise<ImageRecord[]> {
-    const size = postChunkSize(ok.length, this.workers);
-    const chunks: Promise<ImageRecord[]>[] = [];
-    for (let at = 0; at < ok.length; at += size) {
-      const part = items.slice(at, at + size);
-      const { batch, transfer } = packPostBatch(part, ok.slice(at, at + size));
-      chunks.push(
-        (this.pool!.run({ kind: 'post', batch }, transfer) as Promise<ImageRecord[]>).catch(
-          (error: unknown) => part.map((item) => errorRecord(item, error)),
-        ),
-      );
-    }
-    return (await Promise.all(chunks)).flat();
-  }
-
   /** Post-processing of a group: on a worker (in chunks, one transfer each) or here. */
   private async post<T extends WorkItem>(group: Group<T>, outputs: Outputs<T>): Promise<ImageRecord[]> {
     const records: (ImageRecord | undefined)[] = outputs.map((o, i) =>
@@ -426,7 +407,9 @@ export class ImagePipeline {
           );
         }
       } else {
-        done = await this.postOnPool(items, ok);
+        done = await postInChunks(items, ok, this.workers, (batch, transfer) =>
+          this.pool!.run({ kind: 'post', batch }, transfer),
+        );
       }
     } catch (error) {
       done = okIndex.map((i) => errorRecord(group.ready[i]!.item, error));
@@ -434,15 +417,6 @@ export class ImagePipeline {
     for (const [j, i] of okIndex.entries()) records[i] = done[j];
     return records as ImageRecord[];
   }
-}
-
-/**
- * Images per post-processing task: a batch is spread over the workers. As one task, a batch of 32
- * held its worker for ~25 ms, and every image queued behind it (two of each later batch) waited:
- * on 16 cores that capped `predict --device cuda` at ~1,250 img/s with every thread under half busy.
- */
-export function postChunkSize(images: number, workers: number): number {
-  return Math.max(1, Math.ceil(images / Math.max(1, workers)));
 }
 
 type Outputs<T> = (
