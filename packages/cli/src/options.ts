@@ -71,6 +71,11 @@ export interface LocalizeFlags {
   minArea: number;
 }
 
+/** Pipeline worker threads: --workers, or one per core but one (at least 2). */
+export function workersFromFlags(flags: { workers?: number }): number {
+  return flags.workers ?? defaultPoolSize();
+}
+
 /** The pipeline's options from the model flags (what run and predict share). */
 export function pipelineOptionsFromFlags(
   flags: ModelFlags,
@@ -84,7 +89,7 @@ export function pipelineOptionsFromFlags(
   resizeEngine?: ResizeEngine;
 } {
   return {
-    workers: flags.workers ?? defaultPoolSize(),
+    workers: workersFromFlags(flags),
     batchSize: batchFor(flags, provider),
     keepImages,
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),

@@ -24,6 +24,7 @@ export { ioThreadPoolSize, LIBUV_DEFAULT_THREADS, recommendedIoThreads } from '.
 export {
   checkWorkerCount,
   defaultPoolSize,
+  type SpawningPool,
   TaskPool,
   type TaskPoolOptions,
   type TaskReply,

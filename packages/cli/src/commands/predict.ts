@@ -14,6 +14,7 @@ import {
   modelOptionsFromFlags,
   pipelineOptionsFromFlags,
   type ShardFlags,
+  workersFromFlags,
 } from '../options.js';
 import {
   addOverlayStyleOptions,
@@ -26,6 +27,7 @@ import {
 import { assertBuiltInNameFits, classNamesFor } from '../pipeline/class-names.js';
 import { stdoutClosed, untilStdoutCloses } from '../pipeline/closed-stdout.js';
 import { discoverImages } from '../pipeline/discover.js';
+import { type EarlyWorkers, withEarlyWorkers } from '../pipeline/early-workers.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel, assertMethodFitsModel, predictTarget } from '../pipeline/model-checks.js';
@@ -78,11 +80,12 @@ export function registerPredict(program: Command): void {
       'print one JSON line per image on stdout (without --out or --json: JSON lines when stdout is piped, a table on a terminal)',
     )
     .action(async (patterns: string[], flags: PredictFlags) => {
-      await predict(patterns, flags);
+      // The pipeline's threads load their modules while the model's session is made.
+      await withEarlyWorkers(workersFromFlags(flags), (early) => predict(patterns, flags, early));
     });
 }
 
-async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
+async function predict(patterns: string[], flags: PredictFlags, early: EarlyWorkers): Promise<void> {
   const otherNames: [string, string][] = [];
   let files = await discoverImages(patterns, process.cwd(), (path, listed) =>
     otherNames.push([path, listed]),
@@ -175,6 +178,7 @@ async function predict(patterns: string[], flags: PredictFlags): Promise<void> {
     model,
     work,
     pipelineOptionsFromFlags(flags, model.provider, overlayDir !== undefined),
+    early,
   );
   const progress = new Progress({
     total: todo.length,

@@ -26,6 +26,7 @@ import {
   positiveInteger,
   preprocessFromFlags,
   type ShardFlags,
+  workersFromFlags,
 } from '../options.js';
 import {
   addOverlayStyleOptions,
@@ -36,6 +37,7 @@ import {
   overlayFolder,
 } from '../pipeline/artifacts.js';
 import { classNamesFor } from '../pipeline/class-names.js';
+import { type EarlyWorkers, withEarlyWorkers } from '../pipeline/early-workers.js';
 import type { FaithfulnessWork } from '../pipeline/faithfulness-step.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { checkedItems } from '../pipeline/ground-truth-check.js';
@@ -127,11 +129,12 @@ export function registerRun(program: Command): void {
         .default('zero'),
     )
     .action(async (root: string, flags: RunFlags) => {
-      await run(root, flags);
+      // The pipeline's threads load their modules while the model's session is made.
+      await withEarlyWorkers(workersFromFlags(flags), (early) => run(root, flags, early));
     });
 }
 
-async function run(root: string, flags: RunFlags): Promise<void> {
+async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<void> {
   const protocol = protocolFor(flags);
   const boxMode = flags.boxes ?? (flags.protocol ? 'all' : 'largest');
   const dataset = await readDataset(resolve(root), {
@@ -229,6 +232,7 @@ async function run(root: string, flags: RunFlags): Promise<void> {
     model,
     work,
     pipelineOptionsFromFlags(flags, model.provider, overlayDir !== undefined),
+    early,
   );
   const progress = new Progress({
     total: todo.length,

@@ -13,12 +13,13 @@
  * `run --faithfulness` (perturbed inputs through the session), the post-processing runs here, on
  * the main thread, with the same code.
  *
- * At about 425 lines this file stays whole on purpose: `ImagePipeline` is one scheduling loop whose
+ * At about 440 lines this file stays whole on purpose: `ImagePipeline` is one scheduling loop whose
  * windows, batch memory and in-order delivery read together (the per-image work is image-work.ts,
  * the batch hand-over post-batch.ts).
  */
 import type { CamModel, Inference, PreparedImage, ResizeEngine } from '@cam-localize/core';
 import { type PrepareResponse, TaskPool } from '@cam-localize/core/workers';
+import type { EarlyWorkers } from './early-workers.js';
 import {
   deviceTargets,
   errorRecord,
@@ -108,8 +109,18 @@ export class ImagePipeline {
     );
   }
 
-  /** Starts the worker threads (when `workers` > 0) for a model and a command's per-image work. */
-  static async start(model: CamModel, work: ImageWork, options: PipelineOptions): Promise<ImagePipeline> {
+  /**
+   * Starts the worker threads (when `workers` > 0) for a model and a command's per-image work;
+   * `spawned` (early-workers.ts) are used when they are as many, and closed otherwise.
+   */
+  static async start(
+    model: CamModel,
+    work: ImageWork,
+    options: PipelineOptions,
+    spawned?: EarlyWorkers,
+  ): Promise<ImagePipeline> {
+    const early = spawned?.size === options.workers ? spawned : undefined;
+    if (spawned !== undefined && early === undefined) await spawned.close();
     // Score-CAM and the faithfulness metrics need the session: their post-processing stays here.
     const faithfulness = work.command === 'run' && work.faithfulness !== undefined;
     const postHere = options.workers === 0 || model.needsForwardPasses(work.method) || faithfulness;
@@ -133,15 +144,18 @@ export class ImagePipeline {
         : { post: { work, head: model.head, inputWidth: model.inputWidth, inputHeight: model.inputHeight } }),
     };
     // The session's first-run cost (a GPU's kernel search) is paid while the workers start.
+    const inFlight = tasksPerWorker(options);
     const [pool] = await Promise.all([
-      TaskPool.start<PipelineRequest, unknown>({
-        callerUrl: import.meta.url,
-        module: 'pipeline-worker',
-        size: options.workers,
-        workerData: init,
-        inFlight: tasksPerWorker(options),
-        label: 'the pipeline workers',
-      }),
+      early !== undefined
+        ? early.start(init, inFlight)
+        : TaskPool.start<PipelineRequest, unknown>({
+            callerUrl: import.meta.url,
+            module: 'pipeline-worker',
+            size: options.workers,
+            workerData: init,
+            inFlight,
+            label: 'the pipeline workers',
+          }),
       model.warmUp(session.batchSize),
     ]);
     return new ImagePipeline(model, options, pool, local, work);

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { serializeError } from '../threads.js';
-import type { TaskReply, TaskRequest } from './task-pool.js';
+import { SET_UP_LATER, type TaskReply, type TaskRequest } from './task-pool.js';
 
 /** What a handler returns: the result, and the buffers inside it to transfer instead of copying. */
 export interface TaskResult<Res> {
@@ -21,16 +21,31 @@ export function serveTasks<Init, Req, Res>(
   if (port === null) throw new Error('serveTasks must run in a worker thread');
   const post = (m: TaskReply<Res>, transfer: readonly ArrayBuffer[] = []) =>
     port.postMessage(m, [...transfer]);
-  setup(workerData as Init).then(
-    (handle) => {
-      port.on('message', (m: TaskRequest<Req>) => {
-        handle(m.request).then(
-          ({ result, transfer }) => post({ type: 'done', id: m.id, result }, transfer),
-          (error: unknown) => post({ type: 'failed', id: m.id, error: serializeError(error) }),
-        );
-      });
-      post({ type: 'ready' });
-    },
-    (error: unknown) => post({ type: 'init-failed', error: serializeError(error) }),
+  const setUp = (init: Init) =>
+    setup(init).then(
+      (handle) => {
+        port.on('message', (m: TaskRequest<Req>) => {
+          handle(m.request).then(
+            ({ result, transfer }) => post({ type: 'done', id: m.id, result }, transfer),
+            (error: unknown) => post({ type: 'failed', id: m.id, error: serializeError(error) }),
+          );
+        });
+        post({ type: 'ready' });
+      },
+      (error: unknown) => post({ type: 'init-failed', error: serializeError(error) }),
+    );
+  // Threads started before their set-up existed (TaskPool.spawn) get it as their first message.
+  if (isSetUpLater(workerData)) {
+    port.once('message', (m: { setUp: Init }) => setUp(m.setUp));
+  } else {
+    setUp(workerData as Init);
+  }
+}
+
+function isSetUpLater(data: unknown): boolean {
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as { setUpLater?: unknown }).setUpLater === SET_UP_LATER.setUpLater
   );
 }

@@ -104,4 +104,50 @@ describe('TaskPool', () => {
     expect(String(await pending)).toMatch(/closed/);
     await expect(pool.run({ op: 'slow', ms: 1, tag: 0 })).rejects.toThrow(/closed/);
   });
+
+  it('spawn(): threads start before their set-up, which start() sends; tasks then run with it', async () => {
+    const spawning = TaskPool.spawn<EchoRequest, unknown>({
+      callerUrl: import.meta.url,
+      module: 'echo-worker',
+      size: 2,
+      label: 'the test workers',
+    });
+    expect(spawning.size).toBe(2);
+    const pool = await spawning.start({ factor: 3 }, 4);
+    try {
+      const r = (await pool.run({ op: 'double', values: new Float32Array([1, 2]) })) as { out: Float32Array };
+      expect([...r.out]).toEqual([3, 6]);
+      expect(pool.size).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    const failing = TaskPool.spawn<EchoRequest, unknown>({
+      callerUrl: import.meta.url,
+      module: 'echo-worker',
+      size: 1,
+      label: 'the test workers',
+    });
+    await expect(failing.start({ factor: 1, failSetup: true })).rejects.toMatchObject({
+      name: 'ImageError',
+      file: 'setup.png',
+    });
+  });
+
+  // In a child process: whether the process exits is what is tested.
+  it('spawned threads that never get their set-up neither keep the process alive nor fail it; close() ends them', () => {
+    const script = `
+      import { TaskPool } from ${JSON.stringify(new URL('../../dist/workers.js', import.meta.url).href)};
+      const options = { callerUrl: ${JSON.stringify(import.meta.url)}, module: 'echo-worker', size: 2, label: 'w' };
+      const closed = TaskPool.spawn(options);
+      await closed.close();
+      TaskPool.spawn(options); // never started: the process must still exit
+      console.log('done');`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('done');
+  });
 });
