@@ -24,7 +24,8 @@ step "predict defaults"; pred
 step "predict defaults, sampled (threads, GPU)"
 nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader -lms 500 > /tmp/gpu.txt & SMI=$!
 $BIN predict $X --model $MODEL --preset imagenet --device cuda --out /tmp/os > /tmp/os.log 2>&1 & PID=$!
-sleep 3; python3 $R/scripts/gpu/threads.py $PID 2 > /tmp/th.txt; head -24 /tmp/th.txt; tail -1 /tmp/th.txt; wait $PID; tail -1 /tmp/os.log; kill $SMI
+# The run is about 5 s with start-up: sample 1.5 s from 2.5 s in (a window that outlives the run shows nothing).
+sleep 2.5; python3 $R/scripts/gpu/threads.py $PID 1.5 > /tmp/th.txt; head -24 /tmp/th.txt; tail -1 /tmp/th.txt; wait $PID; tail -1 /tmp/os.log; kill $SMI
 echo "GPU util % samples:" $(tr -d ' %' < /tmp/gpu.txt | tr '\n' ' ')
 step "predict --null-forward"; pred --null-forward
 step "predict, JPEGs decoded by sharp"; CAM_LOCALIZE_JPEG_DECODER=sharp pred
