@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runModuleScript } from '../../../../test-support/node-script.js';
 import { ImageError } from '../../src/errors.js';
 import { TaskPool } from '../../src/pipeline/task-pool.js';
 import type { EchoRequest } from './echo-worker.js';
@@ -78,10 +78,7 @@ describe('TaskPool', () => {
       await attempt(pool.run({ op: 'slow', ms: 1, tag: 2 }));
       await pool.close();
       console.log(JSON.stringify(out));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = runModuleScript(script);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual([
       'error the test workers: a worker thread failed: worker crashed on purpose',
@@ -142,10 +139,7 @@ describe('TaskPool', () => {
       await closed.close();
       TaskPool.spawn(options); // never started: the process must still exit
       console.log('done');`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const r = runModuleScript(script);
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('done');

@@ -2,11 +2,11 @@
  * Sessions in a worker thread: same outputs as on the main thread, ordered concurrent runs, typed
  * errors across the thread boundary, release/crash handling, and the main thread left free.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { runModuleScript } from '../../../../test-support/node-script.js';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
 import { DeviceError, ModelError, UsageError } from '../../src/errors.js';
 import { addGraphOutputs } from '../../src/onnx/add-outputs.js';
@@ -225,10 +225,7 @@ describe('worker sessions', () => {
         const out = await s.run(new Float32Array(${plane}), 1);
         ${release ? 'await s.release();' : ''}
         console.log('done', s.thread, out.logits.dims.join('x'));`;
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const r = runModuleScript(script);
       expect(r.signal, r.stderr).toBeNull(); // not killed by the timeout: it exited by itself
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain(`done worker 1x${C}`);
@@ -290,10 +287,7 @@ describeWithTestBed('worker sessions on the shared models', () => {
       console.log('rejected:', (await pending.catch((e) => e)).message);
       await s.release();
       console.log('released');`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const r = runModuleScript(script, 120_000);
     expect(r.signal, r.stderr).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('rejected: the onnxruntime worker thread crashed: simulated crash');
