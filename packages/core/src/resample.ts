@@ -43,6 +43,8 @@ interface Taps {
   readonly weight: Float64Array;
   /** 0 where the output sample lies outside the source (the value is 0 there). */
   readonly valid: Uint8Array;
+  /** No sample lies outside: the passes skip the per-sample test. */
+  readonly allValid: boolean;
 }
 
 /**
@@ -94,7 +96,22 @@ function axisTaps(
       }
     }
   }
-  return { k, index, weight, valid };
+  return { k, index, weight, valid, allValid: valid.every((v) => v === 1) };
+}
+
+/** Recently used taps of `resampleScoreMap`: a run upsamples every map between the same sizes. */
+const tapsCache = new Map<string, Taps>();
+const TAPS_CACHE_SIZE = 16;
+
+function cachedAxisTaps(outSize: number, srcSize: number, method: ResampleMethod): Taps {
+  const key = `${outSize} ${srcSize} ${method}`;
+  let taps = tapsCache.get(key);
+  if (taps === undefined) {
+    taps = axisTaps(outSize, srcSize, method, sourceCoordinate(1 / (outSize / srcSize), method));
+    if (tapsCache.size >= TAPS_CACHE_SIZE) tapsCache.clear();
+    tapsCache.set(key, taps);
+  }
+  return taps;
 }
 
 /** Separable resampling: horizontal pass over every source row, then vertical, in float32. */
@@ -128,7 +145,9 @@ function separable(map: ScoreMap, outW: number, outH: number, xt: Taps, yt: Taps
       const w1 = yt.weight[o + 1]!;
       const r0 = yt.index[o]! * outW;
       const r1 = yt.index[o + 1]! * outW;
-      if (yt.k === 2) {
+      if (yt.k === 2 && xt.allValid) {
+        for (let x = 0; x < outW; x++) out[orow + x] = f32(f32(w0 * tmp[r0 + x]!) + f32(w1 * tmp[r1 + x]!));
+      } else if (yt.k === 2) {
         for (let x = 0; x < outW; x++) {
           if (xt.valid[x]) out[orow + x] = f32(f32(w0 * tmp[r0 + x]!) + f32(w1 * tmp[r1 + x]!));
         }
@@ -166,10 +185,8 @@ export function resampleScoreMap(
   checkSize(width, height);
   if (width === map.width && height === map.height) return scoreMap(width, height, map.data.slice());
   // OpenCV: scale = 1 / (dst / src) in double, the source position rounded to float.
-  const sx = 1 / (width / map.width);
-  const sy = 1 / (height / map.height);
-  const xt = axisTaps(width, map.width, method, sourceCoordinate(sx, method));
-  const yt = axisTaps(height, map.height, method, sourceCoordinate(sy, method));
+  const xt = cachedAxisTaps(width, map.width, method);
+  const yt = cachedAxisTaps(height, map.height, method);
   return separable(map, width, height, xt, yt);
 }
 

@@ -132,8 +132,8 @@ function verticalIntoTensor(
 
 /**
  * An output row from a fixed window of `size` (2 to 4) source rows, the first at `a`, `stride`
- * apart, weights at `w[b..]`: the sums -> 8-bit -> tensor values. Unrolled; the size tests are
- * the same for the whole row.
+ * apart, weights at `w[b..]`: the sums -> 8-bit -> tensor values. One loop per window size, so
+ * the inner loop has no size tests; pixel channel j goes to plane `planeOf[j]` through its table.
  */
 function windowRow(
   src: Uint8Array,
@@ -147,33 +147,61 @@ function windowRow(
   row: number,
 ): void {
   const { tensor, plane, tables, order } = target;
-  const [t0, t1, t2] = tables;
-  const [c0, c1, c2] = order;
+  // Pixel channel j feeds tensor channel c where order[c] === j (order is a permutation).
+  const c0 = order.indexOf(0);
+  const c1 = order.indexOf(1);
+  const c2 = order.indexOf(2);
+  const t0 = tables[c0]!;
+  const t1 = tables[c1]!;
+  const t2 = tables[c2]!;
+  const row0 = (target.y + row) * target.width + target.x;
+  const o0 = c0 * plane + row0;
+  const o1 = c1 * plane + row0;
+  const o2 = c2 * plane + row0;
   const k0 = w[b]!;
   const k1 = w[b + 1]!;
-  const k2 = size > 2 ? w[b + 2]! : 0;
-  const k3 = size > 3 ? w[b + 3]! : 0;
   const r1 = a + stride;
-  const r2 = a + 2 * stride;
-  const r3 = a + 3 * stride;
-  let o = (target.y + row) * target.width + target.x;
-  for (let i = 0, p = 0; i < width; i++, p += 3, o++) {
-    let v0 = HALF + Math.imul(src[a + p + c0]!, k0) + Math.imul(src[r1 + p + c0]!, k1);
-    let v1 = HALF + Math.imul(src[a + p + c1]!, k0) + Math.imul(src[r1 + p + c1]!, k1);
-    let v2 = HALF + Math.imul(src[a + p + c2]!, k0) + Math.imul(src[r1 + p + c2]!, k1);
-    if (size > 2) {
-      v0 += Math.imul(src[r2 + p + c0]!, k2);
-      v1 += Math.imul(src[r2 + p + c1]!, k2);
-      v2 += Math.imul(src[r2 + p + c2]!, k2);
-      if (size > 3) {
-        v0 += Math.imul(src[r3 + p + c0]!, k3);
-        v1 += Math.imul(src[r3 + p + c1]!, k3);
-        v2 += Math.imul(src[r3 + p + c2]!, k3);
-      }
+  if (size === 2) {
+    for (let i = 0, p = 0; i < width; i++, p += 3) {
+      const v0 = (HALF + Math.imul(src[a + p]!, k0) + Math.imul(src[r1 + p]!, k1)) | 0;
+      const v1 = (HALF + Math.imul(src[a + p + 1]!, k0) + Math.imul(src[r1 + p + 1]!, k1)) | 0;
+      const v2 = (HALF + Math.imul(src[a + p + 2]!, k0) + Math.imul(src[r1 + p + 2]!, k1)) | 0;
+      tensor[o0 + i] = t0[clip8(v0)]!;
+      tensor[o1 + i] = t1[clip8(v1)]!;
+      tensor[o2 + i] = t2[clip8(v2)]!;
     }
-    tensor[o] = t0[clip8(v0 | 0)]!;
-    tensor[plane + o] = t1[clip8(v1 | 0)]!;
-    tensor[2 * plane + o] = t2[clip8(v2 | 0)]!;
+    return;
+  }
+  const k2 = w[b + 2]!;
+  const k3 = size > 3 ? w[b + 3]! : 0;
+  const r2 = a + 2 * stride;
+  // A window of 3 reads a fourth row with weight 0 only where one exists.
+  const r3 = size > 3 ? a + 3 * stride : r2;
+  for (let i = 0, p = 0; i < width; i++, p += 3) {
+    const v0 =
+      (HALF +
+        Math.imul(src[a + p]!, k0) +
+        Math.imul(src[r1 + p]!, k1) +
+        Math.imul(src[r2 + p]!, k2) +
+        Math.imul(src[r3 + p]!, k3)) |
+      0;
+    const v1 =
+      (HALF +
+        Math.imul(src[a + p + 1]!, k0) +
+        Math.imul(src[r1 + p + 1]!, k1) +
+        Math.imul(src[r2 + p + 1]!, k2) +
+        Math.imul(src[r3 + p + 1]!, k3)) |
+      0;
+    const v2 =
+      (HALF +
+        Math.imul(src[a + p + 2]!, k0) +
+        Math.imul(src[r1 + p + 2]!, k1) +
+        Math.imul(src[r2 + p + 2]!, k2) +
+        Math.imul(src[r3 + p + 2]!, k3)) |
+      0;
+    tensor[o0 + i] = t0[clip8(v0)]!;
+    tensor[o1 + i] = t1[clip8(v1)]!;
+    tensor[o2 + i] = t2[clip8(v2)]!;
   }
 }
 

@@ -208,7 +208,7 @@ export function horizontal(
   return out;
 }
 
-/** The horizontal pass over fixed windows (see Coefficients['window']), unrolled. */
+/** The horizontal pass over fixed windows (see Coefficients['window']): one loop per window size. */
 function horizontalWindow(
   src: Uint8Array,
   inW: number,
@@ -223,29 +223,37 @@ function horizontalWindow(
   for (let y = 0; y < rows; y++) {
     const rowIn = (row0 + y) * inW * 3;
     let o = y * cols * 3;
+    if (size === 2) {
+      for (let xx = col0; xx < col0 + cols; xx++) {
+        const p = rowIn + first[xx]! * 3;
+        const k0 = weights[2 * xx]!;
+        const k1 = weights[2 * xx + 1]!;
+        out[o] = clip8((HALF + Math.imul(src[p]!, k0) + Math.imul(src[p + 3]!, k1)) | 0);
+        out[o + 1] = clip8((HALF + Math.imul(src[p + 1]!, k0) + Math.imul(src[p + 4]!, k1)) | 0);
+        out[o + 2] = clip8((HALF + Math.imul(src[p + 2]!, k0) + Math.imul(src[p + 5]!, k1)) | 0);
+        o += 3;
+      }
+      continue;
+    }
     for (let xx = col0; xx < col0 + cols; xx++) {
       const p = rowIn + first[xx]! * 3;
       const b = xx * size;
       const k0 = weights[b]!;
       const k1 = weights[b + 1]!;
-      let s0 = HALF + Math.imul(src[p]!, k0) + Math.imul(src[p + 3]!, k1);
-      let s1 = HALF + Math.imul(src[p + 1]!, k0) + Math.imul(src[p + 4]!, k1);
-      let s2 = HALF + Math.imul(src[p + 2]!, k0) + Math.imul(src[p + 5]!, k1);
-      if (size > 2) {
-        const k2 = weights[b + 2]!;
-        s0 += Math.imul(src[p + 6]!, k2);
-        s1 += Math.imul(src[p + 7]!, k2);
-        s2 += Math.imul(src[p + 8]!, k2);
-        if (size > 3) {
-          const k3 = weights[b + 3]!;
-          s0 += Math.imul(src[p + 9]!, k3);
-          s1 += Math.imul(src[p + 10]!, k3);
-          s2 += Math.imul(src[p + 11]!, k3);
-        }
+      const k2 = weights[b + 2]!;
+      let s0 = HALF + Math.imul(src[p]!, k0) + Math.imul(src[p + 3]!, k1) + Math.imul(src[p + 6]!, k2);
+      let s1 = HALF + Math.imul(src[p + 1]!, k0) + Math.imul(src[p + 4]!, k1) + Math.imul(src[p + 7]!, k2);
+      let s2 = HALF + Math.imul(src[p + 2]!, k0) + Math.imul(src[p + 5]!, k1) + Math.imul(src[p + 8]!, k2);
+      if (size > 3) {
+        const k3 = weights[b + 3]!;
+        s0 += Math.imul(src[p + 9]!, k3);
+        s1 += Math.imul(src[p + 10]!, k3);
+        s2 += Math.imul(src[p + 11]!, k3);
       }
-      out[o++] = clip8(s0 | 0);
-      out[o++] = clip8(s1 | 0);
-      out[o++] = clip8(s2 | 0);
+      out[o] = clip8(s0 | 0);
+      out[o + 1] = clip8(s1 | 0);
+      out[o + 2] = clip8(s2 | 0);
+      o += 3;
     }
   }
   return out;
