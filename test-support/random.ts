@@ -9,3 +9,17 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A seeded RGB image of uniform noise (the shape of core's RgbImage). */
+export function noiseImage(
+  width: number,
+  height: number,
+  seed: number,
+): { width: number; height: number; data: Uint8Array } {
+  const next = rng(seed);
+  return {
+    width,
+    height,
+    data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(next() * 256)),
+  };
+}

@@ -2,9 +2,9 @@
  * `pnpm bench pipeline`: where a CAM pipeline's time goes, and how close it gets to the model.
  *  1. Per-stage CPU cost, one thread, in core-ms per image over sample photos (ResNet-18, imagenet
  *     preset), warm (each stage's second pass over them): decode, resize (Pillow-exact), resize +
- *     normalise into the batch tensor (the fused step the workers run), the libvips alternative,
- *     forward (every onnxruntime thread counted), CAM, localize (upsample + largest box), the
- *     MaxBoxAcc sweep, and writing the record and a .npy map.
+ *     normalise into the batch tensor (the fused step the workers run, in WebAssembly and on the
+ *     JS passes), the libvips alternative, forward (every onnxruntime thread counted), CAM,
+ *     localize (upsample + largest box), the MaxBoxAcc sweep, and writing the record and a .npy map.
  *  2. The pipeline's ceiling: `predict --null-forward` (the model runs on the first batch only,
  *     then its outputs are replayed) with 0, 1, 2 ... workers: images/s and CPU core-ms per image;
  *     the cost of one more image (1000 photos against 400: start-up excluded); and with libuv's
@@ -132,6 +132,24 @@ async function stageCosts(files) {
   // What a decode worker runs: the resize writing the normalised values straight into a batch slot.
   const slot = new Float32Array(3 * 224 * 224);
   const preprocess = await coreMs([...images.keys()], (i) => core.preprocess(images[i], config, input, slot));
+  // The same work on the JS passes (what runs where WebAssembly is switched off: CAM_LOCALIZE_RESIZE=js).
+  const { resizeRegionIntoTensor } = await import(
+    new URL('../../core/dist/image/resize-to-tensor.js', import.meta.url).href
+  );
+  const tables = core.valueTables(config);
+  const preprocessJs = await coreMs([...images.keys()], (i) => {
+    const g = geometries[i];
+    const region = core.keptRegion(g);
+    resizeRegionIntoTensor(images[i], g.resizeWidth, g.resizeHeight, region, 'bilinear', true, {
+      tensor: slot,
+      width: 224,
+      plane: 224 * 224,
+      x: region.x - g.cropX,
+      y: region.y - g.cropY,
+      tables,
+      order: [0, 1, 2],
+    });
+  });
   const tensors = images.map((image) => core.preprocess(image, config, input).tensor);
   const vips = await coreMs(files, (f) => core.preprocessWithVips(f, config, input, { file: f }));
 
@@ -196,7 +214,8 @@ async function stageCosts(files) {
     ['decode (WebAssembly JPEG decoder, the default)', decode],
     ['decode (sharp)', decodeSharp],
     ['resize alone (Pillow-exact, crop-aware, to 8-bit RGB)', resize],
-    ['resize + normalise into the batch tensor (what the pipeline runs)', preprocess],
+    ['resize + normalise into the batch tensor (what the pipeline runs: WebAssembly)', preprocess],
+    ['resize + normalise into the batch tensor, JS passes', preprocessJs],
     ['decode + resize + normalise with libvips', vips],
     [`forward, batch ${BATCH} (all onnxruntime threads)`, forward],
     ['CAM (closed form, 512x7x7)', cam],

@@ -10,7 +10,8 @@ import type { ImageGeometry } from '../geometry.js';
 import { validatePreprocessConfig } from './config.js';
 import type { PreprocessConfig } from './presets.js';
 import { type Region, resizeRegion } from './resize.js';
-import { resizeRegionIntoTensor } from './resize-to-tensor.js';
+import { resizeRegionIntoTensor, type TensorTarget } from './resize-to-tensor.js';
+import { resizeRegionIntoTensorWasm } from './resize-wasm.js';
 import type { RgbImage } from './types.js';
 
 export interface ModelInputSize {
@@ -126,11 +127,12 @@ export function preprocess(
     const src = resizeRegion(img, rw, rh, region, config.interpolation, config.antialias).data;
     return { tensor: normalizeRegion(src, geometry, config, out), geometry };
   }
-  // The hot path: the resize writes the tensor's values itself (resize-to-tensor.ts).
+  // The hot path: the resize writes the tensor's values itself, in WebAssembly where it can
+  // (resize-wasm.ts), else in JS (resize-to-tensor.ts); the same values either way.
   const tensor = tensorFor(geometry, out);
   const tables = cachedValueTables(config);
   fillPadding(tensor, geometry, region, tables);
-  resizeRegionIntoTensor(img, rw, rh, region, config.interpolation, config.antialias, {
+  const target: TensorTarget = {
     tensor,
     width: geometry.inputWidth,
     plane: geometry.inputWidth * geometry.inputHeight,
@@ -138,7 +140,10 @@ export function preprocess(
     y: region.y - geometry.cropY,
     tables,
     order: config.channelOrder === 'rgb' ? [0, 1, 2] : [2, 1, 0],
-  });
+  };
+  const { interpolation, antialias } = config;
+  if (!resizeRegionIntoTensorWasm(img, rw, rh, region, interpolation, antialias, target))
+    resizeRegionIntoTensor(img, rw, rh, region, interpolation, antialias, target);
   return { tensor, geometry };
 }
 

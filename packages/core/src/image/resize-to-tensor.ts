@@ -1,10 +1,11 @@
 /**
- * The preprocessing hot path: the kept window of a Pillow-exact resize written straight into the
- * model's input tensor. Bit-identical to `normalizeRegion(resizeRegion(...))` (the property test
- * holds them to their slow twin), but the vertical pass's 8-bit results go through the value
- * tables into the three channel planes as they are made: no resized image, no second pass over
- * it, and the scratch rows are reused from image to image, so a worker allocates nothing per image
- * but the decoded picture.
+ * The preprocessing hot path in JS (resize-wasm.ts runs the same passes in WebAssembly where it
+ * can, and is tested against this): the kept window of a Pillow-exact resize written straight
+ * into the model's input tensor. Bit-identical to `normalizeRegion(resizeRegion(...))` (the
+ * property test holds them to their slow twin), but the vertical pass's 8-bit results go through
+ * the value tables into the three channel planes as they are made: no resized image, no second
+ * pass over it, and the scratch rows are reused from image to image, so a worker allocates
+ * nothing per image but the decoded picture.
  */
 import type { Coefficients, Interpolation, Region } from './resize.js';
 import { clip8, coefficients, FIXED_POINT_HALF as HALF, horizontal, sourceRows } from './resize.js';

@@ -5,21 +5,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rng } from '../../../../test-support/random.js';
+import { noiseImage, rng } from '../../../../test-support/random.js';
 import { preprocess, preprocessGeometry, valueTables } from '../../src/image/preprocess.js';
 import { PRESETS, type PreprocessConfig } from '../../src/image/presets.js';
 import { resizeRegion, resizeRgb } from '../../src/image/resize.js';
-import { rgbImage } from '../../src/image/types.js';
 import { preprocessTwin, resizeRgbTwin } from './preprocess-twin.js';
 
-function noise(width: number, height: number, seed: number) {
-  const next = rng(seed);
-  return rgbImage(
-    width,
-    height,
-    Uint8Array.from({ length: width * height * 3 }, () => Math.floor(next() * 256)),
-  );
-}
+const noise = noiseImage;
 
 const same = (a: ArrayBufferView, b: ArrayBufferView) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));

@@ -1,0 +1,107 @@
+/*
+ * The preprocessing hot path in WebAssembly: Pillow's fixed-point resize (the same integer
+ * arithmetic as src/image/resize.ts and resize-to-tensor.ts, so the same bytes) with the vertical
+ * pass in 128-bit SIMD. Built by scripts/build-resize-wasm.sh into resize.wasm; the JS passes stay
+ * as the fallback and as the slow twin the tests hold this to.
+ *
+ * Fixed point: 22-bit weights summing to 2^22, sums from a half-unit bias, arithmetic shift, clip
+ * to 0..255. All sums stay inside int32 (see resize.ts).
+ */
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define PRECISION_BITS 22
+#define HALF (1 << (PRECISION_BITS - 1))
+
+static inline uint8_t clip8(int32_t acc) {
+  int32_t v = acc >> PRECISION_BITS;
+  return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v;
+}
+
+/*
+ * Horizontal pass: source rows [row0, row0 + rows) of an RGB image `in_w` pixels wide, output
+ * columns [col0, col0 + cols), into `out` (rows x cols x 3). Output column x reads `count[x]`
+ * (or `taps` when count is null) pixels from `start[x]`, weights at `weights[x * taps]`.
+ */
+__attribute__((export_name("horizontal"))) void horizontal(const uint8_t *src, int in_w, int row0, int rows,
+                                                            int col0, int cols, const int32_t *start,
+                                                            const int32_t *count, int taps,
+                                                            const int32_t *weights, uint8_t *out) {
+  for (int y = 0; y < rows; y++) {
+    const uint8_t *row = src + (row0 + y) * in_w * 3;
+    uint8_t *o = out + y * cols * 3;
+    for (int x = col0; x < col0 + cols; x++) {
+      const uint8_t *p = row + start[x] * 3;
+      const int32_t *k = weights + x * taps;
+      int n = count ? count[x] : taps;
+      int32_t s0 = HALF, s1 = HALF, s2 = HALF;
+      for (int t = 0; t < n; t++, p += 3) {
+        s0 += p[0] * k[t];
+        s1 += p[1] * k[t];
+        s2 += p[2] * k[t];
+      }
+      o[0] = clip8(s0);
+      o[1] = clip8(s1);
+      o[2] = clip8(s2);
+      o += 3;
+    }
+  }
+}
+
+/* 16 bytes -> four i32x4 lanes groups, each multiplied by k and added to the accumulators. */
+static inline void mac16(v128_t bytes, v128_t k, v128_t *a0, v128_t *a1, v128_t *a2, v128_t *a3) {
+  v128_t lo = wasm_u16x8_extend_low_u8x16(bytes);
+  v128_t hi = wasm_u16x8_extend_high_u8x16(bytes);
+  *a0 = wasm_i32x4_add(*a0, wasm_i32x4_mul(wasm_u32x4_extend_low_u16x8(lo), k));
+  *a1 = wasm_i32x4_add(*a1, wasm_i32x4_mul(wasm_u32x4_extend_high_u16x8(lo), k));
+  *a2 = wasm_i32x4_add(*a2, wasm_i32x4_mul(wasm_u32x4_extend_low_u16x8(hi), k));
+  *a3 = wasm_i32x4_add(*a3, wasm_i32x4_mul(wasm_u32x4_extend_high_u16x8(hi), k));
+}
+
+/*
+ * Vertical pass into planes: output rows [out_row0, out_row0 + out_rows) of `width` RGB pixels.
+ * Row y reads `count[y]` (or `taps`) rows from `start[y]`, the first source row at `src` being
+ * `src_row0`, rows `stride` bytes apart. The 8-bit results go through `tables` (256 floats per
+ * pixel channel) into `planes`: three planes of out_rows x width floats, pixel channel j in
+ * plane j. `row` is scratch for width x 3 bytes (+16).
+ */
+__attribute__((export_name("vertical"))) void vertical(const uint8_t *src, int stride, int src_row0,
+                                                        int out_row0, int out_rows, int width,
+                                                        const int32_t *start, const int32_t *count, int taps,
+                                                        const int32_t *weights, const float *tables,
+                                                        float *planes, uint8_t *row) {
+  const int n3 = width * 3;
+  const int plane = out_rows * width;
+  const float *t0 = tables, *t1 = tables + 256, *t2 = tables + 512;
+  const v128_t half = wasm_i32x4_splat(HALF);
+  for (int r = 0; r < out_rows; r++) {
+    int yy = out_row0 + r;
+    int n = count ? count[yy] : taps;
+    const int32_t *k = weights + yy * taps;
+    const uint8_t *first = src + (start[yy] - src_row0) * stride;
+    int i = 0;
+    for (; i + 16 <= n3; i += 16) {
+      v128_t a0 = half, a1 = half, a2 = half, a3 = half;
+      for (int t = 0; t < n; t++) mac16(wasm_v128_load(first + t * stride + i), wasm_i32x4_splat(k[t]), &a0, &a1, &a2, &a3);
+      a0 = wasm_i32x4_shr(a0, PRECISION_BITS);
+      a1 = wasm_i32x4_shr(a1, PRECISION_BITS);
+      a2 = wasm_i32x4_shr(a2, PRECISION_BITS);
+      a3 = wasm_i32x4_shr(a3, PRECISION_BITS);
+      /* Saturating narrows: i32 -> i16 keeps order, i16 -> u8 clips to 0..255 (clip8). */
+      v128_t lo = wasm_i16x8_narrow_i32x4(a0, a1);
+      v128_t hi = wasm_i16x8_narrow_i32x4(a2, a3);
+      wasm_v128_store(row + i, wasm_u8x16_narrow_i16x8(lo, hi));
+    }
+    for (; i < n3; i++) {
+      int32_t s = HALF;
+      for (int t = 0; t < n; t++) s += first[t * stride + i] * k[t];
+      row[i] = clip8(s);
+    }
+    float *o0 = planes + r * width, *o1 = o0 + plane, *o2 = o1 + plane;
+    for (int x = 0, p = 0; x < width; x++, p += 3) {
+      o0[x] = t0[row[p]];
+      o1[x] = t1[row[p + 1]];
+      o2[x] = t2[row[p + 2]];
+    }
+  }
+}
