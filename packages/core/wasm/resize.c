@@ -1,11 +1,12 @@
 /*
  * The preprocessing hot path in WebAssembly: Pillow's fixed-point resize (the same integer
- * arithmetic as src/image/resize.ts and resize-to-tensor.ts, so the same bytes) with the vertical
- * pass in 128-bit SIMD. Built by scripts/build-resize-wasm.sh into resize.wasm; the JS passes stay
- * as the fallback and as the slow twin the tests hold this to.
+ * arithmetic as src/image/resize.ts and resize-to-tensor.ts, so the same bytes) in 128-bit SIMD.
+ * Built by scripts/build-resize-wasm.sh into resize.wasm (committed: installs need no C
+ * toolchain); src/image/resize-wasm.ts loads it, and the JS passes stay as the fallback and as
+ * the twin that core/test/image/resize-wasm.test.ts holds this to, bit for bit.
  *
  * Fixed point: 22-bit weights summing to 2^22, sums from a half-unit bias, arithmetic shift, clip
- * to 0..255. All sums stay inside int32 (see resize.ts).
+ * to 0..255 (here: saturating narrows). All sums stay inside int32 (see resize.ts).
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -19,9 +20,39 @@ static inline uint8_t clip8(int32_t acc) {
 }
 
 /*
+ * One output row (`count[x]` taps from `start[x]`, or a fixed window of `taps` when count is null:
+ * a constant where inlined), a pixel at a time in SIMD lanes (r, g, b, and
+ * the next pixel's r, whose result is overwritten by the next pixel or lands in the slack byte).
+ * Reads one byte past the window's last pixel too: the caller leaves 4 bytes of slack after the
+ * source and the output.
+ */
+static inline __attribute__((always_inline)) void horizontal_row_simd(const uint8_t *row, uint8_t *o,
+                                                                      int col0, int cols,
+                                                                      const int32_t *start,
+                                                                      const int32_t *count, int taps,
+                                                                      const int32_t *weights) {
+  const v128_t half = wasm_i32x4_splat(HALF);
+  for (int x = col0; x < col0 + cols; x++) {
+    const uint8_t *p = row + start[x] * 3;
+    const int32_t *k = weights + x * taps;
+    int n = count ? count[x] : taps;
+    v128_t acc = half;
+    for (int t = 0; t < n; t++) {
+      v128_t px = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(p + 3 * t)));
+      acc = wasm_i32x4_add(acc, wasm_i32x4_mul(px, wasm_i32x4_splat(k[t])));
+    }
+    acc = wasm_i32x4_shr(acc, PRECISION_BITS);
+    v128_t w = wasm_i16x8_narrow_i32x4(acc, acc);
+    wasm_v128_store32_lane(o, wasm_u8x16_narrow_i16x8(w, w), 0);
+    o += 3;
+  }
+}
+
+/*
  * Horizontal pass: source rows [row0, row0 + rows) of an RGB image `in_w` pixels wide, output
  * columns [col0, col0 + cols), into `out` (rows x cols x 3). Output column x reads `count[x]`
- * (or `taps` when count is null) pixels from `start[x]`, weights at `weights[x * taps]`.
+ * (or `taps` when count is null: a fixed window) pixels from `start[x]`, weights at
+ * `weights[x * taps]`. Fixed windows of 2 to 4 get loops of their own (unrolled); every pixel is one SIMD multiply-add per tap.
  */
 __attribute__((export_name("horizontal"))) void horizontal(const uint8_t *src, int in_w, int row0, int rows,
                                                             int col0, int cols, const int32_t *start,
@@ -30,21 +61,14 @@ __attribute__((export_name("horizontal"))) void horizontal(const uint8_t *src, i
   for (int y = 0; y < rows; y++) {
     const uint8_t *row = src + (row0 + y) * in_w * 3;
     uint8_t *o = out + y * cols * 3;
-    for (int x = col0; x < col0 + cols; x++) {
-      const uint8_t *p = row + start[x] * 3;
-      const int32_t *k = weights + x * taps;
-      int n = count ? count[x] : taps;
-      int32_t s0 = HALF, s1 = HALF, s2 = HALF;
-      for (int t = 0; t < n; t++, p += 3) {
-        s0 += p[0] * k[t];
-        s1 += p[1] * k[t];
-        s2 += p[2] * k[t];
-      }
-      o[0] = clip8(s0);
-      o[1] = clip8(s1);
-      o[2] = clip8(s2);
-      o += 3;
-    }
+    if (count == 0 && taps == 2)
+      horizontal_row_simd(row, o, col0, cols, start, 0, 2, weights);
+    else if (count == 0 && taps == 3)
+      horizontal_row_simd(row, o, col0, cols, start, 0, 3, weights);
+    else if (count == 0 && taps == 4)
+      horizontal_row_simd(row, o, col0, cols, start, 0, 4, weights);
+    else
+      horizontal_row_simd(row, o, col0, cols, start, count, taps, weights);
   }
 }
 
