@@ -11,6 +11,7 @@ interface Report {
   providers: { provider: string; available: boolean; reason: string; problems: string[]; fixes: string[] }[];
   nvidiaSmi: { gpus: string[] | null };
   threads: { cores: number; decodeWorkers: number; ioThreadPool: number };
+  images: { jpegDecoder: string; resize: string };
 }
 
 describe('cam-localize doctor', () => {
@@ -26,6 +27,11 @@ describe('cam-localize doctor', () => {
     expect(Object.keys(byName)).toEqual(['cpu', 'cuda', 'webgpu']);
     expect(byName.cpu!.available).toBe(true);
     expect(byName.cpu!.reason).toMatch(/a session started and ran/);
+    // The WebAssembly image path loads here (the committed resize.wasm, @jsquash/jpeg's decoder).
+    expect(report.images).toEqual({
+      jpegDecoder: 'WebAssembly (mozjpeg), sharp for the rest',
+      resize: 'WebAssembly SIMD',
+    });
     if (report.nvidiaSmi.gpus === null) {
       // A machine without a GPU (this one): both GPU providers missing, each saying why and what fixes it.
       expect(byName.cuda!.available).toBe(false);
@@ -77,5 +83,14 @@ describe('cam-localize doctor', () => {
     const given = await runCli(['doctor', '--device', 'cpu'], { env: { UV_THREADPOOL_SIZE: '3' } });
     expect(given.stdout).toMatch(/^\s+CPU threads\s+\d+ cores; \d+ decode workers by default; libuv pool 3/m);
     if (cores > 4) expect(given.stdout).toMatch(/fewer than the workers: set UV_THREADPOOL_SIZE/);
+  });
+
+  it('names the image path in force: the JS resize and sharp when switched to them', async () => {
+    const r = await runCli(['doctor', '--device', 'cpu'], {
+      env: { CAM_LOCALIZE_RESIZE: 'js', CAM_LOCALIZE_JPEG_DECODER: 'sharp' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\s+JPEG decoder\s+sharp \(CAM_LOCALIZE_JPEG_DECODER=sharp\)$/m);
+    expect(r.stdout).toMatch(/^\s+resize\s+JS passes \(CAM_LOCALIZE_RESIZE=js\)$/m);
   });
 });

@@ -124,13 +124,26 @@ interface Decoder {
 }
 
 let decoder: Promise<Decoder | undefined> | undefined;
+/** Why the WebAssembly decoder did not load (undefined while it serves or has not been tried). */
+let loadFailure: string | undefined;
 /** The decoder's compiled code, kept across instances. */
 let compiled: object | undefined;
 
 /** This thread's decoder, instantiated on first use; undefined when it cannot be loaded. */
 function getDecoder(): Promise<Decoder | undefined> {
-  decoder ??= instantiate().catch(() => undefined);
+  decoder ??= instantiate().catch((error: unknown) => {
+    loadFailure = error instanceof Error ? error.message : String(error);
+    return undefined;
+  });
   return decoder;
+}
+
+/** Which decoder takes plain JPEGs on this thread, and why (for `cam-localize doctor`). */
+export async function jpegDecoder(): Promise<string> {
+  if (process.env.CAM_LOCALIZE_JPEG_DECODER === 'sharp') return 'sharp (CAM_LOCALIZE_JPEG_DECODER=sharp)';
+  return (await getDecoder()) !== undefined
+    ? 'WebAssembly (mozjpeg), sharp for the rest'
+    : `sharp (the WebAssembly decoder did not load: ${loadFailure})`;
 }
 
 /** The little of the WebAssembly global used here (this project's TypeScript libs omit it). */

@@ -62,20 +62,29 @@ const WASM_FILE = new URL('../../wasm/resize.wasm', import.meta.url);
 
 let compiled: object | undefined;
 let instance: ResizeExports | undefined;
-let unavailable = false;
+/** Why this thread runs the JS passes (undefined while WebAssembly serves). */
+let unavailable: string | undefined;
 
 /** This thread's instance, or undefined where WebAssembly (SIMD) is missing or switched off. */
 function getInstance(): ResizeExports | undefined {
-  if (instance !== undefined || unavailable) return instance;
+  if (instance !== undefined || unavailable !== undefined) return instance;
+  if (process.env.CAM_LOCALIZE_RESIZE === 'js') {
+    unavailable = 'CAM_LOCALIZE_RESIZE=js';
+    return undefined;
+  }
   try {
-    if (process.env.CAM_LOCALIZE_RESIZE === 'js') throw new Error('switched off');
     const wasm = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
     compiled ??= new wasm.Module(readFileSync(WASM_FILE));
     instance = new wasm.Instance(compiled, {}).exports as ResizeExports;
-  } catch {
-    unavailable = true;
+  } catch (error) {
+    unavailable = `WebAssembly SIMD did not load: ${error instanceof Error ? error.message : String(error)}`;
   }
   return instance;
+}
+
+/** Which resize preprocessing runs on this thread, and why (for `cam-localize doctor`). */
+export function resizeEngine(): string {
+  return getInstance() !== undefined ? 'WebAssembly SIMD' : `JS passes (${unavailable})`;
 }
 
 /** A bump allocator over the instance's memory for one call (16-byte aligned blocks). */

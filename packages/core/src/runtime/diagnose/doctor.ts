@@ -4,6 +4,8 @@
  * WebGPU checks say which piece is missing. Safe to run anywhere: nothing here can crash the caller.
  */
 import { availableParallelism } from 'node:os';
+import { jpegDecoder } from '../../image/jpeg-wasm.js';
+import { resizeEngine } from '../../image/resize-wasm.js';
 import { ioThreadPoolSize } from '../../pipeline/io-threads.js';
 import { defaultPoolSize } from '../../pipeline/task-pool.js';
 import { deviceSpec } from '../device.js';
@@ -39,6 +41,8 @@ export interface DoctorReport {
    * pool, which runs every decode (see pipeline/io-threads.ts; UV_THREADPOOL_SIZE, 4 unless set).
    */
   readonly threads: { cores: number; decodeWorkers: number; ioThreadPool: number };
+  /** Who decodes plain JPEGs and who resizes (WebAssembly, unless switched off or not loadable). */
+  readonly images: { jpegDecoder: string; resize: string };
   readonly onnxruntimeNode: {
     version: string | null;
     folder: string | null;
@@ -168,6 +172,7 @@ export async function runDoctor(options: { device?: string } = {}): Promise<Doct
       decodeWorkers: defaultPoolSize(),
       ioThreadPool: ioThreadPoolSize(),
     },
+    images: { jpegDecoder: await jpegDecoder(), resize: resizeEngine() },
     onnxruntimeNode: {
       version: ortPackageVersion(),
       folder: ortPackageFolder() ?? null,

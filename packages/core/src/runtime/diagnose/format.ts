@@ -18,6 +18,8 @@ export function formatDoctor(r: DoctorReport): string {
       `${t.cores} cores; ${t.decodeWorkers} decode workers by default; libuv pool ${t.ioThreadPool}${pool}`,
     ),
   );
+  lines.push(row('JPEG decoder', r.images.jpegDecoder));
+  lines.push(row('resize', r.images.resize));
   lines.push(
     row(
       'onnxruntime-node (npm)',
