@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The GPU check of issue 10 (run by ../shared/gpu/device.sh; carry .gpudata): `predict --device cuda` on 9000
 # files (start-up amortised) against the bare forward and the PyTorch DataLoader peer on the same files; the
-# null-forward ceiling; the same run with JPEGs decoded by sharp instead of the WebAssembly decoder; decode
-# throughput against threads (decode-scaling.mjs); per-thread CPU use and GPU use of a run.
+# null-forward ceiling; the same run with JPEGs decoded by sharp instead of the WebAssembly decoder, and with the
+# resize on the JS passes instead of WebAssembly; decode throughput against threads (decode-scaling.mjs);
+# per-thread CPU use and GPU use of a run.
 set -u
 R=$(pwd); D=$R/.gpudata; X=/tmp/x9000; M=/tmp/m; BIN="$NODE $P/app-cuda/dist/bin.cjs"
 CORE=$(readlink -f $P/app-cuda/node_modules/@cam-localize/core)
@@ -13,6 +14,7 @@ step "decode throughput against threads"
 UV_THREADPOOL_SIZE=20 timeout 60 $NODE $R/scripts/gpu/decode-scaling.mjs $CORE $D/images 2 wasm,pipeline 1 4 15
 step export; timeout 180 python3 $P/export.py $M >/dev/null 2>&1; MODEL=$M/resnet18.onnx; ls -la $MODEL
 step bare; timeout 60 $NODE $P/bare.mjs $ORT_CUDA $MODEL cuda 32 3
+step "image path in force"; timeout 60 $BIN doctor --device cpu 2>&1 | grep -E '^  (JPEG decoder|resize) '
 n=0
 # Each run prints its summary and the whole command's wall time (start-up included).
 pred() {
@@ -30,13 +32,16 @@ echo "GPU util % samples:" $(tr -d ' %' < /tmp/gpu.txt | tr '\n' ' ')
 step "predict --null-forward"; pred --null-forward
 step "predict, JPEGs decoded by sharp"; CAM_LOCALIZE_JPEG_DECODER=sharp pred
 step "predict --batch 64"; pred --batch 64
+step "predict, resize on the JS passes"; CAM_LOCALIZE_RESIZE=js pred
 step "PyTorch DataLoader peer"; timeout 100 python3 $P/peer.py $M/resnet18.pt $X loader 64
-step "records identical to the sharp-decoded run"
+step "records identical to the sharp-decoded run and to the JS-resize run"
 python3 - <<'PY'
 import json
 def load(p):
     return {r['id']: (r.get('top'), r.get('targets')) for r in map(json.loads, open(p))}
-a, b = load('/tmp/o1/results.jsonl'), load('/tmp/o3/results.jsonl')
-print(len(a), len(b), 'identical' if a == b else 'DIFFERENT')
+a = load('/tmp/o1/results.jsonl')
+for other in ('/tmp/o3/results.jsonl', '/tmp/o5/results.jsonl'):
+    b = load(other)
+    print(other, len(a), len(b), 'identical' if a == b else 'DIFFERENT')
 PY
 step done
