@@ -202,7 +202,7 @@ export function resampleMatrix(outSize: number, srcSize: number, method: Resampl
     for (let i = 0; i < outSize; i++) matrix[i * srcSize + i] = 1;
     return matrix;
   }
-  const taps = axisTaps(outSize, srcSize, method, sourceCoordinate(1 / (outSize / srcSize), method));
+  const taps = cachedAxisTaps(outSize, srcSize, method);
   for (let i = 0; i < outSize; i++) {
     for (let j = 0, o = i * taps.k; j < taps.k; j++, o++) {
       const at = i * srcSize + taps.index[o]!;

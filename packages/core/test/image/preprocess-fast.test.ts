@@ -11,8 +11,6 @@ import { PRESETS, type PreprocessConfig } from '../../src/image/presets.js';
 import { resizeRegion, resizeRgb } from '../../src/image/resize.js';
 import { preprocessTwin, resizeRgbTwin } from './preprocess-twin.js';
 
-const noise = noiseImage;
-
 const same = (a: ArrayBufferView, b: ArrayBufferView) =>
   Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
@@ -28,7 +26,7 @@ describe('fast preprocessing equals its slow twin bit for bit', () => {
         fc.boolean(),
         fc.integer(),
         (w, h, ow, oh, interpolation, antialias, seed) => {
-          const img = noise(w, h, seed);
+          const img = noiseImage(w, h, seed);
           const full = resizeRgbTwin(img, ow, oh, interpolation, antialias);
           expect(same(resizeRgb(img, ow, oh, interpolation, antialias).data, full.data)).toBe(true);
           const next = rng(seed ^ 0x5bd1);
@@ -74,7 +72,7 @@ describe('fast preprocessing equals its slow twin bit for bit', () => {
             interpolation,
             antialias,
           };
-          const img = noise(w, h, seed);
+          const img = noiseImage(w, h, seed);
           const geometry = preprocessGeometry(w, h, config);
           const fast = preprocess(img, config);
           expect(fast.geometry).toEqual(geometry);

@@ -11,8 +11,6 @@ import { PRESETS } from '../../src/image/presets.js';
 import { resizeRegionIntoTensor, type TensorTarget } from '../../src/image/resize-to-tensor.js';
 import { resizeRegionIntoTensorWasm } from '../../src/image/resize-wasm.js';
 
-const noise = noiseImage;
-
 const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 describe('resize into the tensor in WebAssembly', () => {
@@ -33,7 +31,7 @@ describe('resize into the tensor in WebAssembly', () => {
         fc.boolean(),
         fc.integer(),
         (w, h, ow, oh, interpolation, antialias, bgr, seed) => {
-          const img = noise(w, h, seed);
+          const img = noiseImage(w, h, seed);
           const next = rng(seed ^ 0x2c1b);
           // Half the cases keep one axis at its size (no pass on that axis).
           const width = next() < 0.25 ? w : ow;
@@ -81,7 +79,7 @@ describe('resize into the tensor in WebAssembly', () => {
       [640, 480, 256],
       [31, 17, 256],
     ] as const) {
-      const img = noise(w, h, w * h);
+      const img = noiseImage(w, h, w * h);
       const scale = size / Math.min(w, h);
       const rw = Math.round(w * scale);
       const rh = Math.round(h * scale);
@@ -109,7 +107,7 @@ describe('resize into the tensor in WebAssembly', () => {
     const fresh = await import('../../src/image/resize-wasm.js');
     const tensor = new Float32Array(3 * 4 * 4).fill(Number.NaN);
     const ran = fresh.resizeRegionIntoTensorWasm(
-      noise(8, 8, 1),
+      noiseImage(8, 8, 1),
       4,
       4,
       { x: 0, y: 0, width: 4, height: 4 },
