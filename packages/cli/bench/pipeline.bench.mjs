@@ -131,6 +131,11 @@ async function stageCosts(files) {
   const decode = await coreMs(files, async (f, i) => {
     images[i] = await core.loadImage(f);
   });
+  // What a worker decodes an image into when it keeps no RGB copy for an overlay: the decoder's RGBA.
+  const rgbaImages = [];
+  const decodeRgba = await coreMs(files, async (f, i) => {
+    rgbaImages[i] = await core.loadPixels(f);
+  });
   const decodeSharp = await coreMs(files, (f) => core.loadImage(f, { decoder: 'sharp' }));
   const geometries = images.map((img) => core.preprocessGeometry(img.width, img.height, config, input));
   const regions = [];
@@ -148,6 +153,9 @@ async function stageCosts(files) {
   // What a decode worker runs: the resize writing the normalised values straight into a batch slot.
   const slot = new Float32Array(3 * 224 * 224);
   const preprocess = await coreMs([...images.keys()], (i) => core.preprocess(images[i], config, input, slot));
+  const preprocessRgba = await coreMs([...images.keys()], (i) =>
+    core.preprocess(rgbaImages[i], config, input, slot),
+  );
   // The same work on the JS passes (what runs where WebAssembly is switched off: CAM_LOCALIZE_RESIZE=js).
   const { resizeRegionIntoTensor } = await import(
     new URL('../../core/dist/image/resize-to-tensor.js', import.meta.url).href
@@ -198,6 +206,12 @@ async function stageCosts(files) {
   const cam = await coreMs(inferences, async (inf, i) => {
     maps[i] = await headCam.cam(inf, core.rankClasses(inf.scores, 1)[0]);
   });
+  // The upsampling alone, its vertical pass in WebAssembly (the default) and in JS.
+  const { resampleScoreMapJs } = await import(new URL('../../core/dist/resample.js', import.meta.url).href);
+  const upsample = await coreMs([...maps.keys()], (i) =>
+    core.resampleScoreMap(maps[i], 224, 224, 'bilinear'),
+  );
+  const upsampleJs = await coreMs([...maps.keys()], (i) => resampleScoreMapJs(maps[i], 224, 224, 'bilinear'));
   const threshold = localize.parseThreshold('0.2');
   const upsampled = [];
   const boxes = await coreMs([...maps.keys()], (i) => {
@@ -227,14 +241,18 @@ async function stageCosts(files) {
   rmSync(out, { recursive: true, force: true });
   await session.release();
   const rows = [
-    ['decode (WebAssembly JPEG decoder, the default)', decode],
+    ['decode to RGB (WebAssembly JPEG decoder, the default)', decode],
+    ["decode, left in the decoder's RGBA (what a worker runs)", decodeRgba],
     ['decode (sharp)', decodeSharp],
     ['resize alone (Pillow-exact, crop-aware, to 8-bit RGB)', resize],
-    ['resize + normalise into the batch tensor (what the pipeline runs: WebAssembly)', preprocess],
+    ['resize + normalise into the batch tensor, from RGB (WebAssembly)', preprocess],
+    ['resize + normalise into the batch tensor, from RGBA (WebAssembly: what a worker runs)', preprocessRgba],
     ['resize + normalise into the batch tensor, JS passes', preprocessJs],
     ['decode + resize + normalise with libvips', vips],
     [`forward, batch ${BATCH} (all onnxruntime threads)`, forward],
     ['CAM (closed form, 512x7x7)', cam],
+    ['CAM upsample 7x7 to 224x224 (WebAssembly vertical pass, the default)', upsample],
+    ['CAM upsample 7x7 to 224x224, JS passes', upsampleJs],
     ['localize: upsample 224x224 + largest box', boxes],
     ['MaxBoxAcc sweep (1000 thresholds, wsolevaluation)', sweep],
     ['write: record + 224x224 .npy', write],

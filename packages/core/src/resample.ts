@@ -14,6 +14,7 @@
  * feature grid or the 224x224 input) back to original image pixels through an ImageGeometry.
  */
 import type { ImageGeometry } from './geometry.js';
+import { resampleVerticalWasm } from './resample-wasm.js';
 import { type ScoreMap, scoreMap } from './scoremap.js';
 
 export type ResampleMethod = 'nearest' | 'bilinear' | 'bicubic';
@@ -41,6 +42,8 @@ interface Taps {
   readonly index: Int32Array;
   /** Weights, `k` per output sample. */
   readonly weight: Float64Array;
+  /** The same weights in float32 (they are float32 values), for the WebAssembly pass. */
+  readonly weight32: Float32Array;
   /** 0 where the output sample lies outside the source (the value is 0 there). */
   readonly valid: Uint8Array;
   /** No sample lies outside: the passes skip the per-sample test. */
@@ -96,7 +99,14 @@ function axisTaps(
       }
     }
   }
-  return { k, index, weight, valid, allValid: valid.every((v) => v === 1) };
+  return {
+    k,
+    index,
+    weight,
+    weight32: Float32Array.from(weight),
+    valid,
+    allValid: valid.every((v) => v === 1),
+  };
 }
 
 /** Recently used taps of `resampleScoreMap`: a run upsamples every map between the same sizes. */
@@ -114,8 +124,12 @@ function cachedAxisTaps(outSize: number, srcSize: number, method: ResampleMethod
   return taps;
 }
 
-/** Separable resampling: horizontal pass over every source row, then vertical, in float32. */
-function separable(map: ScoreMap, outW: number, outH: number, xt: Taps, yt: Taps): ScoreMap {
+/**
+ * Separable resampling: horizontal pass over every source row, then vertical, in float32. The
+ * vertical pass (all but a few of the operations) runs in WebAssembly where it can
+ * (resample-wasm.ts), else here; `js` keeps it here (the twin the tests hold the other to).
+ */
+function separable(map: ScoreMap, outW: number, outH: number, xt: Taps, yt: Taps, js: boolean): ScoreMap {
   const src = map.data;
   const sw = map.width;
   const sh = map.height;
@@ -132,6 +146,8 @@ function separable(map: ScoreMap, outW: number, outH: number, xt: Taps, yt: Taps
       tmp[orow + x] = acc;
     }
   }
+  const fast = js ? undefined : resampleVerticalWasm(tmp, outW, outH, yt, xt.valid, xt.allValid);
+  if (fast !== undefined) return scoreMap(outW, outH, fast);
   const out = new Float32Array(outW * outH);
   for (let y = 0; y < outH; y++) {
     if (!yt.valid[y]) continue;
@@ -182,12 +198,32 @@ export function resampleScoreMap(
   height: number,
   method: ResampleMethod = 'bilinear',
 ): ScoreMap {
+  return resample(map, width, height, method, false);
+}
+
+/** `resampleScoreMap` with every pass in JS: the twin the WebAssembly pass is tested against. */
+export function resampleScoreMapJs(
+  map: ScoreMap,
+  width: number,
+  height: number,
+  method: ResampleMethod = 'bilinear',
+): ScoreMap {
+  return resample(map, width, height, method, true);
+}
+
+function resample(
+  map: ScoreMap,
+  width: number,
+  height: number,
+  method: ResampleMethod,
+  js: boolean,
+): ScoreMap {
   checkSize(width, height);
   if (width === map.width && height === map.height) return scoreMap(width, height, map.data.slice());
   // OpenCV: scale = 1 / (dst / src) in double, the source position rounded to float.
   const xt = cachedAxisTaps(width, map.width, method);
   const yt = cachedAxisTaps(height, map.height, method);
-  return separable(map, width, height, xt, yt);
+  return separable(map, width, height, xt, yt, js);
 }
 
 /**
@@ -230,6 +266,19 @@ export function scoreMapToOriginal(
   geometry: ImageGeometry,
   method: ResampleMethod = 'bilinear',
 ): ScoreMap {
+  return toOriginal(map, geometry, method, false);
+}
+
+/** `scoreMapToOriginal` with every pass in JS: the twin the WebAssembly pass is tested against. */
+export function scoreMapToOriginalJs(
+  map: ScoreMap,
+  geometry: ImageGeometry,
+  method: ResampleMethod = 'bilinear',
+): ScoreMap {
+  return toOriginal(map, geometry, method, true);
+}
+
+function toOriginal(map: ScoreMap, geometry: ImageGeometry, method: ResampleMethod, js: boolean): ScoreMap {
   const g = geometry;
   const axis = (outSize: number, resized: number, crop: number, input: number, grid: number) =>
     axisTaps(outSize, grid, method, (i) => {
@@ -239,5 +288,5 @@ export function scoreMapToOriginal(
     });
   const xt = axis(g.originalWidth, g.resizeWidth, g.cropX, g.inputWidth, map.width);
   const yt = axis(g.originalHeight, g.resizeHeight, g.cropY, g.inputHeight, map.height);
-  return separable(map, g.originalWidth, g.originalHeight, xt, yt);
+  return separable(map, g.originalWidth, g.originalHeight, xt, yt, js);
 }

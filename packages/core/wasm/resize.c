@@ -7,6 +7,11 @@
  *
  * Fixed point: 22-bit weights summing to 2^22, sums from a half-unit bias, arithmetic shift, clip
  * to 0..255 (here: saturating narrows). All sums stay inside int32 (see resize.ts).
+ *
+ * Also the vertical pass of the score-map upsampling (src/resample.ts, cv2.resize on float32
+ * maps): float32 multiplies and adds in the JS pass's order, four columns per SIMD operation. JS
+ * computes each in double and rounds to float32, which gives the same float32 result (double
+ * rounding is innocuous for +, * when 53 >= 2 * 24 + 2); wasm has no fused multiply-add to differ.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -30,15 +35,15 @@ static inline __attribute__((always_inline)) void horizontal_row_simd(const uint
                                                                       int col0, int cols,
                                                                       const int32_t *start,
                                                                       const int32_t *count, int taps,
-                                                                      const int32_t *weights) {
+                                                                      const int32_t *weights, int bpp) {
   const v128_t half = wasm_i32x4_splat(HALF);
   for (int x = col0; x < col0 + cols; x++) {
-    const uint8_t *p = row + start[x] * 3;
+    const uint8_t *p = row + start[x] * bpp;
     const int32_t *k = weights + x * taps;
     int n = count ? count[x] : taps;
     v128_t acc = half;
     for (int t = 0; t < n; t++) {
-      v128_t px = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(p + 3 * t)));
+      v128_t px = wasm_u32x4_extend_low_u16x8(wasm_u16x8_extend_low_u8x16(wasm_v128_load32_zero(p + bpp * t)));
       acc = wasm_i32x4_add(acc, wasm_i32x4_mul(px, wasm_i32x4_splat(k[t])));
     }
     acc = wasm_i32x4_shr(acc, PRECISION_BITS);
@@ -48,27 +53,39 @@ static inline __attribute__((always_inline)) void horizontal_row_simd(const uint
   }
 }
 
+/* One source row, the pixel size `bpp` a constant where inlined. */
+static inline __attribute__((always_inline)) void horizontal_row(const uint8_t *row, uint8_t *o, int col0,
+                                                                 int cols, const int32_t *start,
+                                                                 const int32_t *count, int taps,
+                                                                 const int32_t *weights, int bpp) {
+  if (count == 0 && taps == 2)
+    horizontal_row_simd(row, o, col0, cols, start, 0, 2, weights, bpp);
+  else if (count == 0 && taps == 3)
+    horizontal_row_simd(row, o, col0, cols, start, 0, 3, weights, bpp);
+  else if (count == 0 && taps == 4)
+    horizontal_row_simd(row, o, col0, cols, start, 0, 4, weights, bpp);
+  else
+    horizontal_row_simd(row, o, col0, cols, start, count, taps, weights, bpp);
+}
+
 /*
- * Horizontal pass: source rows [row0, row0 + rows) of an RGB image `in_w` pixels wide, output
- * columns [col0, col0 + cols), into `out` (rows x cols x 3). Output column x reads `count[x]`
- * (or `taps` when count is null: a fixed window) pixels from `start[x]`, weights at
- * `weights[x * taps]`. Fixed windows of 2 to 4 get loops of their own (unrolled); every pixel is one SIMD multiply-add per tap.
+ * Horizontal pass: source rows [row0, row0 + rows) of an image `in_w` pixels wide, `bpp` bytes a
+ * pixel (3: RGB; 4: RGBA, the alpha byte ignored), output columns [col0, col0 + cols), into `out`
+ * (rows x cols x 3, RGB). Output column x reads `count[x]` (or `taps` when count is null: a fixed
+ * window) pixels from `start[x]`, weights at `weights[x * taps]`. Fixed windows of 2 to 4 get
+ * loops of their own (unrolled); every pixel is one SIMD multiply-add per tap.
  */
-__attribute__((export_name("horizontal"))) void horizontal(const uint8_t *src, int in_w, int row0, int rows,
-                                                            int col0, int cols, const int32_t *start,
-                                                            const int32_t *count, int taps,
-                                                            const int32_t *weights, uint8_t *out) {
+__attribute__((export_name("horizontal"))) void horizontal(const uint8_t *src, int in_w, int bpp, int row0,
+                                                            int rows, int col0, int cols,
+                                                            const int32_t *start, const int32_t *count,
+                                                            int taps, const int32_t *weights, uint8_t *out) {
   for (int y = 0; y < rows; y++) {
-    const uint8_t *row = src + (row0 + y) * in_w * 3;
+    const uint8_t *row = src + (row0 + y) * in_w * bpp;
     uint8_t *o = out + y * cols * 3;
-    if (count == 0 && taps == 2)
-      horizontal_row_simd(row, o, col0, cols, start, 0, 2, weights);
-    else if (count == 0 && taps == 3)
-      horizontal_row_simd(row, o, col0, cols, start, 0, 3, weights);
-    else if (count == 0 && taps == 4)
-      horizontal_row_simd(row, o, col0, cols, start, 0, 4, weights);
+    if (bpp == 4)
+      horizontal_row(row, o, col0, cols, start, count, taps, weights, 4);
     else
-      horizontal_row_simd(row, o, col0, cols, start, count, taps, weights);
+      horizontal_row(row, o, col0, cols, start, count, taps, weights, 3);
   }
 }
 
@@ -83,18 +100,19 @@ static inline void mac16(v128_t bytes, v128_t k, v128_t *a0, v128_t *a1, v128_t 
 }
 
 /*
- * Vertical pass into planes: output rows [out_row0, out_row0 + out_rows) of `width` RGB pixels.
- * Row y reads `count[y]` (or `taps`) rows from `start[y]`, the first source row at `src` being
- * `src_row0`, rows `stride` bytes apart. The 8-bit results go through `tables` (256 floats per
- * pixel channel) into `planes`: three planes of out_rows x width floats, pixel channel j in
- * plane j. `row` is scratch for width x 3 bytes (+16).
+ * Vertical pass into planes: output rows [out_row0, out_row0 + out_rows) of `width` pixels of
+ * `bpp` bytes (RGB, or RGBA whose alpha is computed and dropped). Row y reads `count[y]` (or
+ * `taps`) rows from `start[y]`, the first source row at `src` being `src_row0`, rows `stride`
+ * bytes apart. The 8-bit results go through `tables` (256 floats per pixel channel) into
+ * `planes`: three planes of out_rows x width floats, pixel channel j in plane j. `row` is scratch
+ * for width x bpp bytes (+16).
  */
-__attribute__((export_name("vertical"))) void vertical(const uint8_t *src, int stride, int src_row0,
+__attribute__((export_name("vertical"))) void vertical(const uint8_t *src, int stride, int bpp, int src_row0,
                                                         int out_row0, int out_rows, int width,
                                                         const int32_t *start, const int32_t *count, int taps,
                                                         const int32_t *weights, const float *tables,
                                                         float *planes, uint8_t *row) {
-  const int n3 = width * 3;
+  const int n3 = width * bpp;
   const int plane = out_rows * width;
   const float *t0 = tables, *t1 = tables + 256, *t2 = tables + 512;
   const v128_t half = wasm_i32x4_splat(HALF);
@@ -122,10 +140,64 @@ __attribute__((export_name("vertical"))) void vertical(const uint8_t *src, int s
       row[i] = clip8(s);
     }
     float *o0 = planes + r * width, *o1 = o0 + plane, *o2 = o1 + plane;
-    for (int x = 0, p = 0; x < width; x++, p += 3) {
+    for (int x = 0, p = 0; x < width; x++, p += bpp) {
       o0[x] = t0[row[p]];
       o1[x] = t1[row[p + 1]];
       o2[x] = t2[row[p + 2]];
     }
+  }
+}
+
+/*
+ * The vertical pass of src/resample.ts's `separable`: output row y of `out_w` floats is
+ * sum_t weights[y*k+t] * tmp[rows[y*k+t]] (k = 1, 2 or 4 source rows of `out_w`), the products
+ * and sums rounded to float32 in that order; k = 1 copies the row (its weight is 1). Rows with
+ * valid_y[y] == 0 and, unless all_valid_x, columns with valid_x[x] == 0 are 0.
+ */
+__attribute__((export_name("resample_vertical"))) void resample_vertical(const float *tmp, int out_w, int out_h,
+                                                                          const int32_t *rows, const float *weights,
+                                                                          int k, const uint8_t *valid_y,
+                                                                          const uint8_t *valid_x, int all_valid_x,
+                                                                          float *out) {
+  for (int y = 0; y < out_h; y++) {
+    float *o = out + y * out_w;
+    int x = 0;
+    if (!valid_y[y]) {
+      for (; x < out_w; x++) o[x] = 0.0f;
+      continue;
+    }
+    const int32_t *r = rows + y * k;
+    const float *w = weights + y * k;
+    const float *a = tmp + r[0] * out_w;
+    if (k == 1) {
+      for (; x + 4 <= out_w; x += 4) wasm_v128_store(o + x, wasm_v128_load(a + x));
+      for (; x < out_w; x++) o[x] = a[x];
+    } else if (k == 2) {
+      const float *b = tmp + r[1] * out_w;
+      const v128_t w0 = wasm_f32x4_splat(w[0]), w1 = wasm_f32x4_splat(w[1]);
+      for (; x + 4 <= out_w; x += 4)
+        wasm_v128_store(o + x, wasm_f32x4_add(wasm_f32x4_mul(w0, wasm_v128_load(a + x)),
+                                              wasm_f32x4_mul(w1, wasm_v128_load(b + x))));
+      for (; x < out_w; x++) o[x] = w[0] * a[x] + w[1] * b[x];
+    } else {
+      const float *b = tmp + r[1] * out_w, *c = tmp + r[2] * out_w, *d = tmp + r[3] * out_w;
+      const v128_t w0 = wasm_f32x4_splat(w[0]), w1 = wasm_f32x4_splat(w[1]);
+      const v128_t w2 = wasm_f32x4_splat(w[2]), w3 = wasm_f32x4_splat(w[3]);
+      for (; x + 4 <= out_w; x += 4) {
+        v128_t acc = wasm_f32x4_mul(w0, wasm_v128_load(a + x));
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(w1, wasm_v128_load(b + x)));
+        acc = wasm_f32x4_add(acc, wasm_f32x4_mul(w2, wasm_v128_load(c + x)));
+        wasm_v128_store(o + x, wasm_f32x4_add(acc, wasm_f32x4_mul(w3, wasm_v128_load(d + x))));
+      }
+      for (; x < out_w; x++) {
+        float acc = w[0] * a[x];
+        acc = acc + w[1] * b[x];
+        acc = acc + w[2] * c[x];
+        o[x] = acc + w[3] * d[x];
+      }
+    }
+    if (!all_valid_x)
+      for (x = 0; x < out_w; x++)
+        if (!valid_x[x]) o[x] = 0.0f;
   }
 }

@@ -12,7 +12,8 @@ import type { PreprocessConfig } from './presets.js';
 import { type Region, resizeRegion } from './resize.js';
 import { resizeRegionIntoTensor, type TensorTarget } from './resize-to-tensor.js';
 import { resizeRegionIntoTensorWasm } from './resize-wasm.js';
-import type { RgbImage } from './types.js';
+import { rgbImageOf } from './rgba.js';
+import type { RgbaPixels, RgbImage } from './types.js';
 
 export interface ModelInputSize {
   readonly inputWidth: number;
@@ -111,9 +112,12 @@ export function valueTables(config: PreprocessConfig): Float32Array[] {
   return tables;
 }
 
-/** Turns an image into one model input (CHW float32) and its geometry; into `out` when given. */
+/**
+ * Turns an image into one model input (CHW float32) and its geometry; into `out` when given.
+ * `img` may be a decoder's RGBA (`loadPixels`): the WebAssembly resize reads it as it is.
+ */
 export function preprocess(
-  img: RgbImage,
+  img: RgbImage | RgbaPixels,
   config: PreprocessConfig,
   input?: ModelInputSize,
   out?: Float32Array,
@@ -124,7 +128,7 @@ export function preprocess(
   if (region === undefined) return { tensor: normalizeRegion(undefined, geometry, config, out), geometry };
   const { resizeWidth: rw, resizeHeight: rh } = geometry;
   if (config.interpolation === 'nearest') {
-    const src = resizeRegion(img, rw, rh, region, config.interpolation, config.antialias).data;
+    const src = resizeRegion(rgbImageOf(img), rw, rh, region, config.interpolation, config.antialias).data;
     return { tensor: normalizeRegion(src, geometry, config, out), geometry };
   }
   // The hot path: the resize writes the tensor's values itself, in WebAssembly where it can
@@ -143,7 +147,7 @@ export function preprocess(
   };
   const { interpolation, antialias } = config;
   if (!resizeRegionIntoTensorWasm(img, rw, rh, region, interpolation, antialias, target))
-    resizeRegionIntoTensor(img, rw, rh, region, interpolation, antialias, target);
+    resizeRegionIntoTensor(rgbImageOf(img), rw, rh, region, interpolation, antialias, target);
   return { tensor, geometry };
 }
 

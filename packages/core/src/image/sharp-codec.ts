@@ -14,8 +14,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ImageError, UsageError } from '../errors.js';
 import type { ScoreMap } from '../scoremap.js';
-import { decodePlainJpeg } from './jpeg-wasm.js';
-import type { GrayImage, RgbImage } from './types.js';
+import { decodePlainJpegRgba } from './jpeg-wasm.js';
+import { rgbImageOf } from './rgba.js';
+import type { GrayImage, RgbaPixels, RgbImage } from './types.js';
 
 // The subset of sharp's API used here; typed loosely so that no type import pulls sharp in.
 type SharpModule = typeof import('sharp');
@@ -114,6 +115,25 @@ export async function loadImage(
   source: string | Uint8Array,
   options: LoadImageOptions = {},
 ): Promise<RgbImage> {
+  return (await load(source, options, false)) as RgbImage;
+}
+
+/**
+ * {@link loadImage} for a caller that only preprocesses the image: a plain JPEG comes back in the
+ * WebAssembly decoder's RGBA (no RGB copy; `preprocess` reads either), everything else as RGB.
+ */
+export async function loadPixels(
+  source: string | Uint8Array,
+  options: LoadImageOptions = {},
+): Promise<RgbImage | RgbaPixels> {
+  return load(source, options, true);
+}
+
+async function load(
+  source: string | Uint8Array,
+  options: LoadImageOptions,
+  rgba: boolean,
+): Promise<RgbImage | RgbaPixels> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(maxPixels > 0)) {
     throw new UsageError('E_USAGE', `maxPixels must be a positive number, got ${maxPixels}`);
@@ -135,8 +155,8 @@ export async function loadImage(
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (options.resize === undefined) {
     // A plain JPEG, decoded in WebAssembly on this thread (same pixels; jpeg-wasm.ts says why).
-    const plain = options.decoder === 'sharp' ? undefined : await decodePlainJpeg(input, maxPixels);
-    if (plain !== undefined) return { ...plain, file: name };
+    const plain = options.decoder === 'sharp' ? undefined : await decodePlainJpegRgba(input, maxPixels);
+    if (plain !== undefined) return rgba ? { ...plain, file: name } : rgbImageOf({ ...plain, file: name });
     // The common case in one libvips call, the pixel limit enforced by the decoder. (Reading the
     // bytes here is faster than letting libvips read the file.) A failure is diagnosed again
     // below, with the header read first, for the precise typed error.

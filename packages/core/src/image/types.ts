@@ -11,6 +11,19 @@ export interface RgbImage {
   readonly file?: string;
 }
 
+/**
+ * A decoded image still in the decoder's RGBA (the WebAssembly JPEG decoder's output, alpha
+ * opaque and ignored): the preprocessing resize reads it as it is, without an RGB copy. Internal
+ * to core: everything that keeps an image gets an {@link RgbImage}.
+ */
+export interface RgbaPixels {
+  readonly width: number;
+  readonly height: number;
+  /** R,G,B,A interleaved, row-major, `length === width * height * 4`. */
+  readonly rgba: Uint8Array;
+  readonly file?: string;
+}
+
 /** An 8-bit single-channel image (a mask, a grey rendering of a score map). */
 export interface GrayImage {
   readonly width: number;

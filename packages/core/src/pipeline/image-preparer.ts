@@ -9,7 +9,7 @@
 import type { ImageGeometry } from '../geometry.js';
 import { preprocess } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
-import { loadImage } from '../image/sharp-codec.js';
+import { loadImage, loadPixels } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
 import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
 import type { PrepareInit, PrepareRequest, PrepareResponse } from './prepare-task.js';
@@ -80,9 +80,17 @@ export class ImagePreparer {
         const image = keepImage ? await loadImage(source, limits) : undefined;
         return { file, tensor, geometry, ...(image === undefined ? {} : { image }) };
       }
-      const image = await loadImage(source, limits);
-      const { tensor, geometry } = preprocess(image, this.options.config, this.options);
-      return { file, tensor, geometry, ...(keepImage ? { image } : {}) };
+      if (keepImage) {
+        const image = await loadImage(source, limits);
+        const { tensor, geometry } = preprocess(image, this.options.config, this.options);
+        return { file, tensor, geometry, image };
+      }
+      const { tensor, geometry } = preprocess(
+        await loadPixels(source, limits),
+        this.options.config,
+        this.options,
+      );
+      return { file, tensor, geometry };
     }
     // Bytes given by the caller are copied once: transferring them would detach the caller's buffer.
     const bytes = typeof source === 'string' ? source : source.slice();

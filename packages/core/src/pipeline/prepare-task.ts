@@ -8,7 +8,7 @@
 import type { ImageGeometry } from '../geometry.js';
 import { preprocess } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
-import { loadImage, readImageBytesSync, setUpDecoderForPool } from '../image/sharp-codec.js';
+import { loadImage, loadPixels, readImageBytesSync, setUpDecoderForPool } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
 import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
 import type { TaskResult } from './task-worker.js';
@@ -74,8 +74,10 @@ export async function createPrepareTask(
         typeof request.source === 'string'
           ? readImageBytesSync(request.source, request.file)
           : request.source;
-      image = await loadImage(source, limits);
-      prepared = preprocess(image, init.config, input, out);
+      // Only overlays need the RGB image; the tensor alone takes a plain JPEG as decoded (RGBA).
+      const pixels = request.keepImage ? await loadImage(source, limits) : await loadPixels(source, limits);
+      if (request.keepImage) image = pixels as RgbImage;
+      prepared = preprocess(pixels, init.config, input, out);
     }
     const { geometry } = prepared;
     const tensor = out === undefined ? prepared.tensor : undefined;

@@ -14,7 +14,9 @@ import {
   plainJpegHeader,
   WASM_JPEG_MAX_PIXELS,
 } from '../../src/image/jpeg-wasm.js';
-import { loadImage } from '../../src/image/sharp-codec.js';
+import { preprocess } from '../../src/image/preprocess.js';
+import { PRESETS } from '../../src/image/presets.js';
+import { loadImage, loadPixels } from '../../src/image/sharp-codec.js';
 
 /** Smooth gradients plus noise: enough structure and detail to exercise the IDCT and upsampling. */
 function photoLike(width: number, height: number, seed: number): Buffer {
@@ -220,6 +222,50 @@ describe('exifOrientation', () => {
     expect(exifOrientation(Buffer.from('XX\u0000\u002a\u0000\u0000\u0000\u0008'))).toBeNaN();
     const cut = tiff(true, [[0x0112, 6]]).subarray(0, 14);
     expect(exifOrientation(cut)).toBeNaN();
+  });
+});
+
+describe('loadPixels', () => {
+  const tensorBytes = (t: Float32Array) => Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+
+  it('leaves a plain JPEG in RGBA whose colours are loadImage pixels, and the same tensor comes out', async () => {
+    for (const [i, [w, h]] of [
+      [227, 227],
+      [500, 375],
+      [33, 17],
+    ].entries()) {
+      const bytes = await jpeg(w!, h!, 40 + i);
+      const rgb = await loadImage(bytes);
+      const pixels = await loadPixels(bytes, { file: 'a.jpg' });
+      expect('rgba' in pixels).toBe(true);
+      if (!('rgba' in pixels)) continue;
+      expect([pixels.width, pixels.height, pixels.file]).toEqual([w, h, 'a.jpg']);
+      for (let p = 0; p < w! * h!; p++) {
+        if (
+          pixels.rgba[4 * p] !== rgb.data[3 * p] ||
+          pixels.rgba[4 * p + 1] !== rgb.data[3 * p + 1] ||
+          pixels.rgba[4 * p + 2] !== rgb.data[3 * p + 2]
+        )
+          expect.fail(`pixel ${p} differs`);
+      }
+      for (const preset of [PRESETS.imagenet, { ...PRESETS.imagenet, interpolation: 'bicubic' as const }]) {
+        const a = preprocess(rgb, preset).tensor;
+        const b = preprocess(pixels, preset).tensor;
+        expect(tensorBytes(b).equals(tensorBytes(a))).toBe(true);
+      }
+    }
+  });
+
+  it('gives RGB for what sharp decodes (a PNG, a rotated JPEG), as loadImage does', async () => {
+    const png = await sharp(photoLike(20, 10, 3), { raw: { width: 20, height: 10, channels: 3 } })
+      .png()
+      .toBuffer();
+    const rotated = withOrientation(await jpeg(20, 10, 4), 6);
+    for (const bytes of [png, rotated]) {
+      const pixels = await loadPixels(bytes);
+      expect('rgba' in pixels).toBe(false);
+      expect(pixels).toEqual(await loadImage(bytes));
+    }
   });
 });
 

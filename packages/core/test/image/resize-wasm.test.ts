@@ -1,6 +1,7 @@
 /**
  * The WebAssembly resize (wasm/resize.c) against the JS passes it stands in for: the same tensor
- * bit for bit, cells it must not touch left alone, and the switch back to JS.
+ * bit for bit, from RGB or from the decoder's RGBA, cells it must not touch left alone, and the
+ * switch back to JS.
  * (preprocess-fast.test.ts also holds `preprocess`, which runs it, to the slow twin.)
  */
 import fc from 'fast-check';
@@ -10,8 +11,20 @@ import { valueTables } from '../../src/image/preprocess.js';
 import { PRESETS } from '../../src/image/presets.js';
 import { resizeRegionIntoTensor, type TensorTarget } from '../../src/image/resize-to-tensor.js';
 import { resizeRegionIntoTensorWasm } from '../../src/image/resize-wasm.js';
+import type { RgbaPixels } from '../../src/image/types.js';
 
 const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** The image as RGBA pixels with random alpha bytes. */
+function withAlpha(img: { width: number; height: number; data: Uint8Array }, seed: number): RgbaPixels {
+  const next = rng(seed ^ 0xa1fa);
+  const rgba = new Uint8Array(img.width * img.height * 4);
+  for (let i = 0; i < img.width * img.height; i++) {
+    rgba.set(img.data.subarray(3 * i, 3 * i + 3), 4 * i);
+    rgba[4 * i + 3] = Math.floor(next() * 256);
+  }
+  return { width: img.width, height: img.height, rgba };
+}
 
 describe('resize into the tensor in WebAssembly', () => {
   afterEach(() => {
@@ -29,8 +42,9 @@ describe('resize into the tensor in WebAssembly', () => {
         fc.constantFrom('bilinear', 'bicubic') as fc.Arbitrary<'bilinear' | 'bicubic'>,
         fc.boolean(),
         fc.boolean(),
+        fc.boolean(),
         fc.integer(),
-        (w, h, ow, oh, interpolation, antialias, bgr, seed) => {
+        (w, h, ow, oh, interpolation, antialias, bgr, rgba, seed) => {
           const img = noiseImage(w, h, seed);
           const next = rng(seed ^ 0x2c1b);
           // Half the cases keep one axis at its size (no pass on that axis).
@@ -61,7 +75,9 @@ describe('resize into the tensor in WebAssembly', () => {
           const wasm = new Float32Array(3 * tw * th).fill(Number.NaN);
           const jsTarget = target(js);
           resizeRegionIntoTensor(img, width, height, region, interpolation, antialias, jsTarget);
-          const ran = resizeRegionIntoTensorWasm(img, width, height, region, interpolation, antialias, {
+          // Half the cases give the WebAssembly pass the same pixels as RGBA, alpha random (ignored).
+          const source = rgba ? withAlpha(img, seed) : img;
+          const ran = resizeRegionIntoTensorWasm(source, width, height, region, interpolation, antialias, {
             ...jsTarget,
             tensor: wasm,
           });

@@ -5,9 +5,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { jpegDecoder } from '../../image/jpeg-wasm.js';
-import { resizeEngine } from '../../image/resize-wasm.js';
 import { ioThreadPoolSize } from '../../pipeline/io-threads.js';
 import { defaultPoolSize } from '../../pipeline/task-pool.js';
+import { resizeEngine } from '../../wasm/kernels.js';
 import { deviceSpec } from '../device.js';
 import { loadOrt, ortBinaryFolder, ortPackageFolder, ortPackageVersion } from '../ort.js';
 import type { Device, Provider } from '../types.js';
