@@ -2,8 +2,8 @@
 # The GPU check of issue 10 (run by ../shared/gpu/device.sh; carry .gpudata): `predict --device cuda` on 9000
 # files (start-up amortised) against the bare forward and the PyTorch DataLoader peer on the same files; the
 # null-forward ceiling; the same run with JPEGs decoded by sharp instead of the WebAssembly decoder, and with the
-# resize on the JS passes instead of WebAssembly; decode throughput against threads (decode-scaling.mjs);
-# per-thread CPU use and GPU use of a run.
+# resize and the CAM upsampling on the JS passes instead of WebAssembly (CAM_LOCALIZE_RESIZE=js); decode
+# throughput against threads (decode-scaling.mjs); per-thread CPU use and GPU use of a run.
 set -u
 R=$(pwd); D=$R/.gpudata; X=/tmp/x9000; M=/tmp/m; BIN="$NODE $P/app-cuda/dist/bin.cjs"
 CORE=$(readlink -f $P/app-cuda/node_modules/@cam-localize/core)
@@ -32,7 +32,7 @@ echo "GPU util % samples:" $(tr -d ' %' < /tmp/gpu.txt | tr '\n' ' ')
 step "predict --null-forward"; pred --null-forward
 step "predict, JPEGs decoded by sharp"; CAM_LOCALIZE_JPEG_DECODER=sharp pred
 step "predict --batch 64"; pred --batch 64
-step "predict, resize on the JS passes"; CAM_LOCALIZE_RESIZE=js pred
+step "predict, resize and upsampling on the JS passes"; CAM_LOCALIZE_RESIZE=js pred
 step "PyTorch DataLoader peer"; timeout 100 python3 $P/peer.py $M/resnet18.pt $X loader 64
 step "records identical to the sharp-decoded run and to the JS-resize run"
 python3 - <<'PY'
