@@ -4,8 +4,12 @@
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 
-export function runModuleScript(script: string, timeoutMs = 60_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+export function runModuleScript(
+  script: string,
+  timeoutMs = 60_000,
+  nodeFlags: readonly string[] = [],
+): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
     encoding: 'utf8',
     timeout: timeoutMs,
   });

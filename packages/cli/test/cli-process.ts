@@ -15,14 +15,14 @@ export interface CliResult {
 
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string; nodeFlags?: readonly string[] } = {},
 ): Promise<CliResult> {
   // A variable given as undefined is removed (spawn would pass the string "undefined").
   const env = Object.fromEntries(
     Object.entries({ ...process.env, ...options.env }).filter(([, v]) => v !== undefined),
   );
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.bin ?? BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

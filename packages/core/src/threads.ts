@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import {
   CamError,
   CamLocalizeError,
@@ -58,17 +58,36 @@ export function workerModuleFlavour(callerUrl: string, name: string): 'compiled'
 }
 
 /**
- * The parent's node flags minus `--input-type` (workers inherit execArgv, and a worker started
- * from a file or a URL refuses that flag: `node --input-type=module -e ...` would fail otherwise).
+ * The node flags to start a worker with: undefined (Node passes the parent's options on, V8 ones
+ * such as `--max-old-space-size` included) unless the parent has `--input-type`, which a worker
+ * started from a file or a URL refuses (`node --input-type=module -e ...`); then the parent's
+ * flags without it. An explicit list may not name V8 or per-process flags (Node throws
+ * ERR_WORKER_INVALID_EXEC_ARGV): `startModuleWorker` then starts the worker with none.
  */
-function workerExecArgv(): string[] {
-  const out: string[] = [];
+function workerExecArgv(): string[] | undefined {
   const argv = process.execArgv;
+  if (!argv.some((a) => a === '--input-type' || a.startsWith('--input-type='))) return undefined;
+  const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--input-type') i++;
     else if (!argv[i]!.startsWith('--input-type=')) out.push(argv[i]!);
   }
   return out;
+}
+
+/** `new Worker`, retried without node flags where the explicit list holds one a worker refuses. */
+function newWorker(url: URL, options: WorkerOptions): Worker {
+  try {
+    return new Worker(url, options);
+  } catch (error) {
+    if (
+      options.execArgv === undefined ||
+      (error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV'
+    ) {
+      throw error;
+    }
+    return new Worker(url, { ...options, execArgv: [] });
+  }
 }
 
 export interface StartWorkerOptions {
@@ -86,21 +105,21 @@ export interface StartWorkerOptions {
  */
 export function startModuleWorker(callerUrl: string, name: string, options: StartWorkerOptions): Worker {
   const execArgv = workerExecArgv();
-  const base = {
+  const base: WorkerOptions = {
     workerData: options.workerData,
-    execArgv,
+    ...(execArgv === undefined ? {} : { execArgv }),
     transferList: [...(options.transferList ?? [])],
     ...(options.stackSizeMb === undefined ? {} : { resourceLimits: { stackSizeMb: options.stackSizeMb } }),
   };
   const compiled = new URL(`./${name}.js`, callerUrl);
-  if (existsSync(compiled)) return new Worker(compiled, base);
+  if (existsSync(compiled)) return newWorker(compiled, base);
   const source = new URL(`./${name}.ts`, callerUrl);
   if (existsSync(source)) {
     // An ES module bootstrap (not `eval`, whose flavour follows the parent's --input-type).
     const boot = `import { register } from 'node:module';
 register(${JSON.stringify(typeScriptSourceHooks())});
 await import(${JSON.stringify(source.href)});`;
-    return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), base);
+    return newWorker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), base);
   }
   throw options.missing(fileURLToPath(compiled));
 }

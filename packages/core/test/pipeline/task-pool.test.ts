@@ -90,6 +90,20 @@ describe('TaskPool', () => {
     ]);
   });
 
+  // Node refuses V8 flags in a worker's explicit execArgv, which a parent with --input-type needs.
+  it('starts its workers in a process run with a V8 flag (--max-old-space-size) and --input-type', () => {
+    const script = `
+      import { TaskPool } from ${JSON.stringify(new URL('../../dist/workers.js', import.meta.url).href)};
+      const pool = await TaskPool.start({ callerUrl: ${JSON.stringify(import.meta.url)}, module: 'echo-worker',
+        size: 2, workerData: { factor: 3 }, label: 'the test workers' });
+      const r = await pool.run({ op: 'double', values: Float32Array.from([1, 2]) });
+      await pool.close();
+      console.log(JSON.stringify(Array.from(r.out)));`;
+    const r = runModuleScript(script, 60_000, ['--max-old-space-size=512']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual([3, 6]);
+  });
+
   it('a set-up failure fails start() with the typed error; close() rejects pending tasks', async () => {
     await expect(start(2, { factor: 1, failSetup: true })).rejects.toMatchObject({
       name: 'ImageError',
