@@ -33,6 +33,10 @@ step "predict --null-forward"; pred --null-forward
 step "predict, JPEGs decoded by sharp"; CAM_LOCALIZE_JPEG_DECODER=sharp pred
 step "predict --batch 64"; pred --batch 64
 step "predict, resize and upsampling on the JS passes"; CAM_LOCALIZE_RESIZE=js pred
+# 15 workers + the main thread + the session thread (CUDA may spin-wait on it) + V8's GC threads
+# oversubscribe 16 cores: fewer workers may run faster.
+step "predict --workers 13"; pred --workers 13
+step "predict --workers 14"; pred --workers 14
 step "PyTorch DataLoader peer"; timeout 100 python3 $P/peer.py $M/resnet18.pt $X loader 64
 step "records identical to the sharp-decoded run and to the JS-resize run"
 python3 - <<'PY'
