@@ -54,15 +54,8 @@ export { boxToInput, boxToOriginal, type ImageGeometry } from './geometry.js';
 
 // Images and preprocessing
 export type { GrayImage, RgbImage } from './image/types.js';
-export {
-  encodeGrayPng,
-  encodeImage,
-  type ImageSize,
-  type LoadImageOptions,
-  loadImage,
-  readImageSize,
-  writeImage,
-} from './image/sharp-codec.js';
+export { encodeGrayPng, encodeImage, writeImage } from './image/encode.js';
+export { type ImageSize, type LoadImageOptions, loadImage, readImageSize } from './image/sharp-codec.js';
 export { resizeRgb } from './image/resize.js';
 export { PRESET_NAMES, PRESETS, type PreprocessConfig, type PresetName } from './image/presets.js';
 export { type PreprocessOverrides, parsePreprocessOverrides } from './image/config.js';

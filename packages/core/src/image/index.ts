@@ -1,5 +1,6 @@
 /** Images: decoding/encoding (sharp, loaded lazily), PIL-exact resizing, preprocessing recipes. */
 export * from './config.js';
+export * from './encode.js';
 export * from './preprocess.js';
 export * from './presets.js';
 export * from './resize.js';

@@ -1,7 +1,7 @@
 /**
- * Decoding and encoding images with sharp (libvips). This is the only module of the repository
- * that touches sharp, and it loads it lazily (`await import('sharp')`) on first use, so that
- * importing @cam-localize/core loads no native code.
+ * Decoding images with sharp (libvips); encode.ts encodes them. This is the only module of the
+ * repository that loads sharp, lazily (`await import('sharp')`) on first use, so that importing
+ * @cam-localize/core loads no native code; encode.ts gets it through {@link getSharp}.
  *
  * Decoding normalises everything to {@link RgbImage}: EXIF orientation is applied; grey, grey+alpha,
  * palette, CMYK (through its ICC profile, or libvips' built-in CMYK profile when it has none),
@@ -10,21 +10,20 @@
  * or multi-page files is read.
  */
 import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ImageError, UsageError } from '../errors.js';
-import type { ScoreMap } from '../scoremap.js';
 import { decodePlainJpegRgba } from './jpeg-wasm.js';
 import { rgbImageOf } from './rgba.js';
-import type { GrayImage, RgbaPixels, RgbImage } from './types.js';
+import type { RgbaPixels, RgbImage } from './types.js';
 
 // The subset of sharp's API used here; typed loosely so that no type import pulls sharp in.
 type SharpModule = typeof import('sharp');
-type SharpFactory = SharpModule['default'];
+export type SharpFactory = SharpModule['default'];
 
 let sharpPromise: Promise<SharpFactory> | undefined;
 
-async function getSharp(): Promise<SharpFactory> {
+/** sharp, loaded on first use (a typed error where it cannot be loaded). */
+export async function getSharp(): Promise<SharpFactory> {
   sharpPromise ??= import('sharp').then(
     (m) => (m as unknown as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory),
     (error: unknown) => {
@@ -299,111 +298,4 @@ function decodeError(name: string, error: unknown): ImageError {
     hint: 'the file is corrupt, truncated or not an image format sharp supports',
     cause: error,
   });
-}
-
-export type ImageFormat = 'png' | 'jpeg' | 'webp';
-
-export interface EncodeOptions {
-  /** JPEG / WebP quality 1..100 (default 90). Ignored for PNG. */
-  quality?: number;
-}
-
-/** Encodes an RgbImage as PNG, JPEG or WebP. */
-export async function encodeImage(
-  img: RgbImage,
-  format: ImageFormat,
-  options: EncodeOptions = {},
-): Promise<Buffer> {
-  return encodeRaw(img.data, img.width, img.height, 3, format, options);
-}
-
-async function encodeRaw(
-  data: Uint8Array,
-  width: number,
-  height: number,
-  channels: 1 | 3,
-  format: ImageFormat,
-  options: EncodeOptions,
-): Promise<Buffer> {
-  if (data.length !== width * height * channels) {
-    throw new UsageError(
-      'E_USAGE',
-      `image data has ${data.length} bytes, expected ${width}x${height}x${channels}`,
-    );
-  }
-  const quality = options.quality ?? 90;
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw new UsageError('E_USAGE', `quality must be an integer 1..100, got ${quality}`);
-  }
-  const sharp = await getSharp();
-  let pipeline = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
-    raw: { width, height, channels },
-    limitInputPixels: false,
-  });
-  // Without this, libvips writes a one-band image as a three-channel sRGB file.
-  if (channels === 1) pipeline = pipeline.toColourspace('b-w');
-  switch (format) {
-    case 'png':
-      return pipeline.png().toBuffer();
-    case 'jpeg':
-      return pipeline.jpeg({ quality }).toBuffer();
-    case 'webp':
-      return pipeline.webp({ quality }).toBuffer();
-    default:
-      throw new UsageError('E_USAGE', `unknown image format ${String(format)}: use png, jpeg or webp`);
-  }
-}
-
-/** The output format for a file name: .png, .jpg/.jpeg, .webp. */
-export function formatFromPath(path: string): ImageFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.png') return 'png';
-  if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
-  if (ext === '.webp') return 'webp';
-  throw new UsageError('E_USAGE', `cannot tell the image format from the extension '${ext}'`, {
-    file: path,
-    hint: 'use .png, .jpg, .jpeg or .webp',
-  });
-}
-
-/** Writes an image; the format follows the extension (.png, .jpg/.jpeg, .webp). */
-export async function writeImage(path: string, img: RgbImage, options: EncodeOptions = {}): Promise<void> {
-  const bytes = await encodeImage(img, formatFromPath(path), options);
-  await writeFile(path, bytes);
-}
-
-export interface GrayPngOptions {
-  /** Write every non-zero value as 255 (a binary mask). Default false. */
-  binary?: boolean;
-}
-
-/**
- * A single-channel image as an 8-bit grey PNG. A GrayImage's bytes are written as they are; a
- * ScoreMap's values are clamped to [0, 1] and scaled to 0..255 (rounded). With `binary`, every
- * non-zero value becomes 255.
- */
-export async function encodeGrayPng(
-  img: GrayImage | ScoreMap,
-  options: GrayPngOptions = {},
-): Promise<Buffer> {
-  const n = img.width * img.height;
-  if (img.data.length !== n) {
-    throw new UsageError(
-      'E_USAGE',
-      `mask data has ${img.data.length} values, expected ${img.width}x${img.height}`,
-    );
-  }
-  const bytes = new Uint8Array(n);
-  const src = img.data;
-  if (options.binary) {
-    for (let i = 0; i < n; i++) bytes[i] = src[i]! !== 0 ? 255 : 0;
-  } else if (src instanceof Float32Array) {
-    for (let i = 0; i < n; i++) {
-      const v = src[i]!;
-      bytes[i] = v >= 1 ? 255 : v > 0 ? Math.round(v * 255) : 0;
-    }
-  } else {
-    bytes.set(src);
-  }
-  return encodeRaw(bytes, img.width, img.height, 1, 'png', {});
 }

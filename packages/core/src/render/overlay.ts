@@ -1,7 +1,7 @@
 /**
  * Rendering score maps: {@link colorize} (map -> colormapped RGB), {@link overlay} (blend over the
  * photo, then draw boxes), {@link drawBoxes}. All in typed arrays; nothing is encoded here
- * (image/sharp-codec writes files).
+ * (image/encode.ts writes files).
  *
  * Map values index the colormap as `floor(255 * clamp(v, 0, 1))`, the way the seed's
  * `cv2.applyColorMap(np.uint8(255 * cam), ...)` did for a min-max normalised CAM; pass

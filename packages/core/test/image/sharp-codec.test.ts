@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ImageError } from '../../src/errors.js';
-import {
-  encodeGrayPng,
-  encodeImage,
-  formatFromPath,
-  loadImage,
-  readImageSize,
-  writeImage,
-} from '../../src/image/sharp-codec.js';
+import { encodeGrayPng, encodeImage, formatFromPath, writeImage } from '../../src/image/encode.js';
+import { loadImage, readImageSize } from '../../src/image/sharp-codec.js';
 import { rgbImage } from '../../src/image/types.js';
 import { scoreMap } from '../../src/scoremap.js';
 
