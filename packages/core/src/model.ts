@@ -3,6 +3,9 @@
  * head, adds the feature map to the graph outputs, opens a session on the chosen device and
  * resolves the preprocessing; then images go in and score maps come out.
  *
+ * At about 410 lines it stays one file: the one-stop API reads best whole, and its members are thin
+ * calls into the modules that do the work (head/, image/, runtime/, cam/, pipeline/).
+ *
  * @example
  * const model = await CamModel.load('resnet18.onnx', { preprocess: { preset: 'imagenet' } });
  * const [result] = await model.explain(['cat.jpg']);
@@ -14,11 +17,12 @@ import type { DeviceCamMethod } from './cam/device-cam-methods.js';
 import {
   type DeviceCamRequest,
   type DeviceMaps,
+  deviceMapOf,
   splitDeviceMaps,
   useDeviceCam,
 } from './cam/device-cam-plan.js';
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
-import { type CamMethodName, camMethodNeeds, computesPaperForm } from './cam/registry.js';
+import { type CamMethodName, camMethodNeeds } from './cam/registry.js';
 import { rankClasses } from './cam/targets.js';
 import type { ForwardScores } from './cam/types.js';
 import { CamError, ModelError, UsageError } from './errors.js';
@@ -34,6 +38,7 @@ import { readOnnxModel } from './onnx/read-model.js';
 import type { OnnxModel } from './onnx/schema.js';
 import { ImagePreparer, type PreparedImage } from './pipeline/image-preparer.js';
 import { checkWorkerCount } from './pipeline/task-pool.js';
+import { OutputReplay } from './runtime/output-replay.js';
 import { availableProviders } from './runtime/providers.js';
 import { createSession } from './runtime/session.js';
 import type {
@@ -89,22 +94,9 @@ export interface Inference {
 
 const NO_FEATURES = new Float32Array(0);
 
-/** The graph's map of a class, when it computed that class with the method asked for. */
-export function deviceMapOf(maps: DeviceMaps, classIndex: number, request: CamRequest): ScoreMap | undefined {
-  const method = typeof request.method === 'object' ? undefined : (request.method ?? 'cam');
-  if (method !== maps.method || (request.normalization ?? 'relu-minmax') !== maps.normalization)
-    return undefined;
-  if (!computesPaperForm(method, request.compat)) return undefined;
-  const t = maps.classes.indexOf(classIndex);
-  if (t < 0) return undefined;
-  const size = maps.width * maps.height;
-  return { width: maps.width, height: maps.height, data: maps.data.slice(t * size, (t + 1) * size) };
-}
-
 export type { CamRequest };
 
 export class CamModel {
-  private recorded: Record<string, OutputTensor> | undefined;
   /** CAMs from the head, with this model's session for the methods that need forward passes. */
   readonly headCam: HeadCam;
   /**
@@ -123,7 +115,8 @@ export class CamModel {
     readonly inputHeight: number,
     private readonly preparer: ImagePreparer,
     private readonly keepImages: boolean,
-    private readonly nullForward: boolean,
+    /** `nullForward`: the first batch's outputs replayed (runtime/output-replay.ts). */
+    private readonly replay: OutputReplay | undefined,
     private readonly deviceCam: { graph: CamGraph; request: DeviceCamRequest } | undefined,
     /** Ablation-CAM's masked forward passes on token features (a session opened on first use). */
     private readonly ablation: AblationSession,
@@ -201,7 +194,7 @@ export class CamModel {
       inputHeight,
       preparer,
       options.keepImages ?? true,
-      options.nullForward === true,
+      options.nullForward === true ? new OutputReplay() : undefined,
       graph === undefined ? undefined : { graph, request: request! },
       new AblationSession(onnx, head, [inputWidth, inputHeight], session, options.threads),
     );
@@ -307,7 +300,7 @@ export class CamModel {
    * Nothing happens on the CPU, whose first run costs no more than the others.
    */
   async warmUp(batchSize: number): Promise<void> {
-    if (this.provider === 'cpu' || this.nullForward || batchSize < 1) return;
+    if (this.provider === 'cpu' || this.replay !== undefined || batchSize < 1) return;
     const plane = 3 * this.inputWidth * this.inputHeight;
     const { inputWidth: w, inputHeight: h } = this;
     const blank: PreparedImage = {
@@ -344,28 +337,15 @@ export class CamModel {
     return splitDeviceMaps(batch, count);
   }
 
-  /**
-   * The session's forward pass; with `nullForward`, the first batch's outputs replayed (cycled over
-   * its images) for every later batch, so benchmarks see the cost of everything but the model.
-   */
-  private async forward(
+  /** The session's forward pass, or the replay of its first outputs (`nullForward`). */
+  private forward(
     input: Float32Array,
     count: number,
     options: RunOptions,
   ): Promise<Record<string, OutputTensor>> {
-    if (!this.nullForward) return this.session.run(input, count, options);
-    this.recorded ??= await this.session.run(input, count, options);
-    const recorded = this.recorded;
-    const out: Record<string, OutputTensor> = {};
-    for (const [name, tensor] of Object.entries(recorded)) {
-      const have = Number(tensor.dims[0]);
-      const per = tensor.data.length / have;
-      const data = new Float32Array(per * count);
-      for (let i = 0; i < count; i++)
-        data.set(tensor.data.subarray((i % have) * per, ((i % have) + 1) * per), i * per);
-      out[name] = { ...tensor, data, dims: [count, ...tensor.dims.slice(1)] };
-    }
-    return out;
+    return this.replay === undefined
+      ? this.session.run(input, count, options)
+      : this.replay.run(this.session, input, count, options);
   }
 
   /** Loads, preprocesses and runs images (a convenience over prepare + infer). */

@@ -8,8 +8,7 @@
 // graph on the device (the maps split out of the outputs)
 export { HeadCam } from './cam/head-cam.js';
 export type { DeviceCamRequest, DeviceMaps } from './cam/device-cam-plan.js';
-export { splitDeviceMaps } from './cam/device-cam-plan.js';
-export { deviceMapOf } from './model.js';
+export { deviceMapOf, splitDeviceMaps } from './cam/device-cam-plan.js';
 
 // The decode + preprocess task the pipeline runs on the pool
 export {

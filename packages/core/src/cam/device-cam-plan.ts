@@ -7,7 +7,9 @@
 import { UsageError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
 import type { Device } from '../runtime/types.js';
+import type { ScoreMap } from '../scoremap.js';
 import { DEVICE_CAM_METHODS, deviceCamSupport, isDeviceCamMethod } from './device-cam-methods.js';
+import type { CamRequest } from './head-cam.js';
 import { type CamMethodName, computesPaperForm } from './registry.js';
 import type { CamCompat, Normalization } from './types.js';
 
@@ -81,4 +83,16 @@ export function useDeviceCam(
   if (!support.ok) return false;
   const base = device.split(':')[0];
   return base === 'cuda' || base === 'webgpu' || (base === 'auto' && cudaInstalled);
+}
+
+/** The graph's map of a class, when it computed that class with the method asked for. */
+export function deviceMapOf(maps: DeviceMaps, classIndex: number, request: CamRequest): ScoreMap | undefined {
+  const method = typeof request.method === 'object' ? undefined : (request.method ?? 'cam');
+  if (method !== maps.method || (request.normalization ?? 'relu-minmax') !== maps.normalization)
+    return undefined;
+  if (!computesPaperForm(method, request.compat)) return undefined;
+  const t = maps.classes.indexOf(classIndex);
+  if (t < 0) return undefined;
+  const size = maps.width * maps.height;
+  return { width: maps.width, height: maps.height, data: maps.data.slice(t * size, (t + 1) * size) };
 }
