@@ -37,6 +37,8 @@ step "predict, resize and upsampling on the JS passes"; CAM_LOCALIZE_RESIZE=js p
 # oversubscribe 16 cores: fewer workers may run faster.
 step "predict --workers 13"; pred --workers 13
 step "predict --workers 14"; pred --workers 14
+# V8's concurrent GC threads: 0.2 core-ms/img less here with them off (six alternating pairs, 2 cores).
+step "predict under node --single-threaded-gc"; BIN="$NODE --single-threaded-gc $P/app-cuda/dist/bin.cjs" pred
 step "PyTorch DataLoader peer"; timeout 100 python3 $P/peer.py $M/resnet18.pt $X loader 64
 step "records identical to the sharp-decoded run and to the JS-resize run"
 python3 - <<'PY'
