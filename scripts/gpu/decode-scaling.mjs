@@ -2,7 +2,8 @@
 // CPU cost from a serial one: node decode-scaling.mjs APP_DIR IMAGE_DIR SECONDS MODES THREADS...
 // Each worker thread decodes the images round-robin with the pipeline's settings (concurrency 1, no cache)
 // in one of four forms: sharp as the pipeline called it, a bare sharp raw decode, the core's WebAssembly JPEG
-// decoder (APP_DIR is then @cam-localize/core), and a pure-JS loop as a CPU-scaling control. MODES: a comma list.
+// decoder into RGBA as a worker decodes (APP_DIR is then @cam-localize/core), and a pure-JS loop as a
+// CPU-scaling control. MODES: a comma list.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -48,7 +49,7 @@ if (isMainThread) {
   const wasm = mode === 'wasm' ? await import(app + '/dist/image/jpeg-wasm.js') : undefined;
   const one = {
     wasm: async (b) => {
-      if (!(await wasm.decodePlainJpeg(b, 1e8))) throw new Error('not decoded in wasm');
+      if (!(await wasm.decodePlainJpegRgba(b, 1e8))) throw new Error('not decoded in wasm');
     },
     pipeline: (b) =>
       sharp(b, { limitInputPixels: 1e8, failOn: 'warning' })

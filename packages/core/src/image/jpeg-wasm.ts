@@ -23,8 +23,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { rgbFromRgba } from './rgba.js';
-import type { RgbaPixels } from './types.js';
+import { rgbImageOf } from './rgba.js';
+import type { RgbaPixels, RgbImage } from './types.js';
 
 export interface JpegHeader {
   readonly width: number;
@@ -182,23 +182,14 @@ async function instantiate(): Promise<Decoder | undefined> {
   return { module, messages };
 }
 
-/** A decoded image: 8-bit RGB, interleaved. */
-export interface DecodedRgb {
-  readonly width: number;
-  readonly height: number;
-  readonly data: Uint8Array;
-}
-
 /**
  * Decodes a plain JPEG (see {@link plainJpegHeader}) to RGB, or returns undefined for the caller
  * to decode with sharp: not plain, more than `maxPixels` (sharp then gives the typed error), or
  * anything the decoder said or threw.
  */
-export async function decodePlainJpeg(bytes: Uint8Array, maxPixels: number): Promise<DecodedRgb | undefined> {
+export async function decodePlainJpeg(bytes: Uint8Array, maxPixels: number): Promise<RgbImage | undefined> {
   const decoded = await decodePlainJpegRgba(bytes, maxPixels);
-  if (decoded === undefined) return undefined;
-  const { width, height, rgba } = decoded;
-  return { width, height, data: rgbFromRgba(rgba, width * height) };
+  return decoded === undefined ? undefined : rgbImageOf(decoded);
 }
 
 /** {@link decodePlainJpeg}, the pixels left in the decoder's RGBA (alpha 255). */
