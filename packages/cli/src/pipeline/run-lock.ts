@@ -5,6 +5,12 @@
  * host and start time. A lock whose process is gone (same host, pid not alive) is stale and
  * taken over; a live one makes the second writer stop with a usage error (exit 2) naming it.
  * The lock is removed on release and when the process exits (signals included, see interrupt.ts).
+ *
+ * The takeover is atomic: several processes may find the same stale lock at once, and a plain
+ * "remove it, then create mine" let a late one remove the lock an earlier one had just created
+ * (two holders). So a stale lock is removed only under `<dir>/run.lock.takeover` (itself created
+ * with O_EXCL), after reading it again and finding the very lock judged stale; the new lock is
+ * then created with O_EXCL like any other, so whoever creates it first holds it.
  */
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -22,6 +28,10 @@ export interface LockHolder {
 
 /** A lock file that cannot be read back for this long is a writer that died mid-write. */
 const UNREADABLE_STALE_MS = 10_000;
+/** A takeover guard this old belongs to a process that died inside the takeover (it lasts microseconds). */
+const TAKEOVER_STALE_MS = 10_000;
+/** How long a process waits for another one's takeover of a stale lock before giving up. */
+const TAKEOVER_WAIT_MS = 5_000;
 
 export class RunLock {
   static readonly FILE = 'run.lock';
@@ -45,19 +55,18 @@ export class RunLock {
       command,
     };
     const text = `${JSON.stringify(holder)}\n`;
-    for (let attempt = 0; attempt < 3; attempt++) {
+    const deadline = Date.now() + TAKEOVER_WAIT_MS;
+    while (Date.now() < deadline) {
       let fd: number;
       try {
         fd = openSync(path, 'wx');
       } catch (error) {
         if (errnoCode(error) !== 'EEXIST') throw writeFailure(error, dir, { usage: true });
-        const current = readHolder(path);
+        const current = readLock(path);
         if (current === 'gone') continue;
-        if (isStale(path, current)) {
-          rmSync(path, { force: true });
-          continue;
-        }
-        throw busy(dir, current);
+        if (!isStale(path, current.holder)) throw busy(dir, current.holder);
+        if (!removeStale(path, current.text)) sleep(2);
+        continue;
       }
       try {
         writeSync(fd, text);
@@ -67,7 +76,7 @@ export class RunLock {
       return new RunLock(path, text);
     }
     throw new UsageError('E_USAGE', `${dir}: could not take the run lock ${path}`, {
-      hint: 'another process keeps creating and removing it',
+      hint: `another process keeps creating and removing it, or ${path}.takeover is left from a crash (remove it)`,
     });
   }
 
@@ -84,8 +93,8 @@ export class RunLock {
   }
 }
 
-/** The holder recorded in a lock file; 'gone' when it vanished meanwhile, undefined when unreadable. */
-function readHolder(path: string): LockHolder | undefined | 'gone' {
+/** A lock file's text and holder (undefined when unreadable), or 'gone' when it vanished meanwhile. */
+function readLock(path: string): { text: string; holder: LockHolder | undefined } | 'gone' {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -95,10 +104,50 @@ function readHolder(path: string): LockHolder | undefined | 'gone' {
   }
   try {
     const holder = JSON.parse(text) as LockHolder;
-    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? holder : undefined;
+    const valid = typeof holder.pid === 'number' && typeof holder.host === 'string';
+    return { text, holder: valid ? holder : undefined };
   } catch {
-    return undefined;
+    return { text, holder: undefined };
   }
+}
+
+/**
+ * Removes the stale lock whose text was `seen`, under the takeover guard; false when another
+ * process holds the guard (try again). Under the guard the lock is read again: removed only if it
+ * is still that stale lock, so a lock another process has meanwhile created is never touched.
+ */
+function removeStale(path: string, seen: string): boolean {
+  const guard = `${path}.takeover`;
+  let fd: number;
+  try {
+    fd = openSync(guard, 'wx');
+  } catch (error) {
+    if (errnoCode(error) !== 'EEXIST') throw error;
+    if (ageMs(guard) > TAKEOVER_STALE_MS) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    const current = readLock(path);
+    if (current !== 'gone' && current.text === seen && isStale(path, current.holder)) {
+      rmSync(path, { force: true });
+    }
+    return true;
+  } finally {
+    closeSync(fd);
+    rmSync(guard, { force: true });
+  }
+}
+
+function ageMs(path: string): number {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** A lock is stale when its process is dead on this host, or when it was never written and is old. */
