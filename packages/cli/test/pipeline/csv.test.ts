@@ -39,8 +39,8 @@ describe('CSV cells', () => {
     ['+1+2', `"'+1+2"`],
     ['-2+3', `"'-2+3"`],
     ['@SUM(A1:A9)', `"'@SUM(A1:A9)"`],
-    ['\tcmd', `"'\tcmd"`],
-    ['\rcmd', `"'\rcmd"`],
+    ['\tcmd', `"'\\tcmd"`],
+    ['\rcmd', `"'\\rcmd"`],
   ])('defuses the text cell %j', (text, cell) => {
     expect(csvCell(text)).toBe(cell);
   });
@@ -52,6 +52,15 @@ describe('CSV cells', () => {
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvRow(['x', -0.25, ''])).toBe('x,-0.25,\n');
+  });
+
+  it('writes no raw control character: NUL, escape, line breaks, DEL and C1 become escapes', () => {
+    expect(csvCell('a\0b')).toBe('a\\u0000b');
+    expect(csvCell('\x1b[31mred')).toBe('\\u001b[31mred');
+    expect(csvCell('line 1\nline 2,x')).toBe('"line 1\\nline 2,x"');
+    expect(csvCell('del\x7f c1\x85')).toBe('del\\u007f c1\\u0085');
+    expect(csvRow(['a\0.jpg', '-x\r'])).toBe(`a\\u0000.jpg,"'-x\\r"\n`);
+    expect(csvRow(['a\0.jpg', '-x\r'])).not.toMatch(/[\0-\x09\x0b-\x1f\x7f-\x9f]/);
   });
 
   it('results.csv of a run with hostile ids: no cell starts a formula, negative scores stay numbers', async () => {

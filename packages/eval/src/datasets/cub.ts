@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { confinementFor } from './confine.js';
 import { parseClassList } from './labels.js';
 import { ProblemList } from './problems.js';
-import { checkBox, dataError, lines, parseIndex, parseNumber, readText } from './text.js';
+import { checkBox, dataError, lines, parseIndex, parseNumber, readText, withoutControl } from './text.js';
 import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
 
 export function isCub(dir: string): boolean {
@@ -42,6 +42,7 @@ export async function readCubDataset(root: string, options: ReadDatasetOptions =
       byNumber.set(key, { item: { id: m[2]!, file, boxes: [] }, line: n });
       order.push(key);
       // Registered even when refused, so that its other lines raise no second problem.
+      withoutControl(m[2]!, imagesFile, n, 'image path');
       confine.assert(file, m[2]!, imagesFile, n);
     });
   }

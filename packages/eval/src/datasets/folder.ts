@@ -9,7 +9,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { confinementFor } from './confine.js';
 import { ProblemList } from './problems.js';
-import { dataError } from './text.js';
+import { dataError, withoutControl } from './text.js';
 import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
 import { IMAGE_EXTENSIONS } from './voc.js';
 
@@ -46,8 +46,14 @@ export async function readImageFolder(
           continue;
         }
       }
+      const isImage = kind === 'file' && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase());
+      if (
+        (kind === 'dir' || isImage) &&
+        problems.guard(() => withoutControl(relative(absRoot, p), dir, undefined, 'path')) === undefined
+      )
+        continue;
       if (kind === 'dir') await walk(p);
-      else if (kind === 'file' && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())) files.push(p);
+      else if (isImage) files.push(p);
     }
   };
   await walk(absRoot);

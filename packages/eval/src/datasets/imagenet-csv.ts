@@ -9,9 +9,9 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Box } from '@cam-localize/core';
 import { confinementFor } from './confine.js';
-import { type ClassList, readClassList } from './labels.js';
+import { type ClassList, type NamedClass, readClassList, unknownClassNames } from './labels.js';
 import { ProblemList } from './problems.js';
-import { checkBox, dataError, lines, parseNumber, readText } from './text.js';
+import { checkBox, dataError, lines, parseNumber, readText, withoutControl } from './text.js';
 import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
 
 export const IMAGENET_CSV = 'LOC_val_solution.csv';
@@ -49,12 +49,14 @@ export async function readImagenetCsv(rootOrCsv: string, options: ReadDatasetOpt
   const confine = confinementFor(absRoot, options);
   const seen = new Set<string>();
   const items: DatasetItem[] = [];
+  const named: NamedClass[] = [];
   for (const { n, text } of rows.slice(1)) {
     problems.guard(() => {
       const comma = text.indexOf(',');
       if (comma < 0) throw dataError(csv, n, 'expected `<ImageId>,<PredictionString>`');
       const imageId = text.slice(0, comma).trim();
       if (imageId === '') throw dataError(csv, n, 'empty ImageId');
+      withoutControl(imageId, csv, n, 'ImageId');
       if (seen.has(imageId)) throw dataError(csv, n, `ImageId ${imageId} repeated`);
       seen.add(imageId);
       const tokens = text
@@ -80,7 +82,8 @@ export async function readImagenetCsv(rootOrCsv: string, options: ReadDatasetOpt
         };
         checkBox(box, csv, n);
         boxes.push(box);
-        names.push(tokens[i]!);
+        names.push(withoutControl(tokens[i]!, csv, n, 'class name'));
+        named.push({ name: tokens[i]!, file: csv, line: n });
       }
       const file = join(imageDir, `${imageId}.JPEG`);
       confine.assert(file, imageId, csv, n);
@@ -93,6 +96,7 @@ export async function readImagenetCsv(rootOrCsv: string, options: ReadDatasetOpt
       items.push(item);
     });
   }
+  if (classes !== undefined) for (const problem of unknownClassNames(classes, named)) problems.add(problem);
   problems.throwIfAny();
   const dataset: Dataset = { root: absRoot, format: 'imagenet-csv', items };
   if (classes !== undefined) {

@@ -5,7 +5,8 @@
  * (`synsets.txt`, `LOC_synset_mapping.txt`, `imagenet-synsets.txt` all have this shape).
  * Names map to indices through the key only: "raccoon" is not an ImageNet key and maps to -1.
  */
-import { dataError, lines, readText } from './text.js';
+import type { DataError } from '@cam-localize/core';
+import { dataError, lines, readText, withoutControl } from './text.js';
 
 export interface ClassList {
   file: string;
@@ -22,7 +23,9 @@ export function parseClassList(text: string, file: string): ClassList {
   for (const { n, text: t } of lines(text)) {
     const m = /^\s*(\S+)(?:\s+(.*\S))?\s*$/.exec(t);
     if (m === null) continue;
-    const key = m[1]!;
+    const key = withoutControl(m[1]!, file, n, 'class key');
+    // A tab inside a readable name is a separator someone typed: it reads as a space.
+    const name = withoutControl((m[2] ?? key).replace(/\t/g, ' '), file, n, 'class name');
     if (index.has(key))
       throw dataError(
         file,
@@ -31,7 +34,7 @@ export function parseClassList(text: string, file: string): ClassList {
       );
     index.set(key, keys.length);
     keys.push(key);
-    names.push(m[2] ?? key);
+    names.push(name);
   }
   if (keys.length === 0) throw dataError(file, undefined, 'class list is empty');
   return { file, keys, names, indexOf: (key: string) => index.get(key) ?? -1 };
@@ -39,4 +42,30 @@ export function parseClassList(text: string, file: string): ClassList {
 
 export async function readClassList(file: string): Promise<ClassList> {
   return parseClassList(await readText(file), file);
+}
+
+/** A class name as an annotation spells it, and where. */
+export interface NamedClass {
+  name: string;
+  file: string;
+  line: number | undefined;
+}
+
+/**
+ * The problems of a dataset's class names against its class list. A list that knows some of the
+ * names must know all of them: one unknown name among known ones is a typo, and would silently
+ * count its image as a localization miss. A dataset none of whose names is in the list (raccoon
+ * photos against ImageNet's wnids) is class-agnostic: every image gets class -1, and no problem.
+ */
+export function unknownClassNames(classes: ClassList, named: readonly NamedClass[]): DataError[] {
+  const unknown = named.filter((n) => classes.indexOf(n.name) < 0);
+  if (unknown.length === named.length) return [];
+  return unknown.map((n) =>
+    dataError(
+      n.file,
+      n.line,
+      `class ${JSON.stringify(n.name)} is not in the class list ${classes.file}`,
+      'the other names of this dataset are in it: fix the name or add the class',
+    ),
+  );
 }

@@ -21,6 +21,8 @@ export interface DatasetItem {
   /** Original image size, when the annotations give it. */
   width?: number;
   height?: number;
+  /** Where `width` and `height` are written (image_sizes.txt, an XML <size>), for errors. */
+  sizeFrom?: { file: string; line: number | undefined };
   /** Class index of the image (first object's for VOC); -1 when its name is not in the class list. */
   classIndex?: number;
   /** Class name as the annotation spells it (wnid, VOC name), when it gives one. */

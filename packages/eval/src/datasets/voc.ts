@@ -10,9 +10,9 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type { Box } from '@cam-localize/core';
 import { confinementFor } from './confine.js';
-import { type ClassList, readClassList } from './labels.js';
+import { type ClassList, type NamedClass, readClassList, unknownClassNames } from './labels.js';
 import { ProblemList } from './problems.js';
-import { checkBox, dataError, parseNumber, readText } from './text.js';
+import { checkBox, dataError, parseNumber, readText, withoutControl } from './text.js';
 import type { Dataset, DatasetItem, ReadDatasetOptions } from './types.js';
 import { child, children, parseXml, type XmlElement } from './xml.js';
 
@@ -50,6 +50,8 @@ export function parseVocAnnotation(
   filename?: string;
   width?: number;
   height?: number;
+  /** Line of the <size> element the width and height come from. */
+  sizeLine?: number;
   objects: { name: string; box: Box; line: number }[];
 } {
   const root = parseXml(text, file);
@@ -57,7 +59,8 @@ export function parseVocAnnotation(
     throw dataError(file, root.line, `root element is <${root.name}>, expected <annotation>`);
   const out: ReturnType<typeof parseVocAnnotation> = { objects: [] };
   const fn = child(root, 'filename');
-  if (fn !== undefined && fn.text.trim() !== '') out.filename = fn.text.trim();
+  if (fn !== undefined && fn.text.trim() !== '')
+    out.filename = withoutControl(fn.text.trim(), file, fn.line, '<filename>');
   const size = child(root, 'size');
   if (size !== undefined) {
     const w = num(child(size, 'width'), file, 'width', size);
@@ -66,6 +69,7 @@ export function parseVocAnnotation(
     if (w > 0 && h > 0) {
       out.width = w;
       out.height = h;
+      out.sizeLine = size.line;
     } else if (w < 0 || h < 0) {
       throw dataError(file, size.line, `negative image size ${w}x${h}`);
     }
@@ -74,6 +78,7 @@ export function parseVocAnnotation(
     const nameEl = child(obj, 'name');
     if (nameEl === undefined || nameEl.text.trim() === '')
       throw dataError(file, obj.line, '<object> has no <name>');
+    withoutControl(nameEl.text.trim(), file, nameEl.line, '<name>');
     const bb = child(obj, 'bndbox');
     if (bb === undefined) throw dataError(file, obj.line, '<object> has no <bndbox>');
     const box: Box = {
@@ -83,7 +88,7 @@ export function parseVocAnnotation(
       y1: num(child(bb, 'ymax'), file, 'ymax', bb),
     };
     checkBox(box, file, bb.line);
-    out.objects.push({ name: nameEl.text.trim(), box, line: obj.line });
+    out.objects.push({ name: nameEl.text.trim(), box, line: nameEl.line });
   }
   return out;
 }
@@ -134,8 +139,10 @@ export async function readVocDataset(root: string, options: ReadDatasetOptions =
 
   const problems = new ProblemList(absRoot, options.maxProblems);
   const confine = confinementFor(absRoot, options);
+  const named: NamedClass[] = [];
   const read = await mapLimit(xmlFiles, options.concurrency ?? 32, (name) =>
     problems.guardAsync(async (): Promise<DatasetItem> => {
+      withoutControl(name, annDir, undefined, 'annotation file name');
       const file = join(annDir, name);
       confine.assert(file, undefined, file);
       const ann = parseVocAnnotation(await readText(file), file);
@@ -153,15 +160,18 @@ export async function readVocDataset(root: string, options: ReadDatasetOptions =
         );
       }
       confine.assert(image, undefined, file);
+      const id = withoutControl(toId(absRoot, image), file, undefined, 'image path');
       const item: DatasetItem = {
-        id: toId(absRoot, image),
+        id,
         file: image,
         boxes: ann.objects.map((o) => o.box),
       };
       if (ann.width !== undefined && ann.height !== undefined) {
         item.width = ann.width;
         item.height = ann.height;
+        item.sizeFrom = { file, line: ann.sizeLine };
       }
+      for (const o of ann.objects) named.push({ name: o.name, file, line: o.line });
       if (ann.objects.length > 0) {
         item.boxClassNames = ann.objects.map((o) => o.name);
         const first = ann.objects[0]!.name;
@@ -172,6 +182,7 @@ export async function readVocDataset(root: string, options: ReadDatasetOptions =
       return item;
     }),
   );
+  if (classes !== undefined) for (const problem of unknownClassNames(classes, named)) problems.add(problem);
   problems.throwIfAny();
   const items = read.filter((item): item is DatasetItem => item !== undefined);
 

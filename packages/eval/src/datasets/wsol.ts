@@ -15,7 +15,16 @@ import type { Box } from '@cam-localize/core';
 import { confinementFor } from './confine.js';
 import { readClassList } from './labels.js';
 import { ProblemList } from './problems.js';
-import { checkBox, dataError, lines, parseIndex, parseNumber, parsePositive, readText } from './text.js';
+import {
+  checkBox,
+  dataError,
+  lines,
+  parseIndex,
+  parseNumber,
+  parsePositive,
+  readText,
+  withoutControl,
+} from './text.js';
 import type { Dataset, DatasetItem, DatasetMask, ReadDatasetOptions } from './types.js';
 
 export const WSOL_FILES = [
@@ -52,6 +61,7 @@ export async function readWsolMetadata(root: string, options: ReadDatasetOptions
       items.push(item);
       byId.set(id, { item, line: n });
       // Registered even when refused, so that its other lines raise no second problem.
+      withoutControl(id, idsFile, n, 'image id');
       confine.assert(item.file, id, idsFile, n);
     });
   }
@@ -92,6 +102,7 @@ export async function readWsolMetadata(root: string, options: ReadDatasetOptions
         const item = lookup(sizesFile, n, id);
         item.width = parsePositive(w, sizesFile, n, 'width');
         item.height = parsePositive(h, sizesFile, n, 'height');
+        item.sizeFrom = { file: sizesFile, line: n };
       });
     }
   }
@@ -101,6 +112,7 @@ export async function readWsolMetadata(root: string, options: ReadDatasetOptions
     const locLines = lines(await readText(locFile));
     const kind = locLines.length > 0 && locLines[0]!.text.split(',').length === 3 ? 'masks' : 'boxes';
     const maskFile = (written: string, n: number): string => {
+      withoutControl(written, locFile, n, 'mask path');
       const file = resolve(maskRoot, written);
       confine.assert(file, written, locFile, n);
       return file;

@@ -1,38 +1,11 @@
-/**
- * The dataset-root rule (paths named by a dataset stay inside it unless the caller opts in), the
- * one-pass problem list of the readers, and symbolic links in plain folders.
- */
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DataError, DatasetProblemsError } from '@cam-localize/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readDataset } from '../../src/datasets/index.js';
+import { layouts } from './layout.js';
 
-const tmp = mkdtempSync(join(tmpdir(), 'eval-confine-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** A file outside every dataset root of this test. */
-const outside = join(tmp, 'elsewhere', 'secret.jpg');
-mkdirSync(dirname(outside), { recursive: true });
-writeFileSync(outside, '');
-
-let counter = 0;
-function fixture(files: Record<string, string>, links: Record<string, string> = {}): string {
-  const root = join(tmp, `d${counter++}`);
-  mkdirSync(root, { recursive: true });
-  for (const [name, content] of Object.entries(files)) {
-    const p = join(root, name);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, content);
-  }
-  for (const [name, target] of Object.entries(links)) {
-    const p = join(root, name);
-    mkdirSync(dirname(p), { recursive: true });
-    symlinkSync(target, p);
-  }
-  return root;
-}
+/** `outside`: a file outside every dataset root of this test. */
+const { tmp, outside, fixture } = layouts('eval-confine-', 'secret.jpg');
 
 async function rejection(p: Promise<unknown>): Promise<DataError> {
   try {

@@ -102,10 +102,10 @@ const obj = (n: string, x0: number, y0: number, x1: number, y1: number) =>
   `<object><name>${n}</name><bndbox><xmin>${x0}</xmin><ymin>${y0}</ymin><xmax>${x1}</xmax><ymax>${y1}</ymax></bndbox></object>`;
 
 describe('PASCAL VOC / ILSVRC XML', () => {
-  it('reads sizes, boxes and classes through synsets.txt; unknown names get -1', async () => {
+  it('reads sizes, boxes and classes through synsets.txt', async () => {
     const root = fixture({
       'Annotations/a.xml': voc('a.jpg', obj('n002', 1, 2, 30, 40) + obj('n001', 5, 5, 6, 6)),
-      'Annotations/b.xml': voc('b', obj('raccoon', 0, 0, 10, 10)),
+      'Annotations/b.xml': voc('b', obj('n001', 0, 0, 10, 10)),
       'JPEGImages/a.jpg': '',
       'JPEGImages/b.JPEG': '',
       'synsets.txt': 'n001 one thing\nn002 two, things\n',
@@ -126,7 +126,14 @@ describe('PASCAL VOC / ILSVRC XML', () => {
         { x0: 5, y0: 5, x1: 6, y1: 6 },
       ],
     });
-    expect(ds.items[1]).toMatchObject({ id: 'JPEGImages/b.JPEG', classIndex: -1, className: 'raccoon' });
+    expect(ds.items[1]).toMatchObject({ id: 'JPEGImages/b.JPEG', classIndex: 0, className: 'n001' });
+    // A name unknown among known ones is a problem (hostile-readers.test.ts); none known: class -1.
+    const agnostic = fixture({
+      'Annotations/b.xml': voc('b', obj('raccoon', 0, 0, 10, 10)),
+      'JPEGImages/b.JPEG': '',
+      'synsets.txt': 'n001 one thing\n',
+    });
+    expect((await readDataset(agnostic)).items[0]).toMatchObject({ classIndex: -1, className: 'raccoon' });
   });
   it('reports malformed annotations with file and line', async () => {
     const cases: [string, RegExp][] = [
@@ -186,7 +193,7 @@ describe('CUB-200-2011', () => {
 describe('ImageNet LOC_val_solution.csv', () => {
   const files = {
     'LOC_val_solution.csv':
-      'ImageId,PredictionString\nILSVRC2012_val_00008726,n02119789 255 142 454 329 n02119789 44 21 322 295 \nILSVRC2012_val_00000001,n99999999 1 2 3 4\n',
+      'ImageId,PredictionString\nILSVRC2012_val_00008726,n02119789 255 142 454 329 n02119789 44 21 322 295 \nILSVRC2012_val_00000001,n01440764 1 2 3 4\n',
     'LOC_synset_mapping.txt': 'n01440764 tench, Tinca tinca\nn02119789 kit fox, Vulpes macrotis\n',
     'ILSVRC/Data/CLS-LOC/val/ILSVRC2012_val_00008726.JPEG': '',
   };
@@ -202,7 +209,7 @@ describe('ImageNet LOC_val_solution.csv', () => {
         { x0: 44, y0: 21, x1: 322, y1: 295 },
       ],
     });
-    expect(ds.items[1]).toMatchObject({ classIndex: -1, className: 'n99999999' });
+    expect(ds.items[1]).toMatchObject({ classIndex: 0, className: 'n01440764' });
     expect(ds.items[0]!.width).toBeUndefined();
     // The CSV file itself also works as the dataset path.
     expect((await readDataset(join(root, 'LOC_val_solution.csv'))).items).toHaveLength(2);
