@@ -12,6 +12,7 @@ export type CamLocalizeErrorCode =
   | 'E_IMAGE_TOO_LARGE'
   | 'E_PREPROCESS'
   | 'E_CAM'
+  | 'E_GRADIENT'
   | 'E_LABELS'
   | 'E_ANNOTATION'
   | 'E_DATASET'
@@ -101,6 +102,17 @@ export class DatasetProblemsError extends DataError {
 }
 /** Bad options from the caller. */
 export class UsageError extends CamLocalizeError {}
+
+/**
+ * The backward graph cannot be built: an op on the path from the chosen layer to the scores has no
+ * differentiation rule, or a rule cannot take the form it has. Names the node, its op and the layer.
+ * A usage error (CLI exit 2): another layer or method is the user's way out.
+ */
+export class GradientError extends UsageError {
+  constructor(message: string, options: CamLocalizeErrorOptions = {}) {
+    super('E_GRADIENT', message, options);
+  }
+}
 
 /** A message for any thrown value, one line. */
 export function describeError(error: unknown): string {

@@ -167,10 +167,18 @@ export function camTargetsTensor(
   return out;
 }
 
-/** [N,T] int64 classes: the targets, with negative ones replaced by the class of that rank. */
-function resolveTargets(f: GraphFragment, scores: string, maxRank: number): string {
+/**
+ * [N,T] int64 classes: the targets (the int64 [N,T] input `targets`), with negative ones replaced
+ * by the class of that rank.
+ */
+export function resolveTargets(
+  f: GraphFragment,
+  scores: string,
+  maxRank: number,
+  targets: string = CAM_TARGETS_INPUT,
+): string {
   const ranked = f.topKIndices(f.node('Flatten', [scores], { axis: { i: 1 } }), maxRank); // [N,R]
-  const rank = f.node('Sub', [f.int64s('minus_one', [], [-1]), CAM_TARGETS_INPUT]); // -1-t
+  const rank = f.node('Sub', [f.int64s('minus_one', [], [-1]), targets]); // -1-t
   const arange = f.int64s(
     'ranks',
     [maxRank],
@@ -180,9 +188,9 @@ function resolveTargets(f: GraphFragment, scores: string, maxRank: number): stri
   const rankedF = f.unsqueeze(f.cast(ranked, DataType.FLOAT), [1]); // [N,1,R]
   // Integer-valued float arithmetic (exact below 2^24): one one-hot term, the rest zeros.
   const picked = f.reduce('ReduceSum', f.node('Mul', [oneHot, rankedF]), [2], false); // [N,T]
-  const targets = f.cast(CAM_TARGETS_INPUT, DataType.FLOAT);
-  const negative = f.cast(f.node('Less', [targets, f.floats('zero', [], [0])]), DataType.FLOAT);
-  const resolved = f.node('Add', [targets, f.node('Mul', [negative, f.node('Sub', [picked, targets])])]);
+  const asked = f.cast(targets, DataType.FLOAT);
+  const negative = f.cast(f.node('Less', [asked, f.floats('zero', [], [0])]), DataType.FLOAT);
+  const resolved = f.node('Add', [asked, f.node('Mul', [negative, f.node('Sub', [picked, asked])])]);
   return f.cast(resolved, DataType.INT64);
 }
 

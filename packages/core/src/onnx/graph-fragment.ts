@@ -147,7 +147,7 @@ export class GraphFragment {
 
   /** ReduceSum/ReduceMin/ReduceMax over `axes` (ReduceSum takes them as input from opset 13, the others from 18). */
   reduce(
-    op: 'ReduceSum' | 'ReduceMin' | 'ReduceMax',
+    op: 'ReduceSum' | 'ReduceMin' | 'ReduceMax' | 'ReduceMean',
     x: string,
     axes: readonly number[],
     keepdims: boolean,
@@ -156,6 +156,31 @@ export class GraphFragment {
     const attrs: Record<string, AttributeValue> = { keepdims: { i: keepdims ? 1 : 0 } };
     if (asInput) return this.node(op, [x, this.int64s('axes', [axes.length], axes)], attrs);
     return this.node(op, [x], { ...attrs, axes: { ints: axes } });
+  }
+
+  squeeze(x: string, axes: readonly number[]): string {
+    if (this.opset >= 13) return this.node('Squeeze', [x, this.int64s('axes', [axes.length], axes)]);
+    return this.node('Squeeze', [x], { axes: { ints: axes } });
+  }
+
+  /** Constant-mode zero padding; `pads` as ONNX orders them (all begins, then all ends). */
+  pad(x: string, pads: readonly number[]): string {
+    if (this.opset >= 11) return this.node('Pad', [x, this.int64s('pads', [pads.length], pads)]);
+    return this.node('Pad', [x], { pads: { ints: pads } });
+  }
+
+  /** x[starts:ends] along `axes`, step 1 (inputs from opset 10). */
+  slice(x: string, starts: readonly number[], ends: readonly number[], axes: readonly number[]): string {
+    if (this.opset >= 10) {
+      const n = axes.length;
+      return this.node('Slice', [
+        x,
+        this.int64s('starts', [n], starts),
+        this.int64s('ends', [n], ends),
+        this.int64s('axes', [n], axes),
+      ]);
+    }
+    return this.node('Slice', [x], { starts: { ints: starts }, ends: { ints: ends }, axes: { ints: axes } });
   }
 
   /** The indices of the k largest values along the last axis, best first (k as input from opset 10). */
