@@ -15,6 +15,9 @@
  * image's extent in original pixels, x to [0, width] and y to [0, height], before any frame change:
  * a box already inside (x1 = width included: CUB's x + w and ImageNet's xmax reach it) is left
  * exactly as given, so results on well-formed data do not move.
+ *
+ * Degenerate boxes: a box of zero area, and a box wholly outside its image (clipped to a line on its
+ * edge), are counted apart from the partly clipped ones and warned about; they stay scored.
  */
 import type { Box } from '@cam-localize/core';
 import type { DatasetItem } from './datasets/types.js';
@@ -83,20 +86,48 @@ export function clipBoxToImage(box: Box, width: number, height: number): Box {
   return { x0: cx(box.x0), y0: cy(box.y0), x1: cx(box.x1), y1: cy(box.y1) };
 }
 
-/** Ground-truth boxes clipped to the image, with how many needed it. */
-export function clipBoxesToImage(
-  boxes: readonly Box[],
-  width: number,
-  height: number,
-): { boxes: Box[]; clipped: number } {
+/** Ground-truth boxes brought inside their image, and how many were partly or wholly outside it. */
+export interface ClippedBoxes {
+  boxes: Box[];
+  /** Boxes partly outside the image, clipped to it (some area stays inside). */
+  clipped: number;
+  /** Boxes of zero area as given (x0 = x1 or y0 = y1): scored as they are, and counted here. */
+  zeroArea: number;
+  /** Boxes of positive area wholly outside the image: clipped to a line on its edge, and counted here. */
+  outside: number;
+}
+
+/**
+ * Ground-truth boxes clipped to the image, with how many needed it. Degenerate boxes (zero area,
+ * or wholly outside) are still scored, as wsolevaluation scores every box it is given (no prediction
+ * reaches them: IoU 0 unless the image has another box), but are counted apart from the partly
+ * clipped ones so that the commands can warn about them (datasets/README.md states the rule).
+ */
+export function clipBoxesToImage(boxes: readonly Box[], width: number, height: number): ClippedBoxes {
   let clipped = 0;
+  let zeroArea = 0;
+  let outside = 0;
   const out = boxes.map((b) => {
+    if (b.x1 === b.x0 || b.y1 === b.y0) zeroArea++;
     const c = clipBoxToImage(b, width, height);
-    if (c.x0 !== b.x0 || c.y0 !== b.y0 || c.x1 !== b.x1 || c.y1 !== b.y1) {
-      clipped++;
-      return c;
+    if (c.x0 === b.x0 && c.y0 === b.y0 && c.x1 === b.x1 && c.y1 === b.y1) return b;
+    if (b.x1 !== b.x0 && b.y1 !== b.y0) {
+      if (c.x1 === c.x0 || c.y1 === c.y0) outside++;
+      else clipped++;
     }
-    return b;
+    return c;
   });
-  return { boxes: out, clipped };
+  return { boxes: out, clipped, zeroArea, outside };
+}
+
+/** One line on degenerate ground truth, or undefined when there is none. */
+export function describeDegenerateBoxes(counts: {
+  zeroAreaBoxes: number;
+  outsideBoxes: number;
+}): string | undefined {
+  const parts: string[] = [];
+  if (counts.zeroAreaBoxes > 0) parts.push(`${counts.zeroAreaBoxes} of zero area`);
+  if (counts.outsideBoxes > 0) parts.push(`${counts.outsideBoxes} wholly outside their image`);
+  if (parts.length === 0) return undefined;
+  return `degenerate ground-truth boxes: ${parts.join(', ')}; they are scored as given (IoU 0 unless the image has another box), see datasets/README.md`;
 }

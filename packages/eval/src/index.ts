@@ -25,14 +25,17 @@ export { type ClassList, readClassList } from './datasets/labels.js';
 
 // Ground truth: completeness checks, clipping, masks
 export {
+  type ClippedBoxes,
   checkGroundTruth,
   clipBoxesToImage,
+  describeDegenerateBoxes,
   describeIncomplete,
   type GroundTruthCheck,
   type IncompleteImage,
   stripIncomplete,
 } from './ground-truth.js';
 export { type GroundTruthMask, groundTruthLabels, readGroundTruthMask } from './masks.js';
+export { type StoredSizeCheck, storedSizeMismatch, verifyStoredSizes } from './stored-sizes.js';
 
 // IoU and the wsolevaluation box conventions
 export { type IouConvention, iouContinuous, iouInclusive, maxIou, resizeBoxWsol } from './iou.js';

@@ -9,7 +9,8 @@
  * scored for PxAP only and is not a 'no-ground-truth' problem. Missing, unreadable or unusable
  * files (score maps and mask files) are counted and reported per image; they never stop the run.
  * Memory stays independent of the number of images (counters and histograms only), plus the list
- * of problems.
+ * of problems. (Just over 400 lines: the calling-thread and worker paths keep their shared
+ * per-image bookkeeping, boxes in frame and counters, in one closure.)
  */
 import {
   type Box,
@@ -21,6 +22,7 @@ import {
   type ScoreMap,
   UsageError,
 } from '@cam-localize/core';
+import { camFilesFor } from './cam-candidates.js';
 import type { Dataset, DatasetItem } from './datasets/types.js';
 import { WSOL_PROTOCOL } from './evaluation-protocol.js';
 import {
@@ -32,7 +34,6 @@ import { PxapEvaluator, type PxapResult, type PxapState } from './evaluators/pxa
 import { clipBoxesToImage } from './ground-truth.js';
 import { resizeBoxWsol } from './iou.js';
 import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './masks.js';
-import { scoreMapPathCandidates } from './npy.js';
 import { loadCamForEval } from './parallel/cam-file.js';
 import { resolveWorkers, runPool } from './parallel/pool.js';
 import type { FileJob } from './parallel/worker-messages.js';
@@ -78,9 +79,17 @@ export interface ScoreCamOptions {
 
 /**
  * Why an image was (partly) skipped. 'mask': a ground-truth mask file is missing or corrupt
- * (`file` names it); the image then does not count for PxAP.
+ * (`file` names it); the image then does not count for PxAP. 'ambiguous': the image has no
+ * `<id>.npy`, and its `<stem>.npy` would also be another image's map (cam-candidates.ts).
  */
-export type CamProblemKind = 'missing' | 'corrupt' | 'size' | 'no-ground-truth' | 'no-image-size' | 'mask';
+export type CamProblemKind =
+  | 'missing'
+  | 'corrupt'
+  | 'size'
+  | 'ambiguous'
+  | 'no-ground-truth'
+  | 'no-image-size'
+  | 'mask';
 
 export interface CamProblem {
   id: string;
@@ -110,6 +119,11 @@ export interface ScoreCamResult {
   resized: number;
   /** Ground-truth boxes that reached outside their image and were clipped to it (ground-truth.ts). */
   clippedBoxes: number;
+  /** Ground-truth boxes of zero area, and boxes wholly outside their image: scored, and counted here. */
+  zeroAreaBoxes: number;
+  outsideBoxes: number;
+  /** Scored maps that held a NaN or infinite value and were zeroed, as wsolevaluation does. */
+  nonFiniteMaps: number;
   aborted: boolean;
   protocol: string;
   /** The evaluators' counters, for adding to those of other shards of the dataset (`mergeState`). */
@@ -137,6 +151,7 @@ export async function scoreCamDirectory(
     missing: 0,
     corrupt: 0,
     size: 0,
+    ambiguous: 0,
     'no-ground-truth': 0,
     'no-image-size': 0,
     mask: 0,
@@ -151,6 +166,13 @@ export async function scoreCamDirectory(
   let aborted = false;
   const items = dataset.items;
   let clippedBoxes = 0;
+  let zeroAreaBoxes = 0;
+  let outsideBoxes = 0;
+  let nonFiniteMaps = 0;
+  const camFiles = camFilesFor(
+    camDir,
+    items.map((i) => i.id),
+  );
 
   // Image sizes the layout does not store, from the files' headers (never the pixels).
   const headerSizes = new Map<DatasetItem, ImageSize | string>();
@@ -180,17 +202,18 @@ export async function scoreCamDirectory(
     }
     const clipped = clipBoxesToImage(item.boxes, width, height);
     clippedBoxes += clipped.clipped;
+    zeroAreaBoxes += clipped.zeroArea;
+    outsideBoxes += clipped.outside;
     return clipped.boxes.map((b) => resizeBoxWsol(b, width, height, size, size));
   };
 
   const scoreOne = async (item: DatasetItem): Promise<void> => {
-    let candidates: string[];
-    try {
-      candidates = scoreMapPathCandidates(camDir, item.id);
-    } catch (e) {
-      report(item.id, camDir, 'corrupt', describeError(e));
+    const files = camFiles.get(item.id)!;
+    if (files instanceof Error) {
+      report(item.id, camDir, 'corrupt', describeError(files));
       return;
     }
+    const { candidates } = files;
     const hasMask = item.mask !== undefined;
     let useBoxes = item.boxes.length > 0;
     if (!useBoxes && !hasMask) {
@@ -213,13 +236,14 @@ export async function scoreCamDirectory(
         gt = framed;
       }
     }
-    const loaded = await loadCamForEval(candidates, size, resample);
+    const loaded = await loadCamForEval(candidates, size, resample, files.sharedStem);
     if (!loaded.ok) {
       report(item.id, loaded.problem.file, loaded.problem.kind, loaded.problem.message);
       return;
     }
     const { file, normalized, width, height } = loaded;
     if (loaded.resized) resized++;
+    if (loaded.nonFinite) nonFiniteMaps++;
     let counted = false;
     if (useBoxes) {
       try {
@@ -272,14 +296,13 @@ export async function scoreCamDirectory(
           break;
         }
         const item = items[index++]!;
-        let candidates: string[];
-        try {
-          candidates = scoreMapPathCandidates(camDir, item.id);
-        } catch (e) {
-          report(item.id, camDir, 'corrupt', describeError(e));
+        const camFilesOfItem = camFiles.get(item.id)!;
+        if (camFilesOfItem instanceof Error) {
+          report(item.id, camDir, 'corrupt', describeError(camFilesOfItem));
           progress();
           continue;
         }
+        const { candidates, sharedStem } = camFilesOfItem;
         // No image has a mask on this path (see `workers`).
         if (item.boxes.length === 0) {
           report(
@@ -297,7 +320,7 @@ export async function scoreCamDirectory(
           progress();
           continue;
         }
-        files.push({ id: item.id, candidates, gtBoxes });
+        files.push({ id: item.id, candidates, gtBoxes, ...(sharedStem === undefined ? {} : { sharedStem }) });
         sentItems.push(item);
       }
       if (files.length === 0) return undefined;
@@ -324,6 +347,7 @@ export async function scoreCamDirectory(
             report(item.id, outcome.problem.file, outcome.problem.kind, outcome.problem.message);
           }
           if (outcome.resized) resized++;
+          if (outcome.nonFinite) nonFiniteMaps++;
           if (outcome.scored) scored++;
           progress();
         });
@@ -378,6 +402,9 @@ export async function scoreCamDirectory(
     problemCounts,
     resized,
     clippedBoxes,
+    zeroAreaBoxes,
+    outsideBoxes,
+    nonFiniteMaps,
     aborted,
     protocol: WSOL_PROTOCOL.name,
     states: { boxAccuracy: evaluator.state(), pxap: pxapEvaluator.state() },

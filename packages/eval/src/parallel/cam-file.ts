@@ -1,7 +1,9 @@
 /**
  * Reading one image's score map for scoreCamDirectory, shared by the calling thread and the
- * workers so both report the same problems: the first existing candidate .npy, its shape, a
- * bicubic resize to the evaluation frame when needed, wsolevaluation's min-max normalisation.
+ * workers so both report the same problems: the first existing candidate .npy, its shape (an
+ * empty map is refused), a bicubic resize to the evaluation frame when needed, wsolevaluation's
+ * min-max normalisation (a map with a NaN or infinite value becomes all zeros, as wsolevaluation
+ * does; `nonFinite` says so, so that such maps are counted and reported).
  */
 import { existsSync } from 'node:fs';
 import { describeError, type ScoreMap } from '@cam-localize/core';
@@ -10,9 +12,30 @@ import { type NpyArray, readNpyAsync, scoreMapShape } from '../npy.js';
 
 export type CamResample = (map: ScoreMap, width: number, height: number, mode: 'bicubic') => ScoreMap;
 
+export type CamFileProblemKind = 'missing' | 'corrupt' | 'size' | 'ambiguous';
+
 export type LoadedCam =
-  | { ok: true; file: string; normalized: Float64Array; width: number; height: number; resized: boolean }
-  | { ok: false; problem: { file: string; kind: 'missing' | 'corrupt' | 'size'; message: string } };
+  | {
+      ok: true;
+      file: string;
+      normalized: Float64Array;
+      width: number;
+      height: number;
+      resized: boolean;
+      /** The map held a NaN or an infinite value, and was zeroed (wsolevaluation's rule). */
+      nonFinite: boolean;
+    }
+  | { ok: false; problem: { file: string; kind: CamFileProblemKind; message: string } };
+
+/**
+ * A map file several images would share: `images/a.npy` for both `images/a.JPEG` and
+ * `images/a.png`, when neither has its own `<id>.npy`.
+ */
+export interface SharedStem {
+  file: string;
+  /** The other image ids whose map it would be. */
+  others: string[];
+}
 
 async function loadFirst(
   candidates: string[],
@@ -23,10 +46,16 @@ async function loadFirst(
   return { file: candidates[0]!, missing: true };
 }
 
+function hasNonFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return true;
+  return false;
+}
+
 export async function loadCamForEval(
   candidates: string[],
   size: number,
   resample: CamResample,
+  sharedStem?: SharedStem,
 ): Promise<LoadedCam> {
   let loaded: Awaited<ReturnType<typeof loadFirst>>;
   try {
@@ -35,6 +64,17 @@ export async function loadCamForEval(
     return { ok: false, problem: { file: candidates[0]!, kind: 'corrupt', message: describeError(e) } };
   }
   if ('missing' in loaded) {
+    if (sharedStem !== undefined && existsSync(sharedStem.file)) {
+      const others = sharedStem.others.map((id) => JSON.stringify(id)).join(', ');
+      return {
+        ok: false,
+        problem: {
+          file: sharedStem.file,
+          kind: 'ambiguous',
+          message: `score map file not found; ${sharedStem.file} would also be the map of ${others}, so it is not used for either (name each map <image id>.npy)`,
+        },
+      };
+    }
     return {
       ok: false,
       problem: { file: loaded.file, kind: 'missing', message: 'score map file not found' },
@@ -49,6 +89,13 @@ export async function loadCamForEval(
   } catch (e) {
     return { ok: false, problem: { file, kind: 'corrupt', message: describeError(e) } };
   }
+  if (width === 0 || height === 0) {
+    return {
+      ok: false,
+      problem: { file, kind: 'corrupt', message: `score map is empty: shape (${array.shape.join(', ')})` },
+    };
+  }
+  const nonFinite = hasNonFinite(array.data);
   let resized = false;
   if (width !== size || height !== size) {
     const src: ScoreMap = {
@@ -65,5 +112,5 @@ export async function loadCamForEval(
     height = size;
     resized = true;
   }
-  return { ok: true, file, normalized: normalizeMinMaxWsol64(values), width, height, resized };
+  return { ok: true, file, normalized: normalizeMinMaxWsol64(values), width, height, resized, nonFinite };
 }

@@ -6,6 +6,7 @@
 import type { Box } from '@cam-localize/core';
 import type { SerializedError } from '@cam-localize/core/workers';
 import type { BoxAccuracyState } from '../evaluators/box-accuracy.js';
+import type { CamFileProblemKind, SharedStem } from './cam-file.js';
 
 /** Settings of the worker's BoxAccuracyEvaluator. */
 export interface WorkerEvaluatorOptions {
@@ -35,13 +36,17 @@ export interface FileJob {
   candidates: string[];
   /** Ground-truth boxes already in the evaluation frame. */
   gtBoxes: Box[];
+  /** The `<stem>.npy` this image may not use because other images name it too. */
+  sharedStem?: SharedStem;
 }
 
 /** What became of a FileJob (per-file problems are reported, never thrown). */
 export interface FileOutcome {
-  problem?: { file: string; kind: 'missing' | 'corrupt' | 'size'; message: string };
+  problem?: { file: string; kind: CamFileProblemKind; message: string };
   scored: boolean;
   resized: boolean;
+  /** The map held a NaN or infinite value and was zeroed. */
+  nonFinite?: boolean;
 }
 
 export type ToWorker =

@@ -73,14 +73,14 @@ function scoreFiles(m: Extract<ToWorker, { type: 'files' }>): Promise<void> {
     if (failed) return;
     const outcomes: FileOutcome[] = [];
     for (const job of m.files) {
-      const loaded = await loadCamForEval(job.candidates, init.size, resampleScoreMap);
+      const loaded = await loadCamForEval(job.candidates, init.size, resampleScoreMap, job.sharedStem);
       if (!loaded.ok) {
         outcomes.push({ problem: loaded.problem, scored: false, resized: false });
         continue;
       }
       try {
         evaluator.accumulateValues(loaded.normalized, loaded.width, loaded.height, job.gtBoxes);
-        outcomes.push({ scored: true, resized: loaded.resized });
+        outcomes.push({ scored: true, resized: loaded.resized, nonFinite: loaded.nonFinite });
       } catch (e) {
         outcomes.push({
           problem: { file: loaded.file, kind: 'corrupt', message: describeError(e) },
