@@ -12,6 +12,20 @@ export const ILSVRC = shared('datasets', 'ilsvrc2012-val-1000');
 export const FAST_MODEL = shared('models', 'mobilenetv1-0.25-128-imagenet.onnx');
 export const MOBILENET_V2 = shared('models', 'mobilenetv2-1.0-imagenet.onnx');
 
+/** `run` flags for the fast model on one CPU thread, at its 146 -> 128 preprocessing. */
+export const FAST_MODEL_FLAGS = [
+  '--model',
+  FAST_MODEL,
+  '--resize',
+  '146',
+  '--crop',
+  '128',
+  '--device',
+  'cpu',
+  '--threads',
+  '1',
+];
+
 /** The first `count` images of the ILSVRC sample as a wsolevaluation metadata folder; extra broken entries optional. */
 export function ilsvrcSubset(count: number, options: { broken?: boolean } = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'cam-ilsvrc-'));

@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@cam-localize/core';
-import { BoxAccuracyEvaluator, PxapEvaluator, readDataset, scoreCamDirectory } from '@cam-localize/eval';
+import {
+  BoxAccuracyEvaluator,
+  describeDegenerateBoxes,
+  PxapEvaluator,
+  readDataset,
+  scoreCamDirectory,
+} from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import { addShardOptions, positiveInteger, type ShardFlags } from '../options.js';
@@ -10,6 +16,7 @@ import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js'
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags } from '../pipeline/shard.js';
+import { assertStoredSizes } from '../pipeline/stored-size-check.js';
 
 interface EvalFlags extends ShardFlags {
   cams: string;
@@ -25,6 +32,7 @@ interface EvalFlags extends ShardFlags {
   json?: boolean;
   allowOutsideRoot?: boolean;
   allowMissing?: boolean;
+  trustSizes?: boolean;
   progressInterval: number;
 }
 
@@ -68,6 +76,10 @@ export function registerEval(program: Command): void {
       '--allow-missing',
       'exit 0 although some images lack their boxes, mask or score map (they are left out of every metric)',
     )
+    .option(
+      '--trust-sizes',
+      "use the stored image sizes (image_sizes.txt, VOC <size>) without checking them against the images' headers, as wsolevaluation does: for metadata without images",
+    )
     .action(async (root: string, flags: EvalFlags) => {
       await assertCamFolder(resolve(flags.cams));
       const dataset = await readDataset(resolve(root), {
@@ -85,6 +97,7 @@ export function registerEval(program: Command): void {
       const allItems = dataset.items;
       const sharded = shard ? selectShard(allItems, shard) : undefined;
       if (sharded) dataset.items = sharded.items;
+      if (flags.trustSizes !== true) await assertStoredSizes(dataset.root, dataset.items);
       const iouThresholds = (flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50'))
         .split(',')
         .map((v) => Number(v.trim()));
@@ -110,6 +123,12 @@ export function registerEval(program: Command): void {
       const coverage = camCoverage(result.problems, result.total, {
         allowMissing: flags.allowMissing === true,
       });
+      // Each problem first (why a map is unusable), then what it means for the metrics.
+      for (const problem of result.problems.slice(0, 20)) {
+        process.stderr.write(`cam-localize: ${problem.file}: ${problem.message}\n`);
+      }
+      if (result.problems.length > 20)
+        process.stderr.write(`cam-localize: ... and ${result.problems.length - 20} more problems\n`);
       if (coverage.message) process.stderr.write(`${coverage.message}\n`);
       if (coverage.fails) {
         process.exitCode = 1;
@@ -134,6 +153,9 @@ export function registerEval(program: Command): void {
         problemCounts: result.problemCounts,
         resized: result.resized,
         clippedBoxes: result.clippedBoxes,
+        zeroAreaBoxes: result.zeroAreaBoxes,
+        outsideBoxes: result.outsideBoxes,
+        nonFiniteMaps: result.nonFiniteMaps,
         ...(flags.allowMissing ? { leftOutMissingMaps: coverage.unusable } : {}),
       };
       const missingGroundTruth = missingSummary(checked.check);
@@ -144,11 +166,6 @@ export function registerEval(program: Command): void {
         settings,
         missingGroundTruth,
       );
-      for (const problem of result.problems.slice(0, 20)) {
-        process.stderr.write(`cam-localize: ${problem.file}: ${problem.message}\n`);
-      }
-      if (result.problems.length > 20)
-        process.stderr.write(`cam-localize: ... and ${result.problems.length - 20} more problems\n`);
       const parts: string[] = [];
       if (boxes) {
         const levels = boxes.levels.map(
@@ -182,6 +199,12 @@ export function registerEval(program: Command): void {
       if (result.clippedBoxes > 0)
         process.stderr.write(
           `eval: warning: ${result.clippedBoxes} ground-truth boxes reached outside their image and were clipped to it\n`,
+        );
+      const degenerate = describeDegenerateBoxes(result);
+      if (degenerate !== undefined) process.stderr.write(`eval: warning: ${degenerate}\n`);
+      if (result.nonFiniteMaps > 0)
+        process.stderr.write(
+          `eval: warning: ${result.nonFiniteMaps} score maps hold NaN or infinite values and were scored as all zeros (wsolevaluation's rule)\n`,
         );
       if (result.scored === 0) process.exitCode = 1;
       if (checked.check.incomplete.length > 0 && !flags.allowMissing) process.exitCode = 1;

@@ -8,8 +8,11 @@ import { stat } from 'node:fs/promises';
 import { UsageError } from '@cam-localize/core';
 import type { CamProblem, CamProblemKind } from '@cam-localize/eval';
 
-/** Problems that mean a map could not be scored: it is absent, unreadable or of a wrong shape. */
-export const UNUSABLE_MAP_KINDS: readonly CamProblemKind[] = ['missing', 'corrupt', 'size'];
+/**
+ * Problems that mean a map could not be scored: it is absent, unreadable, of a wrong shape, or
+ * only a `<stem>.npy` that other images name too.
+ */
+export const UNUSABLE_MAP_KINDS: readonly CamProblemKind[] = ['missing', 'corrupt', 'size', 'ambiguous'];
 
 /** How many ids a message lists before '...'. */
 const SHOWN_IDS = 5;

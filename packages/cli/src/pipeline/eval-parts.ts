@@ -3,8 +3,7 @@
  * (MaxBoxAcc hits per threshold and IoU level, PxAP histograms) beside its metrics; `merge` adds
  * the counters of every part and computes the metrics once, so they are the whole dataset's.
  */
-import { readFile } from 'node:fs/promises';
-import { describeError, UsageError } from '@cam-localize/core';
+import { describeError, readRegularFile, UsageError } from '@cam-localize/core';
 import {
   BoxAccuracyEvaluator,
   type BoxAccuracyState,
@@ -38,6 +37,11 @@ export interface EvalCounts {
   readonly problemCounts: Record<CamProblemKind, number>;
   readonly resized: number;
   readonly clippedBoxes: number;
+  /** Degenerate ground-truth boxes (zero area; wholly outside the image): scored, and warned about. */
+  readonly zeroAreaBoxes: number;
+  readonly outsideBoxes: number;
+  /** Scored maps that held a NaN or infinite value and were zeroed (wsolevaluation's rule). */
+  readonly nonFiniteMaps: number;
   /** With --allow-missing: images whose map could not be used. */
   readonly leftOutMissingMaps?: number;
 }
@@ -76,7 +80,13 @@ export function evalMetrics(
     ...(pxapError === undefined ? {} : { pxapError }),
     problems: counts.problemCounts,
     resized: counts.resized,
-    warnings: { missingGroundTruth, clippedBoxes: counts.clippedBoxes },
+    warnings: {
+      missingGroundTruth,
+      clippedBoxes: counts.clippedBoxes,
+      zeroAreaBoxes: counts.zeroAreaBoxes,
+      outsideBoxes: counts.outsideBoxes,
+      nonFiniteMaps: counts.nonFiniteMaps,
+    },
   };
 }
 
@@ -124,7 +134,7 @@ export function evalPart(
 async function readPart(file: string): Promise<EvalPart> {
   let part: EvalPart;
   try {
-    part = JSON.parse(await readFile(file, 'utf8')) as EvalPart;
+    part = JSON.parse(await readRegularFile(file, 'utf8')) as EvalPart;
   } catch (error) {
     throw new UsageError('E_USAGE', `merge: cannot read ${file} (${describeError(error)})`);
   }
@@ -221,6 +231,10 @@ export async function mergeEvalParts(
     problemCounts,
     resized: sum((c) => c.resized),
     clippedBoxes: sum((c) => c.clippedBoxes),
+    // Parts written before these counts existed hold none.
+    zeroAreaBoxes: sum((c) => c.zeroAreaBoxes ?? 0),
+    outsideBoxes: sum((c) => c.outsideBoxes ?? 0),
+    nonFiniteMaps: sum((c) => c.nonFiniteMaps ?? 0),
     ...(first.counts.leftOutMissingMaps === undefined
       ? {}
       : { leftOutMissingMaps: sum((c) => c.leftOutMissingMaps ?? 0) }),

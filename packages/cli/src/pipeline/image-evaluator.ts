@@ -14,6 +14,7 @@ import {
 } from '@cam-localize/core';
 import {
   BoxAccuracyEvaluator,
+  type ClippedBoxes,
   clipBoxesToImage,
   type DatasetItem,
   type EvaluationProtocol,
@@ -21,6 +22,7 @@ import {
   maxIou,
   normalizeMinMaxWsol,
   resizeBoxWsol,
+  storedSizeMismatch,
 } from '@cam-localize/eval';
 import {
   type BoxMode,
@@ -117,6 +119,12 @@ export class ImageEvaluator {
   ): Promise<ImageEvaluation> {
     const maps = new Map<number, ScoreMap>();
     const { geometry } = inference.prepared;
+    // Boxes are rescaled by the stored size: one that is not the image's fails the image (file:line).
+    const mismatch = storedSizeMismatch(item, {
+      width: geometry.originalWidth,
+      height: geometry.originalHeight,
+    });
+    if (mismatch !== undefined) throw mismatch;
     const predictedClass = inference.ranked[0]!;
     const gtClass = item.classIndex !== undefined && item.classIndex >= 0 ? item.classIndex : undefined;
     if (gtClass !== undefined && gtClass >= inference.scores.length) {
@@ -196,6 +204,8 @@ export class ImageEvaluator {
       ...(gtClass !== undefined && nameOf(gtClass) !== undefined ? { gtName: nameOf(gtClass)! } : {}),
       ...(item.boxes.length > 0 ? { gtBoxes: clipped.boxes.map(boxToJson) } : {}),
       ...(clipped.clipped > 0 ? { clippedBoxes: clipped.clipped } : {}),
+      ...(clipped.zeroArea > 0 ? { zeroAreaBoxes: clipped.zeroArea } : {}),
+      ...(clipped.outside > 0 ? { outsideBoxes: clipped.outside } : {}),
       ...(item.missingGroundTruth ? { missingGroundTruth: item.missingGroundTruth } : {}),
       top: Array.from(inference.ranked, (c) => ({
         class: c,
@@ -249,7 +259,7 @@ export class ImageEvaluator {
    * The item's ground-truth boxes clipped to its image (the dataset's size, else the decoded one):
    * the one rule (eval's ground-truth.ts) every metric below sees.
    */
-  private clippedGroundTruth(item: DatasetItem, inference: Inference): { boxes: Box[]; clipped: number } {
+  private clippedGroundTruth(item: DatasetItem, inference: Inference): ClippedBoxes {
     const { originalWidth, originalHeight } = inference.prepared.geometry;
     return clipBoxesToImage(item.boxes, item.width ?? originalWidth, item.height ?? originalHeight);
   }

@@ -50,6 +50,9 @@ export interface RunRecord extends ImageRecordBase {
   readonly pxap?: PxapRecord;
   /** Ground-truth boxes that reached outside the image and were clipped to it. */
   readonly clippedBoxes?: number;
+  /** Degenerate ground-truth boxes, scored as given: of zero area, and wholly outside the image. */
+  readonly zeroAreaBoxes?: number;
+  readonly outsideBoxes?: number;
   /** What ground truth the image lacked (it then counts in no metric). */
   readonly missingGroundTruth?: string[];
   /** --faithfulness: the metrics of the predicted class's map. */

@@ -87,7 +87,12 @@ export async function analyseRun(
   });
   const pxapEvaluator = new PxapEvaluator({ thresholds });
   const faithfulness = config.faithfulness ? new FaithfulnessAccumulator() : undefined;
-  const warnings: RunMetrics['warnings'] = { missingGroundTruth: { images: 0, first: [] }, clippedBoxes: 0 };
+  const warnings: RunMetrics['warnings'] = {
+    missingGroundTruth: { images: 0, first: [] },
+    clippedBoxes: 0,
+    zeroAreaBoxes: 0,
+    outsideBoxes: 0,
+  };
   const counts = { total: 0, ok: 0, failed: 0, scored: 0 };
   /** Scored images whose class the model knows: without any, class-based metrics mean nothing. */
   let classified = 0;
@@ -126,6 +131,8 @@ export async function analyseRun(
     if (record.pxap) replayPxap(pxapEvaluator, record.pxap);
     if (record.faithfulness) faithfulness?.add(record.faithfulness);
     warnings.clippedBoxes += record.clippedBoxes ?? 0;
+    warnings.zeroAreaBoxes += record.zeroAreaBoxes ?? 0;
+    warnings.outsideBoxes += record.outsideBoxes ?? 0;
     if (record.missingGroundTruth) {
       const missing = warnings.missingGroundTruth;
       missing.images++;

@@ -40,6 +40,9 @@ export interface RunMetrics {
     missingGroundTruth: { images: number; first: { id: string; missing: string[] }[] };
     /** Ground-truth boxes that reached outside their image and were clipped to it. */
     clippedBoxes: number;
+    /** Degenerate ground-truth boxes, scored as given: of zero area, and wholly outside their image. */
+    zeroAreaBoxes: number;
+    outsideBoxes: number;
   };
 }
 

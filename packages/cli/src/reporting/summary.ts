@@ -1,4 +1,4 @@
-import { faithfulnessRows } from '@cam-localize/eval';
+import { describeDegenerateBoxes, faithfulnessRows } from '@cam-localize/eval';
 import type { Summary } from './run-metrics.js';
 
 /** The one-screen summary on stderr at the end of a run. */
@@ -48,6 +48,8 @@ export function printSummary(
       `  warning: ${m.warnings.clippedBoxes} ground-truth boxes reached outside their image and were clipped to it`,
     );
   }
+  const degenerate = describeDegenerateBoxes(m.warnings);
+  if (degenerate !== undefined) lines.push(`  warning: ${degenerate}`);
   lines.push(
     `  wrote ${summary.files.map((f) => f.replace(`${summary.dir}/`, '')).join(', ')} in ${summary.dir}`,
   );

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { describeWithTestBed } from '../../../../test-support/testbed.js';
 import { runCli } from '../cli-process.js';
-import { FAST_MODEL, ILSVRC } from '../fixtures.js';
+import { FAST_MODEL_FLAGS, ILSVRC } from '../fixtures.js';
 
 /**
  * Three photos for which, with this model and preprocessing, the GT class's map misses the object
@@ -24,18 +24,7 @@ const IDS = [
   'images/ILSVRC2012_val_00000361.JPEG',
 ];
 const TRICKY = IDS[1]!;
-const model = [
-  '--model',
-  FAST_MODEL,
-  '--resize',
-  '146',
-  '--crop',
-  '128',
-  '--device',
-  'cpu',
-  '--threads',
-  '1',
-];
+const model = FAST_MODEL_FLAGS;
 
 function dataset(drop: { label?: string; boxes?: string } = {}, linkImages = false): string {
   const root = mkdtempSync(join(tmpdir(), 'cam-faults-'));

@@ -23,7 +23,17 @@ function boxDataset(count: number): { root: string; ids: string[]; cams: string 
   return { root, ids, cams };
 }
 
-const evalArgs = (root: string, cams: string) => ['eval', root, '--cams', cams, '--size', '32', '--json'];
+// No image files: the stored sizes are taken as they are (--trust-sizes).
+const evalArgs = (root: string, cams: string) => [
+  'eval',
+  root,
+  '--cams',
+  cams,
+  '--size',
+  '32',
+  '--json',
+  '--trust-sizes',
+];
 
 describe('cam-localize eval with missing or corrupt maps', () => {
   it('scores a complete folder (exit 0)', async () => {
