@@ -64,9 +64,12 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
       galleryCount: options.writeReports && options.render ? options.galleryCount : 0,
       onRecord: (record) => csv.write(record),
     });
-  } finally {
-    await csv.close();
+  } catch (error) {
+    // A damaged results.jsonl: the summary files of the last good pass stay as they were.
+    await csv.abort();
+    throw error;
   }
+  await csv.close();
   const { metrics, boxes, thresholds } = analysis;
   const files = [join(dir, RunDirectory.RESULTS), csvPath];
   await writeJsonAtomic(join(dir, 'metrics.json'), metrics);

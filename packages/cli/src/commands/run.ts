@@ -46,6 +46,7 @@ import { deviceCamRequest, type RunWork } from '../pipeline/image-work.js';
 import { resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel, assertMethodFitsModel } from '../pipeline/model-checks.js';
 import { addProgressOption, Progress } from '../pipeline/progress.js';
+import { checkRunRecord } from '../pipeline/record-schema.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
@@ -59,6 +60,7 @@ interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   out?: string;
   protocol?: 'wsolevaluation';
   resume?: boolean;
+  retryFailed: boolean;
   overwrite?: boolean;
   limit?: number;
   saveCams?: string;
@@ -101,7 +103,8 @@ export function registerRun(program: Command): void {
       ).choices(['wsolevaluation']),
     )
     .option('--out <dir>', 'run directory (default runs/<dataset name>)')
-    .option('--resume', 'continue the run in --out, skipping finished images')
+    .option('--resume', 'continue the run in --out, skipping finished images (failed ones run again)')
+    .option('--no-retry-failed', 'with --resume, keep the failed images as they failed')
     .option('--overwrite', 'start the run in --out again, discarding its results')
     .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
     .option('--save-cams <dir>', 'write each target CAM as <dir>/<image id>.npy')
@@ -199,6 +202,8 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
     overwrite: flags.overwrite === true,
     command: 'run',
     resumeHint: resumeCommand(process.argv.slice(2)),
+    retryFailed: flags.retryFailed,
+    recordCheck: checkRunRecord,
   });
   if (sharded)
     await writeDatasetIds(
@@ -227,7 +232,11 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
   const evaluator = new ImageEvaluator(model, protocol, work);
 
   const todo = (sharded?.items ?? items).filter((item) => !runDir.has(item.id));
-  if (runDir.done.size > 0) process.stderr.write(`run: resuming, ${runDir.done.size} images already done\n`);
+  const retried = todo.filter((item) => runDir.retrying.has(item.id)).length;
+  if (runDir.done.size > 0 || retried > 0) {
+    const again = retried > 0 ? `; running again ${retried} that failed` : '';
+    process.stderr.write(`run: resuming, ${runDir.done.size} images already done${again}\n`);
+  }
   const pipeline = await ImagePipeline.start(
     model,
     work,
@@ -274,6 +283,7 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
   printSummary(summary, {
     seconds: pipeline.stats.seconds,
     images: todo.length,
+    ...(flags.resume === true ? { retried } : {}),
     throughput: pipeline.describeStats(),
   });
   if (summary.metrics.images.failed > 0) process.exitCode = 1;

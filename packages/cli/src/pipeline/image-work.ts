@@ -13,6 +13,7 @@ import {
   type CamRequest,
   describeError,
   type Inference,
+  ModelError,
   type Normalization,
   type RgbImage,
   resolveTargets,
@@ -184,6 +185,7 @@ export class ImageWorker {
   async process(inference: Inference, item: WorkItem, timing: WorkTiming): Promise<ImageRecord> {
     const started = performance.now();
     try {
+      assertFiniteScores(inference.scores, item.file);
       const record =
         this.evaluator === undefined
           ? await this.predict(inference, item)
@@ -298,6 +300,33 @@ export class ImageWorker {
       targets,
     };
   }
+}
+
+/**
+ * Non-finite scores (a NaN or an infinity: e.g. a preprocessing std near 0 making infinite inputs,
+ * or an overflow inside the model) fail the image: its CAMs, boxes and decisions would be made of
+ * NaNs and score 0 silently. One pass over the scores.
+ */
+export function assertFiniteScores(scores: Float32Array, file: string): void {
+  let bad = 0;
+  let first = -1;
+  for (let c = 0; c < scores.length; c++) {
+    const score = scores[c]!;
+    if (score - score !== 0) {
+      bad++;
+      if (first < 0) first = c;
+    }
+  }
+  if (bad === 0) return;
+  throw new ModelError(
+    'E_SESSION',
+    `the model gave ${bad} non-finite class score${bad === 1 ? '' : 's'} of ${scores.length} ` +
+      `(class ${first}: ${scores[first]}) for this image`,
+    {
+      file,
+      hint: 'check the preprocessing (a std near 0 makes infinite inputs: `cam-localize inspect` shows it) and the model',
+    },
+  );
 }
 
 /** The record of an image whose work failed. */

@@ -17,6 +17,7 @@ import {
 import { join, resolve } from 'node:path';
 import { UsageError } from '@cam-localize/core';
 import { writeFailure } from './io-errors.js';
+import { BadLines, checkRunRecord } from './record-schema.js';
 import { fingerprintDifferences, type RunConfig, readRunConfig } from './run-config.js';
 import { RunDirectory, writeJsonAtomic } from './run-dir.js';
 import { RunLock } from './run-lock.js';
@@ -100,7 +101,11 @@ function assertOneRun(shards: readonly ShardRun[]): void {
       continue;
     }
     for (const d of fingerprintDifferences(a.fingerprint, b.fingerprint)) {
-      problems.push(`${d.field}: ${d.previous} in ${first.dir}, ${d.current} in ${shard.dir}`);
+      problems.push(
+        d.field === 'annotationsSha256'
+          ? `the annotations changed between ${first.dir} and ${shard.dir} (image ids, class labels, boxes or sizes; annotations sha256 ${short(d.previous)} then ${short(d.current)})`
+          : `${d.field}: ${d.previous} in ${first.dir}, ${d.current} in ${shard.dir}`,
+      );
     }
     if (a.shard.count !== b.shard.count) {
       problems.push(`shard count: ${a.shard.count} in ${first.dir}, ${b.shard.count} in ${shard.dir}`);
@@ -118,6 +123,9 @@ function assertOneRun(shards: readonly ShardRun[]): void {
     });
   }
 }
+
+/** The start of a JSON-quoted digest, for messages. */
+const short = (value: string) => (value.startsWith('"') ? value.slice(1, 13) : value);
 
 /** A shard given twice (the same directory, or two directories of one shard), described. */
 function shardsGivenTwice(shards: readonly ShardRun[]): string | undefined {
@@ -186,6 +194,10 @@ function assertCoverage(
 function scanRecords(dir: string, visit: (id: string, offset: number, length: number) => void): void {
   const path = join(dir, RunDirectory.RESULTS);
   if (!existsSync(path)) return;
+  const bad = new BadLines(
+    path,
+    'the shard directory is damaged: correct or delete those lines, then run the shard with --resume',
+  );
   const fd = openSync(path, 'r');
   try {
     const size = fstatSync(fd).size;
@@ -204,8 +216,9 @@ function scanRecords(dir: string, visit: (id: string, offset: number, length: nu
       ) {
         lineNumber++;
         const text = buffer.toString('utf8', lineStart, newline);
-        if (text.trim() !== '')
-          visit(recordId(text, path, lineNumber), start + lineStart, newline + 1 - lineStart);
+        const record = text.trim() === '' ? undefined : bad.parse(text, lineNumber, checkRunRecord);
+        if (record !== undefined)
+          visit((record as { id: string }).id, start + lineStart, newline + 1 - lineStart);
         lineStart = newline + 1;
       }
       buffer.copy(buffer, 0, lineStart, filled);
@@ -215,21 +228,7 @@ function scanRecords(dir: string, visit: (id: string, offset: number, length: nu
   } finally {
     closeSync(fd);
   }
-}
-
-function recordId(line: string, path: string, lineNumber: number): string {
-  let id: unknown;
-  try {
-    id = (JSON.parse(line) as { id?: unknown }).id;
-  } catch {
-    id = undefined;
-  }
-  if (typeof id !== 'string') {
-    throw new UsageError('E_USAGE', `${path}:${lineNumber}: not a record with an id`, {
-      hint: 'the shard directory is damaged',
-    });
-  }
-  return id;
+  bad.finish();
 }
 
 /** The merged run directory: config.json without the shard, results.jsonl in dataset order (written whole, then renamed). */

@@ -2,8 +2,8 @@
  * The configuration of a `run`, as config.json holds it: one type and one validator that `run`,
  * `run --resume` and `report` share. Its fingerprint pins everything a record depends on (the
  * model file's bytes, the resolved preprocessing, the CAM and box settings, the protocol, the
- * dataset and its reader, the labels file), so a resume can refuse to mix results made
- * another way.
+ * dataset, its reader and the digest of its annotations, the labels file), so a resume can refuse
+ * to mix results made another way.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -25,6 +25,7 @@ import {
 import { type Dataset, type EvaluationProtocol, FAITHFULNESS_METRIC_NAMES } from '@cam-localize/eval';
 import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
+import { annotationsDigest } from './annotations-digest.js';
 import type { FaithfulnessWork } from './faithfulness-step.js';
 import { assertSameShard, type ShardRecord } from './shard.js';
 
@@ -58,6 +59,8 @@ export interface RunFingerprint {
   readonly dataset: string;
   readonly format: string;
   readonly split: string | null;
+  /** SHA-256 of the ground truth read (annotations-digest.ts); absent in runs written before it. */
+  readonly annotationsSha256?: string;
   /** --faithfulness settings; absent without the flag (so older runs compare equal). */
   readonly faithfulness?: FaithfulnessWork;
 }
@@ -197,6 +200,7 @@ export async function buildRunConfig(input: {
       dataset: dataset.root,
       format: dataset.format,
       split: flags.split ?? null,
+      annotationsSha256: annotationsDigest(dataset),
       ...(faithfulness === undefined ? {} : { faithfulness }),
     },
   };
@@ -341,7 +345,27 @@ export function assertSameRun(previousConfig: unknown, current: RunConfig, dir: 
     );
     return;
   }
-  const differences = fingerprintDifferences(previous.fingerprint, current.fingerprint);
+  const { annotationsSha256: _, ...withoutAnnotations } = current.fingerprint;
+  const before = previous.fingerprint.annotationsSha256;
+  if (before === undefined) {
+    process.stderr.write(
+      `run: ${dir} was written before annotation digests; resuming without checking its ground truth\n`,
+    );
+  } else if (before !== current.fingerprint.annotationsSha256) {
+    throw new UsageError(
+      'E_USAGE',
+      `--resume: the annotations of ${current.dataset} changed since ${dir} was run ` +
+        `(image ids, class labels, boxes or sizes; annotations sha256 ${before.slice(0, 12)} then, ` +
+        `${current.fingerprint.annotationsSha256?.slice(0, 12)} now)`,
+      {
+        hint: 'records scored against other ground truth cannot be mixed: start again with --overwrite or another --out',
+      },
+    );
+  }
+  const differences = fingerprintDifferences(
+    previous.fingerprint,
+    before === undefined ? withoutAnnotations : current.fingerprint,
+  );
   if (differences.length === 0) return;
   const list = differences.map((d) => `${d.field}: ${d.previous} then, ${d.current} now`).join('; ');
   throw new UsageError('E_USAGE', `--resume: ${dir} was run with another configuration (${list})`, {

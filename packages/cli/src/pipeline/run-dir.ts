@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { UsageError } from '@cam-localize/core';
 import { exitOnInterrupt } from './interrupt.js';
 import { writeFailure } from './io-errors.js';
+import { BadLines, checkBaseRecord, type RecordCheck } from './record-schema.js';
 import { RunLock } from './run-lock.js';
 
 /**
@@ -37,6 +38,10 @@ export interface RunDirectoryOptions {
   readonly checkResume?: (previous: unknown) => void;
   /** The command line that continues this run, printed when the run is interrupted. */
   readonly resumeHint?: string;
+  /** With `resume`: images whose last record failed are not done, so they run again. */
+  readonly retryFailed?: boolean;
+  /** With `resume`: the schema each record read back must fit (default: id and status). */
+  readonly recordCheck?: RecordCheck;
 }
 
 export class RunDirectory {
@@ -45,8 +50,10 @@ export class RunDirectory {
 
   private constructor(
     readonly path: string,
-    /** Ids of the images already finished (ok or failed); only ids, so memory stays small. */
+    /** Ids of the images already finished (ok, or failed unless retried); only ids, so memory stays small. */
     readonly done: Set<string>,
+    /** With `retryFailed`: ids whose last record failed, which the run does again. */
+    readonly retrying: ReadonlySet<string>,
     private readonly lock: RunLock,
   ) {}
 
@@ -65,8 +72,8 @@ export class RunDirectory {
     }
     const lock = RunLock.acquire(path, options.command ?? 'run');
     try {
-      const done = await RunDirectory.prepare(path, config, options);
-      const dir = new RunDirectory(path, done, lock);
+      const { done, retrying } = await RunDirectory.prepare(path, config, options);
+      const dir = new RunDirectory(path, done, retrying, lock);
       const resultsPath = join(path, RunDirectory.RESULTS);
       try {
         dir.fd = openSync(resultsPath, 'a');
@@ -93,11 +100,12 @@ export class RunDirectory {
     path: string,
     config: object,
     options: RunDirectoryOptions,
-  ): Promise<Set<string>> {
+  ): Promise<{ done: Set<string>; retrying: Set<string> }> {
     const resultsPath = join(path, RunDirectory.RESULTS);
     const configPath = join(path, RunDirectory.CONFIG);
     if (options.overwrite === true && !options.resume) rmSync(resultsPath, { force: true });
     const done = new Set<string>();
+    const retrying = new Set<string>();
     if (existsSync(resultsPath)) {
       if (!options.resume) {
         throw new UsageError('E_USAGE', `${path} already holds a run`, {
@@ -108,7 +116,12 @@ export class RunDirectory {
         options.checkResume(JSON.parse(await readFile(configPath, 'utf8')));
       }
       cutTornLine(resultsPath);
-      for await (const record of readRecords(resultsPath)) done.add(record.id);
+      // The last record of an id is its latest attempt (the replays count that one too).
+      for await (const record of readRecords(resultsPath, options.recordCheck)) {
+        const retry = record.status === 'error' && options.retryFailed === true;
+        (retry ? retrying : done).add(record.id);
+        (retry ? done : retrying).delete(record.id);
+      }
     } else if (options.resume && !existsSync(configPath)) {
       throw new UsageError('E_USAGE', `--resume: ${path} holds no run to continue`);
     }
@@ -117,7 +130,7 @@ export class RunDirectory {
     } catch (error) {
       throw writeFailure(error, configPath, { usage: true });
     }
-    return done;
+    return { done, retrying };
   }
 
   has(id: string): boolean {
@@ -189,28 +202,27 @@ export function cutTornLine(path: string): void {
 
 /**
  * Streams the records of a results file, one JSON line at a time (memory does not grow with the
- * run). Lines are complete: `RunDirectory.open` cut any torn last line before.
+ * run). Lines are complete: `RunDirectory.open` cut any torn last line before. Each line is
+ * checked (`check`: by default the fields every record has); bad lines are skipped, and at the end
+ * one usage error names each by its number, so nothing is computed over a damaged file.
  */
 export async function* readRecords<T extends ImageRecordBase = ImageRecordBase>(
   path: string,
+  check: RecordCheck = checkBaseRecord,
 ): AsyncGenerator<T> {
   const lines = createInterface({
     input: createReadStream(path, 'utf8'),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
+  const bad = new BadLines(path);
   let number = 0;
   for await (const line of lines) {
     number++;
     if (line.trim() === '') continue;
-    try {
-      yield JSON.parse(line) as T;
-    } catch {
-      lines.close();
-      throw new UsageError('E_USAGE', `${path}:${number}: not a JSON line`, {
-        hint: 'the run directory is damaged',
-      });
-    }
+    const record = bad.parse(line, number, check);
+    if (record !== undefined) yield record as T;
   }
+  bad.finish();
 }
 
 /**
@@ -221,18 +233,21 @@ export async function* readRecords<T extends ImageRecordBase = ImageRecordBase>(
  */
 export async function* readLatestRecords<T extends ImageRecordBase = ImageRecordBase>(
   path: string,
+  check: RecordCheck = checkBaseRecord,
 ): AsyncGenerator<T> {
   const lastLine = new Map<string, number>();
   let line = 0;
-  for await (const record of readRecords(path)) lastLine.set(record.id, line++);
+  for await (const record of readRecords(path, check)) lastLine.set(record.id, line++);
   if (lastLine.size === line) {
-    yield* readRecords<T>(path);
+    yield* readRecords<T>(path, check);
     return;
   }
   line = 0;
-  for await (const record of readRecords<T>(path)) if (lastLine.get(record.id) === line++) yield record;
+  for await (const record of readRecords<T>(path, check))
+    if (lastLine.get(record.id) === line++) yield record;
 }
 
+/** Writes JSON whole: a temporary file, then a rename (no link followed; a failure names the file). */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const temporary = `${path}.tmp`;
   await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { csvRow } from '../pipeline/csv.js';
 import { FAITHFULNESS_COLUMNS, faithfulnessCells } from '../pipeline/faithfulness-columns.js';
 import type { RunRecord } from '../pipeline/records.js';
@@ -8,13 +8,16 @@ const HEADER =
 
 /**
  * results.csv, one row per image as the records stream by (injection-safe cells); runs that
- * computed faithfulness metrics get their columns after `error`.
+ * computed faithfulness metrics get their columns after `error`. The rows go to a temporary file
+ * that `close` renames into place: a pass that fails half-way (`abort`) leaves the previous
+ * results.csv as it was.
  */
 export function openResultsCsv(
   path: string,
   options: { faithfulness?: boolean } = {},
-): { write(record: RunRecord): void; close(): Promise<void> } {
-  const csv = createWriteStream(path);
+): { write(record: RunRecord): void; close(): Promise<void>; abort(): Promise<void> } {
+  const temporary = `${path}.tmp`;
+  const csv = createWriteStream(temporary);
   const extra = (record: RunRecord) => (options.faithfulness ? faithfulnessCells(record) : []);
   csv.write(options.faithfulness ? `${HEADER.trimEnd()},${FAITHFULNESS_COLUMNS.join(',')}\n` : HEADER);
   return {
@@ -47,7 +50,18 @@ export function openResultsCsv(
         ]),
       );
     },
-    close: () =>
-      new Promise<void>((done, fail) => csv.end((error?: Error | null) => (error ? fail(error) : done()))),
+    close: async () => {
+      await new Promise<void>((done, fail) =>
+        csv.end((error?: Error | null) => (error ? fail(error) : done())),
+      );
+      renameSync(temporary, path);
+    },
+    abort: async () => {
+      await new Promise<void>((done) => {
+        csv.once('close', () => done());
+        csv.destroy();
+      });
+      rmSync(temporary, { force: true });
+    },
   };
 }

@@ -28,6 +28,7 @@ import {
 import { thresholdGrid } from '@cam-localize/localize';
 import { scoresFromRanges } from '../pipeline/image-evaluator.js';
 import { replayPxap } from '../pipeline/pxap-record.js';
+import { checkRunRecord } from '../pipeline/record-schema.js';
 import type { ClassResult, RunRecord } from '../pipeline/records.js';
 import { type RunConfig, readRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory, readLatestRecords } from '../pipeline/run-dir.js';
@@ -112,7 +113,7 @@ export async function analyseRun(
   };
   const picks = new GalleryPicker(options.galleryCount);
 
-  for await (const record of readLatestRecords<RunRecord>(join(dir, RunDirectory.RESULTS))) {
+  for await (const record of readLatestRecords<RunRecord>(join(dir, RunDirectory.RESULTS), checkRunRecord)) {
     counts.total++;
     options.onRecord?.(record);
     if (record.status !== 'ok') {

@@ -4,13 +4,13 @@ import type { Summary } from './run-metrics.js';
 /** The one-screen summary on stderr at the end of a run. */
 export function printSummary(
   summary: Summary,
-  run: { seconds: number; images: number; throughput: string },
+  run: { seconds: number; images: number; throughput: string; retried?: number },
 ): void {
   const m = summary.metrics;
   const pct = (v: number | undefined | null) =>
     v === undefined || v === null || Number.isNaN(v) ? 'n/a' : `${v.toFixed(2)}%`;
   const lines = [
-    `run: ${m.images.total} images (${m.images.ok} ok, ${m.images.failed} failed); ${run.images} processed now in ${run.seconds.toFixed(1)} s ` +
+    `run: ${m.images.total} images (${m.images.ok} ok, ${m.images.failed} failed); ${run.images} processed now${retriedNote(run.retried)} in ${run.seconds.toFixed(1)} s ` +
       `(${run.throughput}, peak RSS ` +
       `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB); protocol ${m.protocol}`,
   ];
@@ -54,4 +54,10 @@ export function printSummary(
     `  wrote ${summary.files.map((f) => f.replace(`${summary.dir}/`, '')).join(', ')} in ${summary.dir}`,
   );
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** After --resume: how many of the images processed now had failed before (0 said too). */
+function retriedNote(retried: number | undefined): string {
+  if (retried === undefined) return '';
+  return ` (${retried} retried after failing before)`;
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RunDirectory } from '../../src/pipeline/run-dir.js';
 import { processAlive, RunLock } from '../../src/pipeline/run-lock.js';
 import { buildReports } from '../../src/reporting.js';
-import { sampleRunConfig } from '../run-config-sample.js';
+import { sampleRunConfig, sampleRunRecord } from '../run-config-sample.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'cam-lock-'));
 
@@ -69,23 +69,7 @@ describe('RunLock', () => {
 });
 
 describe('replaying results with duplicate ids', () => {
-  const record = (id: string, found: boolean) => ({
-    id,
-    file: `/d/${id}`,
-    status: 'ok',
-    gtClass: 1,
-    top: [{ class: 1, score: 0.9 }],
-    predicted: { class: 1, boxes: [[0, 0, 5, 5]], iou: found ? 0.8 : 0.1 },
-    loc: {
-      gtKnownLoc: found,
-      top1Loc: found,
-      topKLoc: found,
-      top1Cls: true,
-      topKCls: true,
-      predictedClassLoc: found,
-    },
-    boxAcc: { '30': found ? [[0, 400]] : [], '50': found ? [[0, 300]] : [], '70': [] },
-  });
+  const record = sampleRunRecord;
   const metricsOf = async (records: object[]) => {
     const dir = fresh();
     writeFileSync(join(dir, 'config.json'), JSON.stringify(sampleRunConfig()));
