@@ -252,7 +252,7 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
     .addOption(
       new Option(
         '--method <name>',
-        `CAM method (forward passes per image: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].needs.includes('forward-passes')).join(', ')}; on token features also ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].withoutHead?.includes('forward-passes')).join(', ')})`,
+        `CAM method (forward passes per image: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].needs.includes('forward-passes')).join(', ')}; on token features also ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].withoutHead?.tokens?.includes('forward-passes')).join(', ')})`,
       )
         .choices(CAM_METHOD_NAMES)
         .default('cam'),

@@ -25,8 +25,11 @@ import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { type CamMethodName, camMethodNeeds } from './cam/registry.js';
 import { rankClasses } from './cam/targets.js';
 import type { ForwardScores } from './cam/types.js';
-import { CamError, ModelError, UsageError } from './errors.js';
+import { CamError, HeadNotFoundError, ModelError, UsageError } from './errors.js';
 import { resizeGeometry } from './geometry.js';
+import { type BackpropModel, needsBackprop, prepareBackprop } from './grad/backprop-model.js';
+import { BackpropRunner, type ClassGradient } from './grad/backprop-runner.js';
+import type { LayerRequest } from './grad/layer.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
@@ -69,6 +72,13 @@ export interface CamModelOptions {
   readonly resizeEngine?: ResizeEngine;
   /** Compute the CAMs in the graph (the feature tensor stays on the device); see DeviceCamRequest. */
   readonly deviceCam?: DeviceCamRequest;
+  /**
+   * Real gradients for the gradient methods, by a backward graph appended to the model (grad/),
+   * wherever their closed forms do not apply: a layer other than the head's features
+   * (`layers`), token features, or a model without a GAP-linear head. Where the closed form
+   * applies (the head's own features), it is kept and no backward graph is built.
+   */
+  readonly backprop?: LayerRequest;
   /** Keep the decoded image in each PreparedImage (for overlays). Default true. */
   readonly keepImages?: boolean;
   /**
@@ -90,6 +100,8 @@ export interface Inference {
   readonly ranked: Int32Array;
   /** The maps computed in the graph (`--cam-on-device`); `features` is then empty. */
   readonly maps?: DeviceMaps;
+  /** d score / d layer of the targets' classes (a model loaded with its backward graph). */
+  readonly classGradients?: readonly ClassGradient[];
 }
 
 const NO_FEATURES = new Float32Array(0);
@@ -120,6 +132,8 @@ export class CamModel {
     private readonly deviceCam: { graph: CamGraph; request: DeviceCamRequest } | undefined,
     /** Ablation-CAM's masked forward passes on token features (a session opened on first use). */
     private readonly ablation: AblationSession,
+    /** The backward graph's runs, when the model was loaded with one. */
+    private readonly backprop: BackpropRunner | undefined,
   ) {
     this.forwardScores = async (inputs, count) => {
       const out = await this.session.run(inputs, count);
@@ -130,7 +144,13 @@ export class CamModel {
 
   static async load(path: string, options: CamModelOptions = {}): Promise<CamModel> {
     const onnx = await readOnnxModel(path);
-    const head = await detectCamHead(onnx, options.head);
+    let head: CamHead | undefined;
+    try {
+      head = await detectCamHead(onnx, options.head);
+    } catch (error) {
+      // Without a head the gradient methods still apply, by backprop from a named layer.
+      if (options.backprop === undefined || !(error instanceof HeadNotFoundError)) throw error;
+    }
     const sidecar = await readSidecarPreprocess(onnx.path);
     const config = resolvePreprocess({
       metadata: onnx.metadata,
@@ -140,7 +160,13 @@ export class CamModel {
     });
     const [inputWidth, inputHeight] = modelInputSize(onnx, config);
     const device = options.device ?? 'auto';
-    const request = options.deviceCam;
+    const backprop: BackpropModel | undefined =
+      options.backprop !== undefined && needsBackprop(onnx, options.backprop, head)
+        ? await prepareBackprop(onnx, options.backprop, [2, 3, inputHeight, inputWidth], head)
+        : undefined;
+    if (backprop !== undefined) head = backprop.head;
+    if (head === undefined) throw new CamError('E_CAM', 'no CAM head', { file: onnx.path });
+    const request = backprop === undefined ? options.deviceCam : undefined;
     if (request !== undefined && request.mode !== 'off')
       assertMethodFitsHead(head, request.method, onnx.path);
     const cudaInstalled =
@@ -155,13 +181,24 @@ export class CamModel {
             maxRank: request.maxRank,
           })
         : undefined;
-    const session = await createSession(graph?.bytes ?? addGraphOutputs(onnx, [head.featureTensor]), {
-      device,
-      ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
-      outputs: graph === undefined ? [head.scoreTensor, head.featureTensor] : [...graph.outputs],
-      file: onnx.path,
-    });
-    const extraInputs = session.extraInputNames.filter((n) => n !== graph?.targetsInput);
+    const outputs =
+      backprop !== undefined
+        ? [...new Set([backprop.scoreOutput, ...backprop.graph.outputs])]
+        : graph === undefined
+          ? [head.scoreTensor, head.featureTensor]
+          : [...graph.outputs];
+    const session = await createSession(
+      backprop?.graph.bytes ?? graph?.bytes ?? addGraphOutputs(onnx, [head.featureTensor]),
+      {
+        device,
+        ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
+        outputs,
+        file: onnx.path,
+      },
+    );
+    const extraInputs = session.extraInputNames.filter(
+      (n) => n !== graph?.targetsInput && n !== backprop?.graph.targetsInput,
+    );
     if (extraInputs.length > 0) {
       await session.release();
       const names = [session.inputName, ...extraInputs];
@@ -197,6 +234,7 @@ export class CamModel {
       options.nullForward === true ? new OutputReplay() : undefined,
       graph === undefined ? undefined : { graph, request: request! },
       new AblationSession(onnx, head, [inputWidth, inputHeight], session, options.threads),
+      backprop === undefined ? undefined : new BackpropRunner(session, backprop),
     );
   }
 
@@ -256,6 +294,15 @@ export class CamModel {
     let run: RunOptions = {
       transfer: !(typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer),
     };
+    if (this.backprop !== undefined) {
+      const rows = targets ?? batch.map(() => [-1]);
+      const images = await this.backprop.run(input, batch.length, rows, run);
+      return batch.map((prepared, i) => ({
+        prepared,
+        ...images[i]!,
+        ranked: rankClasses(images[i]!.scores, rankedCount),
+      }));
+    }
     if (device !== undefined) {
       const { request, graph } = device;
       const rows = targets ?? batch.map(() => Array.from({ length: request.targets }, (_, t) => -1 - t));
@@ -355,12 +402,13 @@ export class CamModel {
 
   /** A usage error naming the model unless `method` applies to its head (e.g. no closed form on a transformer). */
   checkMethod(method: string): void {
-    assertMethodFitsHead(this.head, method, this.onnx.path);
+    assertMethodFitsHead(this.head, method, this.onnx.path, this.backprop !== undefined);
   }
 
   /** Whether `method` needs this model's forward passes (Score-CAM; Ablation-CAM on token features). */
   needsForwardPasses(method: CamMethodName): boolean {
-    return camMethodNeeds(method, 'forward-passes', this.head.kind);
+    // Gradients of classes the batch did not cover need another pass of the session.
+    return this.backprop !== undefined || camMethodNeeds(method, 'forward-passes', this.head.kind);
   }
 
   /** The feature-grid shape [K, h, w] of the CAM layer. */
@@ -374,7 +422,7 @@ export class CamModel {
    */
   async cam(inference: Inference, classIndex: number, request: CamRequest = {}): Promise<ScoreMap> {
     if (typeof request.method !== 'object')
-      assertMethodFitsHead(this.head, request.method ?? 'cam', this.onnx.path);
+      assertMethodFitsHead(this.head, request.method ?? 'cam', this.onnx.path, this.backprop !== undefined);
     const fromDevice =
       inference.maps === undefined ? undefined : deviceMapOf(inference.maps, classIndex, request);
     if (fromDevice !== undefined) return fromDevice;
@@ -383,11 +431,35 @@ export class CamModel {
         hint: 'ask for it in the targets of infer(), or load the model with --cam-on-device off',
       });
     }
+    const gradients = await this.gradientsOf(inference, classIndex);
     return this.headCam.cam(
-      { features: inference.features, scores: inference.scores, input: inference.prepared.tensor },
+      {
+        features: inference.features,
+        scores: inference.scores,
+        input: inference.prepared.tensor,
+        ...(gradients === undefined ? {} : { gradients }),
+      },
       classIndex,
       request,
     );
+  }
+
+  /** Whether the model computes real gradients (it was loaded with its backward graph). */
+  get hasBackprop(): boolean {
+    return this.backprop !== undefined;
+  }
+
+  /** The gradients of `classIndex`: from the inference, else one more pass over its input. */
+  private async gradientsOf(inference: Inference, classIndex: number): Promise<Float32Array | undefined> {
+    if (this.backprop === undefined || inference.classGradients === undefined) return undefined;
+    const known = inference.classGradients.find((g) => g.classIndex === classIndex);
+    if (known !== undefined) return known.values;
+    if (inference.prepared.tensor.length === 0) {
+      throw new CamError('E_CAM', `the gradients of class ${classIndex} were not computed for this image`, {
+        hint: 'ask for the class in the targets of infer()',
+      });
+    }
+    return (await this.backprop.one(inference.prepared.tensor, classIndex, {})).values;
   }
 
   async release(): Promise<void> {

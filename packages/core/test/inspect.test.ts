@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../test-support/testbed.js';
-import { HeadNotFoundError } from '../src/errors.js';
 import { formatInspection, inspectModel } from '../src/inspect.js';
 import { parseOnnxModel } from '../src/onnx/read-model.js';
 import { C, K, S, tinyModel } from './onnx/builder.js';
@@ -30,8 +29,30 @@ describe('inspectModel', () => {
     expect(text).toMatch(/^head {12}gap-linear: GlobalAveragePool -> Flatten -> Gemm$/m);
   });
 
-  it('throws HeadNotFoundError for a model CAM cannot use', async () => {
-    await expect(inspectModel(parseOnnxModel(tinyModel('two-layer')))).rejects.toThrow(HeadNotFoundError);
+  it('describes a two-layer head by its pooled layer: plain CAM does not apply, gradient methods do', async () => {
+    const x = await inspectModel(parseOnnxModel(tinyModel('two-layer')));
+    expect(x.headKind).toBe('layer');
+    expect(x.featureTensor).toBe('features');
+    expect(x.headProblem).toMatch(/no CAM head found/);
+    const form = (m: string) => x.methods.find((f) => f.method === m)?.form;
+    expect([form('cam'), form('gradcam'), form('scorecam'), form('eigencam')]).toEqual([
+      'not applicable',
+      'backprop',
+      'forward passes',
+      'features only',
+    ]);
+    expect(formatInspection(x)).toMatch(/^head +none for plain CAM .*gradient methods apply by backprop$/m);
+  });
+
+  it('lists candidate layers with their shapes', async () => {
+    const x = await inspectModel(parseOnnxModel(tinyModel('gemm')), {}, { layers: true });
+    expect(x.methods.find((f) => f.method === 'gradcam')?.form).toBe('closed form');
+    expect(x.layers?.find((l) => l.name === 'features')).toEqual({
+      name: 'features',
+      tensor: 'features',
+      shape: [2, K, S, S],
+    });
+    expect(formatInspection(x)).toMatch(/^ {2}features +\[N, 4, 6, 6\]$/m);
   });
 });
 
@@ -50,9 +71,14 @@ describeWithTestBed('inspectModel on the shared models', () => {
     }
   })();
   it.each(files)('%s', async (file) => {
-    // Not CAM-able: a two-layer head.
-    if (file.endsWith('mobilenet_v3_small.onnx')) {
-      await expect(inspectModel(file)).rejects.toThrow(HeadNotFoundError);
+    // No closed-form head (a two-layer head; a LayerNorm after the pooling): the gradient methods
+    // apply by backprop at the pooled layer, plain CAM does not.
+    if (file.endsWith('mobilenet_v3_small.onnx') || file.endsWith('convnext_mini.onnx')) {
+      const x = await inspectModel(file);
+      expect(x.headKind).toBe('layer');
+      expect(x.featureShape.slice(1)).toEqual(file.includes('mobilenet') ? [576, 7, 7] : [256, 7, 7]);
+      expect(x.methods.find((m) => m.method === 'gradcam')?.form).toBe('backprop');
+      expect(x.methods.find((m) => m.method === 'cam')?.form).toBe('not applicable');
       return;
     }
     // A transformer's class-token head: its patch tokens make the grid (head/tokens.test.ts has more).

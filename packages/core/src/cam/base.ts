@@ -16,6 +16,13 @@ export abstract class CamMethod {
     classIndex: number,
   ): Float32Array | Promise<Float32Array>;
 
+  /**
+   * The map from real gradients: `gradients` [K,h,w] = dY_c/dF (the backward graph's, grad/). Only
+   * the gradient methods have it (their `backprop` row in CAM_METHODS); a GAP-linear head gives
+   * gradients constant over the grid, where this equals the closed form.
+   */
+  protected gradientMap?(context: CamContext, gradients: Float32Array): Float32Array;
+
   /** Combines channel weights with the features; `sum_k w_k F_k` unless a method says otherwise. */
   protected combine(context: CamContext, weights: Float32Array): Float32Array {
     return weightedSum(context, weights);
@@ -28,8 +35,19 @@ export abstract class CamMethod {
     normalization: Normalization = 'relu-minmax',
   ): Promise<ScoreMap> {
     validateContext(context, classIndex);
-    const weights = await this.channelWeights(context, classIndex);
-    const map = this.combine(context, weights);
+    const gradients = context.gradients;
+    let map: Float32Array;
+    if (gradients === undefined) map = this.combine(context, await this.channelWeights(context, classIndex));
+    else if (this.gradientMap === undefined) {
+      throw new CamError('E_CAM', `${this.constructor.name} has no form over real gradients`, {
+        hint: 'use a gradient method (gradcam, gradcampp, xgradcam, layercam, hirescam, gradcam-elementwise)',
+      });
+    } else if (gradients.length !== context.features.length) {
+      throw new CamError(
+        'E_CAM',
+        `gradients hold ${gradients.length} values, the features ${context.features.length}`,
+      );
+    } else map = this.gradientMap(context, gradients);
     return scoreMap(context.width, context.height, normalizeInPlace(map, normalization));
   }
 }
@@ -44,6 +62,37 @@ export function weightedSum(context: CamContext, weights: Float32Array): Float32
     if (w === 0) continue;
     const offset = k * size;
     for (let p = 0; p < size; p++) out[p] = out[p]! + w * features[offset + p]!;
+  }
+  return out;
+}
+
+/** The mean of each channel's gradient over the grid, [K]: Grad-CAM's weights. */
+export function meanGradients(
+  context: Pick<CamContext, 'channels' | 'width' | 'height'>,
+  gradients: Float32Array,
+): Float32Array {
+  const size = context.width * context.height;
+  const weights = new Float32Array(context.channels);
+  for (let k = 0; k < context.channels; k++) {
+    let sum = 0;
+    for (let p = k * size; p < (k + 1) * size; p++) sum += gradients[p]!;
+    weights[k] = sum / size;
+  }
+  return weights;
+}
+
+/** sum_k term(G_k(p), F_k(p)) at every grid position p: the pixel-wise gradient methods. */
+export function pixelwiseSum(
+  context: Pick<CamContext, 'features' | 'channels' | 'width' | 'height'>,
+  gradients: Float32Array,
+  term: (gradient: number, feature: number) => number,
+): Float32Array {
+  const size = context.width * context.height;
+  const out = new Float32Array(size);
+  for (let k = 0; k < context.channels; k++) {
+    const offset = k * size;
+    for (let p = 0; p < size; p++)
+      out[p] = out[p]! + term(gradients[offset + p]!, context.features[offset + p]!);
   }
   return out;
 }

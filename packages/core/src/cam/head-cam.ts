@@ -30,6 +30,8 @@ export interface CamInputs {
   readonly scores: Float32Array;
   /** The preprocessed input [3, H, W] (methods with forward passes only). */
   readonly input?: Float32Array;
+  /** dY_c/dF [K, h, w] of the target class, from the backward graph (gradient methods' backprop form). */
+  readonly gradients?: Float32Array;
 }
 
 export class HeadCam {
@@ -64,6 +66,7 @@ export class HeadCam {
       inputWidth: this.inputWidth,
       inputHeight: this.inputHeight,
       ...(inputs.input === undefined ? {} : { input: inputs.input }),
+      ...(inputs.gradients === undefined ? {} : { gradients: inputs.gradients }),
       ...(this.forward === undefined ? {} : { forward: this.forward }),
       ...(this.ablate === undefined ? {} : { ablate: this.ablate }),
     };

@@ -6,6 +6,7 @@ export * from './methods/ablation-cam.js';
 export * from './methods/cam.js';
 export * from './methods/eigen-cam.js';
 export * from './methods/grad-cam.js';
+export * from './methods/grad-cam-elementwise.js';
 export * from './methods/grad-cam-pp.js';
 export * from './methods/hires-cam.js';
 export * from './methods/is-cam.js';

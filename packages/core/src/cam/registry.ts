@@ -10,6 +10,7 @@ import { AblationCam } from './methods/ablation-cam.js';
 import { Cam } from './methods/cam.js';
 import { EigenCam } from './methods/eigen-cam.js';
 import { GradCam } from './methods/grad-cam.js';
+import { GradCamElementWise } from './methods/grad-cam-elementwise.js';
 import { GradCamPlusPlus } from './methods/grad-cam-pp.js';
 import { HiResCam } from './methods/hires-cam.js';
 import { IsCam } from './methods/is-cam.js';
@@ -24,9 +25,10 @@ import { CAM_COMPATS, type CamCompat } from './types.js';
  * What a method needs beyond the feature map. `gap-linear-head`: the classifier weights of a
  * GAP-linear or class-map head (its closed forms rest on the head being linear over the pooled
  * features; token features without such a head cannot use it). `forward-passes`: the input tensor
- * and more forward passes of the model (any head whose scores the model outputs).
+ * and more forward passes of the model (any head whose scores the model outputs). `gradients`: real
+ * gradients of the score with respect to the layer, from the backward graph (grad/).
  */
-export type CamRequirement = 'gap-linear-head' | 'forward-passes';
+export type CamRequirement = 'gap-linear-head' | 'forward-passes' | 'gradients';
 
 /** The options any method may take; each reads the ones that concern it. */
 export interface CamMethodOptions {
@@ -54,10 +56,15 @@ export interface CamMethodSpec {
   readonly paper: string;
   readonly needs: readonly CamRequirement[];
   /**
-   * What it needs instead on a head without a global average (token features), when it `needs` a
-   * GAP-linear head; absent: it does not apply there.
+   * What it needs instead, per kind of head without a closed form (token features, or any other
+   * layer), when it `needs` a GAP-linear head; a kind absent: it does not apply there.
    */
-  readonly withoutHead?: readonly CamRequirement[];
+  readonly withoutHead?: Partial<Record<'tokens' | 'layer', readonly CamRequirement[]>>;
+  /**
+   * The map from real gradients (`CamMethod.gradientMap`): the backprop form, used on any layer of
+   * any classifier where the closed form does not apply.
+   */
+  readonly backprop?: true;
   /** Whether the map depends on the target class (Eigen-CAM's does not). */
   readonly classSpecific: boolean;
   /** Per library that `--compat` names: how its numbers are reproduced; absent: it is refused. */
@@ -67,6 +74,8 @@ export interface CamMethodSpec {
 
 const HEAD: readonly CamRequirement[] = ['gap-linear-head'];
 const FORWARD: readonly CamRequirement[] = ['forward-passes'];
+/** A gradient method off a GAP-linear head: the backward graph's gradients. */
+const BACKPROP = { backprop: true, withoutHead: { tokens: ['gradients'], layer: ['gradients'] } } as const;
 
 /** Keeps the table's keys as the name type while each row is checked as a CamMethodSpec. */
 function table<Name extends string>(
@@ -88,6 +97,7 @@ export const CAM_METHODS = table({
     summary: 'mean gradient per channel (closed form)',
     paper: 'Selvaraju et al., ICCV 2017',
     needs: HEAD,
+    ...BACKPROP,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
     create: () => new GradCam(),
@@ -96,6 +106,7 @@ export const CAM_METHODS = table({
     summary: 'second-order gradient weights (closed form)',
     paper: 'Chattopadhyay et al., WACV 2018',
     needs: HEAD,
+    ...BACKPROP,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'eps = 1e-6 in the denominator' },
     create: (o) => new GradCamPlusPlus(o),
@@ -112,6 +123,7 @@ export const CAM_METHODS = table({
     summary: 'activation-weighted gradients (closed form)',
     paper: 'Fu et al., BMVC 2020',
     needs: HEAD,
+    ...BACKPROP,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
     create: () => new XGradCam(),
@@ -120,6 +132,7 @@ export const CAM_METHODS = table({
     summary: 'pixel-wise positive gradients (closed form)',
     paper: 'Jiang et al., IEEE TIP 2021',
     needs: HEAD,
+    ...BACKPROP,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
     create: () => new LayerCam(),
@@ -128,15 +141,25 @@ export const CAM_METHODS = table({
     summary: 'gradient times activation (closed form: = CAM after min-max)',
     paper: 'Draelos & Carin, arXiv 2020',
     needs: HEAD,
+    ...BACKPROP,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same' },
     create: () => new HiResCam(),
+  },
+  'gradcam-elementwise': {
+    summary: 'ReLU of gradient times activation, summed over channels',
+    paper: 'pytorch-grad-cam GradCAMElementWise (after Draelos & Carin, 2020)',
+    needs: HEAD,
+    ...BACKPROP,
+    classSpecific: true,
+    libraries: { 'pytorch-grad-cam': 'same' },
+    create: () => new GradCamElementWise(),
   },
   ablationcam: {
     summary: 'score drop when a channel is zeroed (closed form; forward passes on token features)',
     paper: 'Desai & Ramaswamy, WACV 2020',
     needs: HEAD,
-    withoutHead: FORWARD,
+    withoutHead: { tokens: FORWARD },
     classSpecific: true,
     libraries: {},
     create: (o) => new AblationCam(o),
@@ -195,7 +218,7 @@ export function parseCamMethodName(name: string): CamMethodName {
 }
 
 /** The kinds of CAM head (CamHeadWeights['kind']). */
-type HeadKind = 'gap-linear' | 'class-map' | 'tokens';
+type HeadKind = 'gap-linear' | 'class-map' | 'tokens' | 'layer';
 
 /**
  * What `name` needs on a head of kind `head` (a GAP-linear one by default), or undefined when it
@@ -206,7 +229,9 @@ export function camMethodRequirements(
   head: HeadKind = 'gap-linear',
 ): readonly CamRequirement[] | undefined {
   const spec = CAM_METHODS[name];
-  return head === 'tokens' && spec.needs.includes('gap-linear-head') ? spec.withoutHead : spec.needs;
+  if ((head === 'tokens' || head === 'layer') && spec.needs.includes('gap-linear-head'))
+    return spec.withoutHead?.[head];
+  return spec.needs;
 }
 
 /**

@@ -7,7 +7,7 @@
 /** The part of a detected CAM head the methods need (structurally a `CamHead`). */
 export interface CamHeadWeights {
   /** 'gap-linear': scores = W · GAP(F) + b. 'class-map': channel c of F is the map of class c. 'tokens': a transformer's patch tokens as a grid (weights null). */
-  readonly kind: 'gap-linear' | 'class-map' | 'tokens';
+  readonly kind: 'gap-linear' | 'class-map' | 'tokens' | 'layer';
   readonly channels: number;
   readonly numClasses: number;
   /** [C*K] row-major, or null for class-map heads. */
@@ -58,6 +58,11 @@ export interface CamContext {
   readonly forward?: ForwardScores;
   /** Forward passes with feature channels zeroed (Ablation-CAM on heads without its closed form). */
   readonly ablate?: AblatedScores;
+  /**
+   * dY_c/dF [K, height, width] for the target class, from the backward graph: the gradient
+   * methods then use their backprop form (`CamMethod.gradientMap`) instead of the closed form.
+   */
+  readonly gradients?: Float32Array;
 }
 
 /**

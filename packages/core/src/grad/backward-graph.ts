@@ -18,7 +18,7 @@ import { resolveTargets } from '../onnx/cam-graph.js';
 import { GraphFragment } from '../onnx/graph-fragment.js';
 import { DataType, describeNode, type OnnxModel } from '../onnx/schema.js';
 import { differentiableInputs, gradientPath } from './path.js';
-import { elemTypeOf, type ProbedTensors } from './probe.js';
+import { elemTypeOf, type ProbedTensors, probeTensors } from './probe.js';
 import { RuleContext } from './rule-context.js';
 import { gradientRule } from './rules/index.js';
 
@@ -157,4 +157,31 @@ function seed(f: GraphFragment, scores: string, classes: string, numClasses: num
   );
   const oneHot = f.cast(f.node('Equal', [classes, arange]), DataType.FLOAT); // [N,C]
   return f.node('Reshape', [oneHot, f.node('Shape', [scores])]);
+}
+
+/**
+ * Probes the model's shapes on zeros of `inputDims` (batch first), then appends the backward
+ * graph: the one call a library user needs to get gradients out of any ONNX classifier.
+ *
+ * @example
+ * const graph = await buildGradientGraph(model, { layers: ['/layer3/layer3.1/relu_1/Relu_output_0'],
+ *   scoreTensor: 'logits', inputDims: [1, 3, 224, 224] });
+ * // a session on graph.bytes takes `grad_targets` and returns graph.gradientOutputs
+ */
+export async function buildGradientGraph(
+  model: OnnxModel,
+  options: Omit<GradientGraphOptions, 'probed'> & { readonly inputDims: readonly number[] },
+): Promise<GradientGraph> {
+  const path = gradientPath(model, options.layers, options.scoreTensor);
+  const tensors = [
+    options.scoreTensor,
+    ...options.layers,
+    ...path.nodes.flatMap((n) => [...n.inputs, ...n.outputs]),
+  ];
+  const probed = await probeTensors(
+    model,
+    tensors.filter((t) => t !== ''),
+    options.inputDims,
+  );
+  return appendGradientGraph(model, { ...options, probed });
 }

@@ -4,6 +4,7 @@
  */
 export {
   appendGradientGraph,
+  buildGradientGraph,
   GRAD_CLASSES_OUTPUT,
   GRAD_TARGETS_INPUT,
   type GradientGraph,

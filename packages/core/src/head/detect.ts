@@ -14,8 +14,12 @@ import { inferShapes, type StaticShape } from './shapes.js';
 import { detectTokenHead, type TokenLayout } from './tokens.js';
 
 export interface CamHead {
-  /** 'tokens': a transformer's [N,T,C] token tensor read as a [C,h,w] grid (see tokens.ts). */
-  readonly kind: 'gap-linear' | 'class-map' | 'tokens';
+  /**
+   * 'tokens': a transformer's [N,T,C] token tensor read as a [C,h,w] grid (see tokens.ts). 'layer':
+   * any layer without a linear head over its global average (an inner layer, a two-layer head, a
+   * norm after the pooling): only real gradients (grad/) and forward passes explain it.
+   */
+  readonly kind: 'gap-linear' | 'class-map' | 'tokens' | 'layer';
   /** The [N,K,h,w] feature tensor (class-map heads: the [N,C,h,w] class maps; tokens: [N,T,C]). */
   readonly featureTensor: string;
   /** [N,K,h,w] (tokens: the grid they make); null = dynamic (batch) or unknown. */
@@ -36,6 +40,8 @@ export interface CamHead {
   readonly softmax: boolean;
   /** How the tokens of a 'tokens' head make the grid; absent for the other kinds. */
   readonly tokens?: TokenLayout;
+  /** 'nhwc': a 'layer' head's tensor is channels-last (Swin); absent: channels first. */
+  readonly layout?: 'nhwc';
 }
 
 export interface HeadOverrides {

@@ -19,7 +19,7 @@
  * the smallest K in 0..8.
  */
 
-import { CAM_METHOD_NAMES, camMethodRequirements } from '../cam/registry.js';
+import { CAM_METHOD_NAMES, camMethodRequirements, isCamMethodName } from '../cam/registry.js';
 import { HeadNotFoundError, UsageError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/schema.js';
 import type { CamHead, HeadOverrides } from './detect.js';
@@ -294,20 +294,41 @@ export function tokensToGrid(
 }
 
 /**
- * Refuses a CAM method that cannot use this head: on token features only the methods that need
- * the features and forward passes apply; the closed forms need a global average feeding a
- * linear classifier, which a class-token head does not have.
+ * Refuses a CAM method that cannot use this head. On token features and other layers without a
+ * GAP-linear head only the methods that need the features, forward passes or real gradients
+ * apply; the closed forms need a global average feeding a linear classifier. `gradients`: whether
+ * the model computes real gradients (loaded with a backward graph).
  */
-export function assertMethodFitsHead(head: CamHead, method: string, file: string | undefined): void {
-  if (head.kind !== 'tokens' || TOKEN_FEATURE_METHODS.includes(method)) return;
+export function assertMethodFitsHead(
+  head: CamHead,
+  method: string,
+  file: string | undefined,
+  gradients = false,
+): void {
+  if (head.kind !== 'tokens' && head.kind !== 'layer') return;
+  const needs = isCamMethodName(method) ? camMethodRequirements(method, head.kind) : undefined;
+  if (needs !== undefined && (gradients || !needs.includes('gradients'))) return;
+  const usable = CAM_METHOD_NAMES.filter((m) => {
+    const n = camMethodRequirements(m, head.kind);
+    return n !== undefined && (gradients || !n.includes('gradients'));
+  });
+  const what =
+    head.kind === 'tokens'
+      ? `its classifier reads the class token (${head.path.join(' -> ')}) of the token features '${head.featureTensor}', not a global average of a feature map`
+      : `the layer '${head.featureTensor}' does not feed a linear classifier through a global average`;
+  const reason =
+    needs === undefined
+      ? `so the closed form '${method}' is built on does not exist`
+      : `so '${method}' needs real gradients, and the model was loaded without its backward graph`;
   throw new UsageError(
     'E_USAGE',
-    `the CAM method '${method}' does not apply to this model: its classifier reads the class token ` +
-      `(${head.path.join(' -> ')}) of the token features '${head.featureTensor}', not a global average of a ` +
-      `feature map, so the closed form '${method}' is built on does not exist`,
+    `the CAM method '${method}' does not apply to this model: ${what}, ${reason}`,
     {
       file,
-      hint: `use --method ${TOKEN_FEATURE_METHODS.join(', ')} (they need only the features and forward passes)`,
+      hint:
+        needs === undefined
+          ? `use --method ${usable.join(', ')}`
+          : 'load the model with a layer to differentiate (CamModel.load option backprop; the CLI does this for gradient methods)',
     },
   );
 }

@@ -1,4 +1,4 @@
-import { CamMethod, channelSums, classWeightRow } from '../base.js';
+import { CamMethod, channelSums, classWeightRow, weightedSum } from '../base.js';
 import type { CamCompat, CamContext } from '../types.js';
 
 /**
@@ -38,5 +38,24 @@ export class GradCamPlusPlus extends CamMethod {
       weights[k] = size * (g2 / denominator) * g;
     }
     return weights;
+  }
+
+  /** The same alphas with the gradient at each position (where it is 0, alpha is 0). */
+  protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
+    const size = context.width * context.height;
+    const sums = channelSums(context);
+    const weights = new Float32Array(context.channels);
+    for (let k = 0; k < context.channels; k++) {
+      let w = 0;
+      for (let p = k * size; p < (k + 1) * size; p++) {
+        const g = gradients[p]!;
+        if (!(g > 0)) continue;
+        const g2 = g * g;
+        const denominator = 2 * g2 + sums[k]! * g2 * g + this.eps;
+        if (denominator !== 0) w += (g2 / denominator) * g;
+      }
+      weights[k] = w;
+    }
+    return weightedSum(context, weights);
   }
 }

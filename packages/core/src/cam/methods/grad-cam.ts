@@ -1,4 +1,4 @@
-import { CamMethod, classWeightRow } from '../base.js';
+import { CamMethod, classWeightRow, meanGradients, weightedSum } from '../base.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -8,6 +8,7 @@ import type { CamContext } from '../types.js';
  * alpha_k = (1/Z) sum_ij dY_c/dF_k(i,j);  M_c = sum_k alpha_k F_k.
  * On a GAP-linear head dY_c/dF_k(i,j) = W[c,k]/(h w) everywhere, so alpha_k = W[c,k]/(h w):
  * Grad-CAM is CAM scaled by 1/(h w), computed here in closed form without a backward pass.
+ * Anywhere else (an inner layer, a transformer, a two-layer head) the mean of the real gradients.
  *
  * @example
  * const map = await new GradCam().compute(context, target, 'relu-minmax');
@@ -17,5 +18,9 @@ export class GradCam extends CamMethod {
     const row = classWeightRow(context, classIndex);
     const scale = 1 / (context.width * context.height);
     return row.map((w) => w * scale);
+  }
+
+  protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
+    return weightedSum(context, meanGradients(context, gradients));
   }
 }

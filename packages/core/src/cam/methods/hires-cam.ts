@@ -1,3 +1,5 @@
+import { pixelwiseSum } from '../base.js';
+import type { CamContext } from '../types.js';
 import { GradCam } from './grad-cam.js';
 
 /**
@@ -8,9 +10,14 @@ import { GradCam } from './grad-cam.js';
  * summed over channels (Grad-CAM averages the gradient first). On a GAP-linear or class-map head
  * the gradient is W[c,k]/(h w) at every position, so HiResCAM = CAM / (h w) = Grad-CAM: the very
  * same channel weights, and a map identical to CAM's once min-max normalised. It departs from
- * Grad-CAM only where gradients vary over the grid, which these heads never do.
+ * Grad-CAM only where gradients vary over the grid, which these heads never do: any other layer,
+ * where the backprop form sums gradient times activation.
  *
  * @example
  * const map = await new HiResCam().compute(context, target); // equals new Cam()'s after min-max
  */
-export class HiResCam extends GradCam {}
+export class HiResCam extends GradCam {
+  protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
+    return pixelwiseSum(context, gradients, (g, f) => g * f);
+  }
+}

@@ -1,4 +1,4 @@
-import { CamMethod, classWeightRow } from '../base.js';
+import { CamMethod, classWeightRow, pixelwiseSum } from '../base.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -17,5 +17,9 @@ export class LayerCam extends CamMethod {
     const row = classWeightRow(context, classIndex);
     const scale = 1 / (context.width * context.height);
     return row.map((w) => (w > 0 ? w * scale : 0));
+  }
+
+  protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
+    return pixelwiseSum(context, gradients, (g, f) => (g > 0 ? g * f : 0));
   }
 }

@@ -1,4 +1,4 @@
-import { CamMethod, channelSums, classWeightRow } from '../base.js';
+import { CamMethod, channelSums, classWeightRow, weightedSum } from '../base.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -20,5 +20,18 @@ export class XGradCam extends CamMethod {
     const sums = channelSums(context);
     for (let k = 0; k < context.channels; k++) if (sums[k] !== 0) weights[k] = row[k]! / size;
     return weights;
+  }
+
+  protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
+    const size = context.width * context.height;
+    const sums = channelSums(context);
+    const weights = new Float32Array(context.channels);
+    for (let k = 0; k < context.channels; k++) {
+      if (sums[k] === 0) continue;
+      let dot = 0;
+      for (let p = k * size; p < (k + 1) * size; p++) dot += context.features[p]! * gradients[p]!;
+      weights[k] = dot / sums[k]!;
+    }
+    return weightedSum(context, weights);
   }
 }

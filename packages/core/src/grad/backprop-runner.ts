@@ -1,0 +1,86 @@
+/**
+ * Running a model loaded with its backward graph: one session run per target column (each run is
+ * a forward and a backward pass of the whole batch), each image's layer activation and gradients
+ * turned into [K, h, w] grids. A class no run covered is computed on demand for one image.
+ */
+import { CamError } from '../errors.js';
+import type { ModelSession, OutputTensor, RunOptions } from '../runtime/types.js';
+import type { BackpropModel } from './backprop-model.js';
+import { valuesToGrid } from './layer.js';
+
+/** d score / d layer for one class of one image, on the layer's grid [K, h, w]. */
+export interface ClassGradient {
+  readonly classIndex: number;
+  readonly values: Float32Array;
+}
+
+export interface BackpropImage {
+  readonly scores: Float32Array;
+  /** The layer's activation as a grid [K, h, w]. */
+  readonly features: Float32Array;
+  readonly classGradients: readonly ClassGradient[];
+}
+
+export class BackpropRunner {
+  constructor(
+    private readonly session: ModelSession,
+    readonly model: BackpropModel,
+  ) {}
+
+  /**
+   * Runs a batch once per target column: `rows[i]` are image i's targets (a class, or -1-j for the
+   * class ranked j+1). The input is only read (it is needed again for every column).
+   */
+  async run(
+    input: Float32Array,
+    count: number,
+    rows: readonly (readonly number[])[],
+    options: RunOptions,
+  ): Promise<BackpropImage[]> {
+    const columns = rows[0]?.length ?? 1;
+    const images = Array.from({ length: count }, () => ({
+      scores: new Float32Array(0) as Float32Array,
+      features: new Float32Array(0) as Float32Array,
+      classGradients: [] as ClassGradient[],
+    }));
+    for (let t = 0; t < Math.max(1, columns); t++) {
+      const targets = BigInt64Array.from(rows.map((r) => BigInt(r[t] ?? -1)));
+      const outputs = await this.session.run(input, count, {
+        ...options,
+        transfer: false,
+        extra: { ...options.extra, [this.model.graph.targetsInput]: { data: targets, dims: [count, 1] } },
+      });
+      const classes = this.output(outputs, this.model.graph.classesOutput).data;
+      const gradients = this.output(outputs, this.model.graph.gradientOutputs[0]!).data;
+      const per = gradients.length / count;
+      if (t === 0) {
+        const scores = this.output(outputs, this.model.scoreOutput).data;
+        const activation = this.output(outputs, this.model.graph.layers[0]!).data;
+        const classCount = scores.length / count;
+        images.forEach((image, i) => {
+          image.scores = scores.subarray(i * classCount, (i + 1) * classCount);
+          image.features = valuesToGrid(activation.subarray(i * per, (i + 1) * per), this.model.grids[0]!);
+        });
+      }
+      images.forEach((image, i) => {
+        const classIndex = classes[i]!;
+        if (image.classGradients.some((g) => g.classIndex === classIndex)) return;
+        const values = valuesToGrid(gradients.subarray(i * per, (i + 1) * per), this.model.grids[0]!);
+        image.classGradients.push({ classIndex, values });
+      });
+    }
+    return images;
+  }
+
+  /** The gradients of one class for one preprocessed input [3, H, W]. */
+  async one(input: Float32Array, classIndex: number, options: RunOptions): Promise<ClassGradient> {
+    const [image] = await this.run(input, 1, [[classIndex]], options);
+    return image!.classGradients[0]!;
+  }
+
+  private output(outputs: Record<string, OutputTensor>, name: string): OutputTensor {
+    const out = outputs[name];
+    if (out === undefined) throw new CamError('E_CAM', `the session did not return '${name}'`);
+    return out;
+  }
+}
