@@ -4,9 +4,9 @@
  * replayed from results.jsonl (streamed, so memory does not grow with the run), which makes a
  * resumed run count every image exactly once; the galleries re-render only a few images.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RgbImage } from '@cam-localize/core';
+import { type RgbImage } from '@cam-localize/core';
+import { writeFileAtomic } from '@cam-localize/core/workers';
 import {
   CURVES_FIGURE_ID,
   curvesFigure,
@@ -79,7 +79,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     for (let t = 0; t < thresholds.length; t++) {
       lines.push(csvRow([thresholds[t]!.toFixed(6), ...boxes.levels.map((l) => l.curve[t]!.toFixed(4))]));
     }
-    await writeFile(join(dir, 'curves.csv'), lines.join(''));
+    await writeFileAtomic(join(dir, 'curves.csv'), lines.join(''));
     files.push(join(dir, 'curves.csv'));
   }
   const classes = classRows(analysis);
@@ -125,8 +125,8 @@ async function writeReportFiles(
     ...figures,
     ...keys,
   ]);
-  await writeFile(join(dir, 'report.md'), renderMarkdownReport(input));
-  await writeFile(join(dir, 'report.html'), renderHtmlReport(input));
+  await writeFileAtomic(join(dir, 'report.md'), renderMarkdownReport(input));
+  await writeFileAtomic(join(dir, 'report.html'), renderHtmlReport(input));
   return [...written, join(dir, 'report.md'), join(dir, 'report.html')];
 }
 

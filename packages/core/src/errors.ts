@@ -17,6 +17,7 @@ export type CamLocalizeErrorCode =
   | 'E_ANNOTATION'
   | 'E_DATASET'
   | 'E_NPY'
+  | 'E_FILE'
   | 'E_USAGE';
 
 export interface CamLocalizeErrorOptions {
@@ -98,6 +99,19 @@ export class DatasetProblemsError extends DataError {
       ...this.problems.map((p) => `  ${p.toOneLine()}`),
       ...more,
     ].join('\n');
+  }
+}
+/**
+ * A file that cannot be read or written as asked: not a regular file (a FIFO, a device, a folder),
+ * a link where none may be, or a failed write (`errno` holds the system's code, e.g. EROFS).
+ */
+export class FileError extends CamLocalizeError {
+  readonly errno: string | undefined;
+
+  constructor(message: string, options: CamLocalizeErrorOptions = {}) {
+    super('E_FILE', message, options);
+    const code = (options.cause as { code?: unknown } | null | undefined)?.code;
+    this.errno = typeof code === 'string' && /^E[A-Z]+$/.test(code) ? code : undefined;
   }
 }
 /** Bad options from the caller. */

@@ -4,8 +4,8 @@
  * `tench`. Blank lines and lines starting with `#` are skipped (they take no class index).
  * The short name of a class is its first comma-separated name (`tench`), as ImageNet tools print.
  */
-import { readFile } from 'node:fs/promises';
 import { DataError } from './errors.js';
+import { readRegularFile } from './files/regular-file.js';
 
 export interface Labels {
   /** Short names (first comma-separated name), one per class. */
@@ -91,7 +91,7 @@ export function parseLabels(text: string, file = '<labels>'): Labels {
 export async function readLabels(path: string): Promise<Labels> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readRegularFile(path, 'utf8');
   } catch (error) {
     throw new DataError('E_LABELS', `cannot read labels file: ${(error as Error).message}`, {
       file: path,

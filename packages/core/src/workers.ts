@@ -37,3 +37,25 @@ export {
   startModuleWorker,
   workerModuleFlavour,
 } from './threads.js';
+
+// Files of the user's, as the sibling packages read and write them: only regular files read
+// (a FIFO never waits for a writer); outputs written whole (temporary file, then rename), no link
+// followed, folders below an output folder checked before they are made
+export {
+  assertRegularFileSync,
+  openRegularFileSync,
+  readFailureReason,
+  readRegularFile,
+  readRegularFileSync,
+} from './files/regular-file.js';
+export {
+  type AtomicFile,
+  openAtomicFileSync,
+  writeAllSync,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from './files/atomic-write.js';
+export { makeFolderInside, makeFolders } from './files/confined-folder.js';
+export { errnoCode, fileWriteError } from './files/write-failure.js';
+// The typed error of those (code E_FILE); the main entry's errors are its siblings
+export { FileError } from './errors.js';

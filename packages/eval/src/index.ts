@@ -22,6 +22,8 @@ export type {
   ReadDatasetOptions,
 } from './datasets/types.js';
 export { type ClassList, readClassList } from './datasets/labels.js';
+// The dataset-root rule, for paths read back later (a run folder's records)
+export { PathConfinement } from './datasets/confine.js';
 
 // Ground truth: completeness checks, clipping, masks
 export {

@@ -6,10 +6,17 @@
  * arrays (leading or trailing axes of length 1 are accepted and dropped). wsolevaluation keeps
  * one file per image at `<camDir>/<image_id>.npy`, with the image id's folders as folders.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataError, type ScoreMap, UsageError } from '@cam-localize/core';
+import {
+  makeFolders,
+  readFailureReason,
+  readRegularFile,
+  readRegularFileSync,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from '@cam-localize/core/workers';
 
 export type NpyDtype = 'float32' | 'float64';
 
@@ -125,9 +132,12 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
 export function readNpy(path: string): NpyArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFileSync(path);
   } catch (cause) {
-    throw new DataError('E_NPY', `cannot read .npy file: ${(cause as Error).message}`, { file: path, cause });
+    throw new DataError('E_NPY', `cannot read .npy file: ${readFailureReason(cause, path)}`, {
+      file: path,
+      cause,
+    });
   }
   return parseNpy(bytes, path);
 }
@@ -136,9 +146,12 @@ export function readNpy(path: string): NpyArray {
 export async function readNpyAsync(path: string): Promise<NpyArray> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path);
   } catch (cause) {
-    throw new DataError('E_NPY', `cannot read .npy file: ${(cause as Error).message}`, { file: path, cause });
+    throw new DataError('E_NPY', `cannot read .npy file: ${readFailureReason(cause, path)}`, {
+      file: path,
+      cause,
+    });
   }
   return parseNpy(bytes, path);
 }
@@ -199,16 +212,19 @@ export function encodeNpyFloat32(shape: readonly number[], data: ArrayLike<numbe
   return out;
 }
 
-/** Write a score map as a float32 (height, width) .npy file (folders are created). */
+/**
+ * Write a score map as a float32 (height, width) .npy file (folders are created). Written whole
+ * through a temporary file and a rename: a link where the file goes is replaced, not followed.
+ */
 export function writeScoreMapNpy(path: string, map: ScoreMap): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, encodeNpyFloat32([map.height, map.width], map.data));
+  writeFileAtomicSync(path, encodeNpyFloat32([map.height, map.width], map.data));
 }
 
 /** Asynchronous `writeScoreMapNpy`. */
 export async function writeScoreMapNpyAsync(path: string, map: ScoreMap): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, encodeNpyFloat32([map.height, map.width], map.data));
+  await makeFolders(dirname(path));
+  await writeFileAtomic(path, encodeNpyFloat32([map.height, map.width], map.data));
 }
 
 /**

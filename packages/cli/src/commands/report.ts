@@ -7,6 +7,7 @@ import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { exitOnInterrupt } from '../pipeline/interrupt.js';
 import { type RunConfig, readRunConfig } from '../pipeline/run-config.js';
 import { RunLock } from '../pipeline/run-lock.js';
+import { recordedPathCheck } from '../reporting/recorded-paths.js';
 import { buildReports } from '../reporting.js';
 import { protocolFor } from './run.js';
 
@@ -55,7 +56,7 @@ export function registerReport(program: Command): void {
             normalization: config.normalization ?? 'relu-minmax',
             camOptions: config.compat === undefined ? {} : { compat: config.compat },
           });
-          render = galleryRenderer(model, evaluator);
+          render = galleryRenderer(model, evaluator, recordedPathCheck(dir, config.dataset));
         } catch (error) {
           process.stderr.write(`report: no gallery (${describeError(error)})\n`);
         }

@@ -16,8 +16,8 @@ import {
 } from '@cam-localize/core';
 import { writeScoreMapNpyAsync } from '@cam-localize/eval';
 import { type Command, Option } from 'commander';
-import { assertWritableFolder, namedWrite } from './io-errors.js';
-import { writablePathInside } from './safe-paths.js';
+import { assertWritableFolder } from './io-errors.js';
+import { pathInside, writablePathInside } from './safe-paths.js';
 
 export type CamSize = 'feature' | 'input' | 'original';
 export const CAM_SIZES: readonly CamSize[] = ['feature', 'input', 'original'];
@@ -41,11 +41,13 @@ export function mapAtSize(
   }
 }
 
-/** Writes `<camDir>/<id>.npy` (wsolevaluation's layout), creating folders; an id may not leave camDir. */
+/**
+ * Writes `<camDir>/<id>.npy` (wsolevaluation's layout), creating folders; neither an id nor a
+ * link planted in camDir may carry the write out of it (safe-paths.ts).
+ */
 export async function saveCam(camDir: string, id: string, map: ScoreMap): Promise<string> {
-  const path = await writablePathInside(camDir, id, '.npy');
-  await namedWrite(path, () => writeScoreMapNpyAsync(path, map));
-  return path;
+  await writeScoreMapNpyAsync(await writablePathInside(camDir, id, '.npy'), map);
+  return pathInside(camDir, id, '.npy');
 }
 
 export const PREDICTED_COLOUR: readonly [number, number, number] = [0, 255, 0];
@@ -126,11 +128,10 @@ function parseAlpha(value: string): number {
   return alpha;
 }
 
-/** Writes `<folder>/<id>.jpg`, creating folders; an id may not leave the folder. */
+/** Writes `<folder>/<id>.jpg`, creating folders; as `saveCam`, nothing leaves the folder. */
 export async function saveOverlay(folder: string, id: string, picture: RgbImage): Promise<string> {
-  const path = await writablePathInside(folder, id, '.jpg');
-  await namedWrite(path, () => writeImage(path, picture));
-  return path;
+  await writeImage(await writablePathInside(folder, id, '.jpg'), picture);
+  return pathInside(folder, id, '.jpg');
 }
 
 /** Where `--overlays [dir]` puts overlays: the given folder, or `<run dir>/overlays`; none when absent. */

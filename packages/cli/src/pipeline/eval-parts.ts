@@ -3,7 +3,8 @@
  * (MaxBoxAcc hits per threshold and IoU level, PxAP histograms) beside its metrics; `merge` adds
  * the counters of every part and computes the metrics once, so they are the whole dataset's.
  */
-import { describeError, readRegularFile, UsageError } from '@cam-localize/core';
+import { describeError, UsageError } from '@cam-localize/core';
+import { readRegularFile } from '@cam-localize/core/workers';
 import {
   BoxAccuracyEvaluator,
   type BoxAccuracyState,

@@ -4,18 +4,15 @@
  * shard's records byte for byte, in dataset order, so the metrics replayed from it are a whole
  * run's. Memory holds the ids and where each record lies, not the records.
  */
-import {
-  closeSync,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '@cam-localize/core';
+import {
+  makeFolders,
+  openAtomicFileSync,
+  openRegularFileSync,
+  writeAllSync,
+} from '@cam-localize/core/workers';
 import { writeFailure } from './io-errors.js';
 import { BadLines, checkRunRecord } from './record-schema.js';
 import { fingerprintDifferences, type RunConfig, readRunConfig } from './run-config.js';
@@ -194,11 +191,8 @@ function assertCoverage(
 function scanRecords(dir: string, visit: (id: string, offset: number, length: number) => void): void {
   const path = join(dir, RunDirectory.RESULTS);
   if (!existsSync(path)) return;
-  const bad = new BadLines(
-    path,
-    'the shard directory is damaged: correct or delete those lines, then run the shard with --resume',
-  );
-  const fd = openSync(path, 'r');
+  const bad = new BadLines(path, 'the shard directory is damaged: correct or delete those lines, then run the shard with --resume');
+  const fd = openRegularFileSync(path);
   try {
     const size = fstatSync(fd).size;
     let buffer = Buffer.alloc(1 << 20);
@@ -240,7 +234,7 @@ async function writeMerged(
   overwrite: boolean,
 ): Promise<void> {
   try {
-    mkdirSync(out, { recursive: true });
+    await makeFolders(out);
   } catch (error) {
     throw writeFailure(error, out, { usage: true });
   }
@@ -258,32 +252,32 @@ async function writeMerged(
       ...config,
       mergedFrom: shards.map((s) => resolve(s.dir)),
     });
-    for (const shard of shards) fds.push(openSync(join(shard.dir, RunDirectory.RESULTS), 'r'));
-    const temporary = `${results}.tmp`;
-    const output = openSync(temporary, 'w');
+    for (const shard of shards) fds.push(openRegularFileSync(join(shard.dir, RunDirectory.RESULTS)));
+    const output = openAtomicFileSync(results);
     try {
       const block = Buffer.alloc(1 << 22);
       let used = 0;
       for (const id of ids) {
         const at = locations.get(id)!;
         if (used + at.length > block.length) {
-          writeSync(output, block, 0, used);
+          writeAllSync(output.fd, block.subarray(0, used));
           used = 0;
         }
         if (at.length > block.length) {
           const record = Buffer.alloc(at.length);
           readSync(fds[at.shard]!, record, 0, at.length, at.offset);
-          writeSync(output, record);
+          writeAllSync(output.fd, record);
         } else {
           readSync(fds[at.shard]!, block, used, at.length, at.offset);
           used += at.length;
         }
       }
-      writeSync(output, block, 0, used);
-    } finally {
-      closeSync(output);
+      writeAllSync(output.fd, block.subarray(0, used));
+    } catch (error) {
+      output.abort();
+      throw writeFailure(error, results);
     }
-    renameSync(temporary, results);
+    output.commit();
   } catch (error) {
     throw error instanceof UsageError ? error : writeFailure(error, out);
   } finally {

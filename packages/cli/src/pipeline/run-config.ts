@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   CAM_COMPATS,
@@ -22,6 +21,7 @@ import {
   type ResizeEngine,
   UsageError,
 } from '@cam-localize/core';
+import { readRegularFile } from '@cam-localize/core/workers';
 import { type Dataset, type EvaluationProtocol, FAITHFULNESS_METRIC_NAMES } from '@cam-localize/eval';
 import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
@@ -308,7 +308,7 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
   const file = join(dir, 'config.json');
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(file, 'utf8'));
+    value = JSON.parse(await readRegularFile(file, 'utf8'));
   } catch (error) {
     throw new UsageError('E_USAGE', `${dir} is not a run directory (${describeError(error)})`);
   }

@@ -1,24 +1,34 @@
 import {
   closeSync,
+  constants,
   createReadStream,
   existsSync,
   fstatSync,
   fsyncSync,
-  mkdirSync,
+  ftruncateSync,
   openSync,
   readSync,
   rmSync,
-  truncateSync,
   writeSync,
 } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from '@cam-localize/core';
+import {
+  assertRegularFileSync,
+  FileError,
+  makeFolders,
+  readRegularFile,
+  writeFileAtomic,
+} from '@cam-localize/core/workers';
 import { exitOnInterrupt } from './interrupt.js';
 import { writeFailure } from './io-errors.js';
 import { BadLines, checkBaseRecord, type RecordCheck } from './record-schema.js';
 import { RunLock } from './run-lock.js';
+
+// A results.jsonl that is a link (planted in the run folder) is refused, never appended through.
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NO_FOLLOW;
 
 /**
  * A run directory: the configuration used, one JSON line per finished image (written as each
@@ -66,7 +76,7 @@ export class RunDirectory {
    */
   static async open(path: string, config: object, options: RunDirectoryOptions): Promise<RunDirectory> {
     try {
-      mkdirSync(path, { recursive: true });
+      await makeFolders(path);
     } catch (error) {
       throw writeFailure(error, path, { usage: true });
     }
@@ -76,7 +86,7 @@ export class RunDirectory {
       const dir = new RunDirectory(path, done, retrying, lock);
       const resultsPath = join(path, RunDirectory.RESULTS);
       try {
-        dir.fd = openSync(resultsPath, 'a');
+        dir.fd = openSync(resultsPath, APPEND_FLAGS, 0o666);
       } catch (error) {
         throw writeFailure(error, resultsPath, { usage: true });
       }
@@ -113,7 +123,7 @@ export class RunDirectory {
         });
       }
       if (options.checkResume && existsSync(configPath)) {
-        options.checkResume(JSON.parse(await readFile(configPath, 'utf8')));
+        options.checkResume(JSON.parse(await readRegularFile(configPath, 'utf8')));
       }
       cutTornLine(resultsPath);
       // The last record of an id is its latest attempt (the replays count that one too).
@@ -178,9 +188,11 @@ export interface ImageRecordBase {
 
 /** Cuts a last line without its newline: a write torn by a kill, so appending resumes on a clean line. */
 export function cutTornLine(path: string): void {
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, NO_FOLLOW | constants.O_RDWR | (constants.O_NONBLOCK ?? 0));
   try {
-    const size = fstatSync(fd).size;
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new FileError('is not a regular file', { file: path });
+    const size = stats.size;
     const chunk = Buffer.alloc(Math.min(size, 1 << 20));
     let end = size;
     while (end > 0) {
@@ -189,12 +201,12 @@ export function cutTornLine(path: string): void {
       const newline = chunk.subarray(0, end - start).lastIndexOf(10);
       if (newline >= 0) {
         const keep = start + newline + 1;
-        if (keep < size) truncateSync(path, keep);
+        if (keep < size) ftruncateSync(fd, keep);
         return;
       }
       end = start;
     }
-    if (size > 0) truncateSync(path, 0);
+    if (size > 0) ftruncateSync(fd, 0);
   } finally {
     closeSync(fd);
   }
@@ -210,6 +222,7 @@ export async function* readRecords<T extends ImageRecordBase = ImageRecordBase>(
   path: string,
   check: RecordCheck = checkBaseRecord,
 ): AsyncGenerator<T> {
+  assertRegularFileSync(path);
   const lines = createInterface({
     input: createReadStream(path, 'utf8'),
     crlfDelay: Number.POSITIVE_INFINITY,
@@ -249,7 +262,5 @@ export async function* readLatestRecords<T extends ImageRecordBase = ImageRecord
 
 /** Writes JSON whole: a temporary file, then a rename (no link followed; a failure names the file). */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temporary = `${path}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(temporary, path);
+  await writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -4,9 +4,9 @@
  * written to: every writer goes through `pathInside`, which refuses an id that is absolute,
  * climbs with `..`, or otherwise resolves outside the folder.
  */
-import { mkdir, realpath } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DataError } from '@cam-localize/core';
+import { makeFolderInside, writeFileAtomic } from '@cam-localize/core/workers';
 
 /** An id that would make a writer leave its folder. */
 export class UnsafePathError extends DataError {
@@ -40,16 +40,24 @@ export function pathInside(folder: string, id: string, suffix = ''): string {
 }
 
 /**
- * `pathInside`, with its parent folders created and checked again after symbolic links, so a
- * link inside the output folder cannot carry a write elsewhere either.
+ * `pathInside`, with its parent folders created one at a time and checked before each is made,
+ * so a link planted inside the output folder cannot carry a folder or a write elsewhere (a
+ * FileError, and nothing created outside). The path returned is under the folder's real path.
  */
 export async function writablePathInside(folder: string, id: string, suffix = ''): Promise<string> {
   const path = pathInside(folder, id, suffix);
-  const parent = dirname(path);
-  await mkdir(parent, { recursive: true });
-  const [realFolder, realParent] = await Promise.all([realpath(folder), realpath(parent)]);
-  if (realParent !== realFolder && !isInside(realFolder, realParent)) throw new UnsafePathError(id, folder);
-  return path;
+  return join(await makeFolderInside(folder, dirname(path)), basename(path));
+}
+
+/**
+ * Writes `<folder>/<name>` whole (a temporary file, then a rename: a link planted there is
+ * replaced, not followed; a failure names the file), its folders created as
+ * `writablePathInside` does. Returns the path written.
+ */
+export async function writeInside(folder: string, name: string, data: string | Uint8Array): Promise<string> {
+  const path = await writablePathInside(folder, name);
+  await writeFileAtomic(path, data);
+  return join(folder, name);
 }
 
 function isInside(folder: string, path: string): boolean {

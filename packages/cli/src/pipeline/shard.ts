@@ -5,9 +5,9 @@
  * reads; schedulers' 0-based or offset indices are converted once, in `shardFromEnvironment`.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '@cam-localize/core';
+import { readRegularFile, writeFileAtomic } from '@cam-localize/core/workers';
 
 /** A shard: `index` of `count`, 1-based. */
 export interface Shard {
@@ -160,7 +160,7 @@ export function selectShard<T extends { readonly id: string }>(
 
 /** Writes the whole dataset's ids next to a shard's results, for `merge` to name missing ones. */
 export async function writeDatasetIds(dir: string, ids: readonly string[]): Promise<void> {
-  await writeFile(join(dir, DATASET_IDS_FILE), ids.map((id) => `${JSON.stringify(id)}\n`).join(''));
+  await writeFileAtomic(join(dir, DATASET_IDS_FILE), ids.map((id) => `${JSON.stringify(id)}\n`).join(''));
 }
 
 /** The ids `writeDatasetIds` wrote, checked against the shard's record. */
@@ -168,7 +168,7 @@ export async function readDatasetIds(dir: string, record: ShardRecord): Promise<
   const file = join(dir, DATASET_IDS_FILE);
   let ids: string[];
   try {
-    ids = (await readFile(file, 'utf8'))
+    ids = (await readRegularFile(file, 'utf8'))
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as string);

@@ -3,9 +3,9 @@
  * the BoxAcc and accuracy-vs-IoU curves overlaid, per-class differences (with counts) and the
  * images where the runs disagree most, drawn with every run's boxes. Written only into `out`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { drawBoxes, encodeImage, loadImage } from '@cam-localize/core';
+import { DataError, describeError, drawBoxes, encodeImage, loadImage } from '@cam-localize/core';
+import { makeFolders, writeFileAtomic } from '@cam-localize/core/workers';
 import {
   boxLegendSvg,
   curvesSvg,
@@ -20,11 +20,13 @@ import {
 import { TRUTH_COLOUR } from '../pipeline/artifacts.js';
 import { csvRow } from '../pipeline/csv.js';
 import { fingerprintDifferences } from '../pipeline/run-config.js';
+import { writeInside } from '../pipeline/safe-paths.js';
 import { type ComparedRun, disagreements, runName } from './compare-runs.js';
 import { accuracyByIoULevel, writeFigures } from './figures.js';
 import { thumbnail } from './galleries.js';
 import { datasetName } from './header.js';
 import { classRows } from './per-class.js';
+import { recordedPathCheck } from './recorded-paths.js';
 import { metricRows } from './run-metrics.js';
 
 /** Run colours: the palette without its red, which marks the ground truth in the pictures. */
@@ -51,13 +53,13 @@ export async function writeComparison(
   runs: readonly ComparedRun[],
   options: CompareOptions,
 ): Promise<string[]> {
-  await mkdir(options.out, { recursive: true });
+  await makeFolders(options.out);
   const figures = comparisonFigures(runs);
   const perClass = perClassDifferences(runs);
   const worst = disagreements(runs, options.images);
   const files = await writeFigures(options.out, figures);
   const csvPath = join(options.out, 'per-class-differences.csv');
-  await writeFile(csvPath, perClass.csv);
+  await writeFileAtomic(csvPath, perClass.csv);
   files.push(csvPath);
   const galleries: ReportGallery[] = options.pictures
     ? [await disagreementGallery(runs, worst, options.out)]
@@ -88,8 +90,8 @@ export async function writeComparison(
   };
   const md = join(options.out, 'compare.md');
   const html = join(options.out, 'compare.html');
-  await writeFile(md, renderMarkdownReport(input));
-  await writeFile(html, renderHtmlReport(input));
+  await writeFileAtomic(md, renderMarkdownReport(input));
+  await writeFileAtomic(html, renderHtmlReport(input));
   return [...files, md, html];
 }
 
@@ -272,14 +274,13 @@ async function disagreementGallery(
   worst: ReturnType<typeof disagreements>,
   out: string,
 ): Promise<ReportGallery> {
-  const folder = join(out, 'disagreements');
-  await mkdir(folder, { recursive: true });
   const items = [];
+  const checkPath = recordedPathCheck(runs[0]!.dir, runs[0]!.analysis.config.dataset);
   for (const [i, { id, ious }] of worst.entries()) {
     const image = runs[0]!.images.get(id)!;
     const caption = `${id} · ${runs.map((run, r) => `${run.label} ${ious[r]!.toFixed(2)}`).join(' · ')}`;
     try {
-      const picture = await loadImage(image.file);
+      const picture = await loadImage(checkPath(id, image.file));
       const width = Math.max(2, Math.round(Math.max(picture.width, picture.height) / 150));
       const toBox = ([x0, y0, x1, y1]: readonly number[]) => ({ x0: x0!, y0: y0!, x1: x1!, y1: y1! });
       const drawn = drawBoxes(picture, [
@@ -294,7 +295,7 @@ async function disagreementGallery(
       ]);
       const jpeg = await encodeImage(thumbnail(drawn, 320), 'jpeg', { quality: 80 });
       const file = `${String(i + 1).padStart(2, '0')}.jpg`;
-      await writeFile(join(folder, file), jpeg);
+      await writeInside(out, `disagreements/${file}`, jpeg);
       items.push({
         caption,
         src: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
@@ -302,6 +303,7 @@ async function disagreementGallery(
         file: `disagreements/${file}`,
       });
     } catch (error) {
+      if (error instanceof DataError) process.stderr.write(`compare: ${describeError(error)}\n`);
       items.push({
         caption: `${caption} (could not draw: ${error instanceof Error ? error.message : String(error)})`,
         src: '',

@@ -2,8 +2,6 @@
  * The report's figures, as plain data for the eval package's chart functions, and their
  * standalone `.svg` files in `figures/` of the run directory (for papers).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { COLORMAP_NAMES, type ColormapName, colormapLut } from '@cam-localize/core';
 import {
   BOX_SIZE_CUTOFFS,
@@ -22,6 +20,7 @@ import {
   wilsonInterval,
 } from '@cam-localize/eval';
 import { PREDICTED_COLOUR, TRUTH_COLOUR } from '../pipeline/artifacts.js';
+import { writeInside } from '../pipeline/safe-paths.js';
 import { bestAndWorst, type ClassRow, classLabel } from './per-class.js';
 import type { RunAnalysis } from './run-analysis.js';
 
@@ -188,15 +187,17 @@ const FIGURE_ID = /^[a-z0-9][a-z0-9-]*$/;
 /** Writes each figure as `<dir>/figures/<id>.svg` with an XML declaration; returns the paths. */
 export async function writeFigures(dir: string, figures: readonly ReportFigure[]): Promise<string[]> {
   if (figures.length === 0) return [];
-  const folder = join(dir, 'figures');
-  await mkdir(folder, { recursive: true });
   const paths: string[] = [];
   for (const figure of figures) {
     if (!FIGURE_ID.test(figure.id))
       throw new Error(`figure id ${JSON.stringify(figure.id)} is not a file name`);
-    const path = join(folder, `${figure.id}.svg`);
-    await writeFile(path, `<?xml version="1.0" encoding="UTF-8"?>\n${figure.svg}\n`);
-    paths.push(path);
+    paths.push(
+      await writeInside(
+        dir,
+        `figures/${figure.id}.svg`,
+        `<?xml version="1.0" encoding="UTF-8"?>\n${figure.svg}\n`,
+      ),
+    );
   }
   return paths;
 }

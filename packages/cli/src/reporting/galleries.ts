@@ -3,9 +3,9 @@
  * failure mode, each saying the rule and the threshold its boxes were made at. Pictures are
  * re-rendered through the model (a few images, not the dataset) and embedded as data: URIs.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
+import { DataError, describeError, encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
 import {
   describeBoxSize,
   describeFailureMode,
@@ -15,6 +15,7 @@ import {
   type ReportGalleryItem,
 } from '@cam-localize/eval';
 import type { RunRecord } from '../pipeline/records.js';
+import { writeInside } from '../pipeline/safe-paths.js';
 import { type GalleryCandidate, type GalleryPicker, TRIVIAL_SHARE } from './gallery-picks.js';
 import { shownOf } from './run-analysis.js';
 
@@ -58,8 +59,6 @@ async function renderItems(
   render: (record: RunRecord) => Promise<RgbImage>,
 ): Promise<ReportGalleryItem[]> {
   if (candidates.length === 0) return [];
-  const folder = join(dir, 'gallery');
-  await mkdir(folder, { recursive: true });
   const items: ReportGalleryItem[] = [];
   for (const [i, { record, iou, size, share }] of candidates.entries()) {
     const shown = shownOf(record);
@@ -71,7 +70,7 @@ async function renderItems(
     const file = `${name}-${String(i + 1).padStart(2, '0')}.jpg`;
     try {
       const jpeg = await encodeImage(thumbnail(await render(record), 320), 'jpeg', { quality: 80 });
-      await writeFile(join(folder, file), jpeg);
+      await writeInside(dir, `gallery/${file}`, jpeg);
       items.push({
         caption,
         src: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
@@ -79,6 +78,7 @@ async function renderItems(
         file: `gallery/${file}`,
       });
     } catch (error) {
+      if (error instanceof DataError) process.stderr.write(`report: ${describeError(error)}\n`);
       items.push({
         caption: `${caption} (could not render: ${error instanceof Error ? error.message : String(error)})`,
         src: '',

@@ -3,7 +3,7 @@
  * with its Wilson 95% interval, the report shows the classes that are best and worst beyond that
  * noise (ranked by the interval's lower and upper bound), and the whole table goes to per-class.csv.
  */
-import { writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@cam-localize/core/workers';
 import { type ReportTable, wilsonInterval } from '@cam-localize/eval';
 import { csvRow } from '../pipeline/csv.js';
 import type { RunAnalysis } from './run-analysis.js';
@@ -98,7 +98,7 @@ export async function writePerClassCsv(path: string, rows: readonly ClassRow[]):
       ]),
     ),
   ];
-  await writeFile(path, lines.join(''));
+  await writeFileAtomic(path, lines.join(''));
 }
 
 const round = (v: number) => Math.round(v * 1e4) / 1e4;

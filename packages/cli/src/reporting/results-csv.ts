@@ -1,4 +1,4 @@
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { fileWriteError, openAtomicFileSync, writeAllSync } from '@cam-localize/core/workers';
 import { csvRow } from '../pipeline/csv.js';
 import { FAITHFULNESS_COLUMNS, faithfulnessCells } from '../pipeline/faithfulness-columns.js';
 import type { RunRecord } from '../pipeline/records.js';
@@ -16,8 +16,24 @@ export function openResultsCsv(
   path: string,
   options: { faithfulness?: boolean } = {},
 ): { write(record: RunRecord): void; close(): Promise<void>; abort(): Promise<void> } {
-  const temporary = `${path}.tmp`;
-  const csv = createWriteStream(temporary);
+  const file = openAtomicFileSync(path);
+  // Rows are gathered and written in large pieces, synchronously (the file is ours alone).
+  let pending = '';
+  const flush = () => {
+    try {
+      writeAllSync(file.fd, Buffer.from(pending));
+    } catch (error) {
+      file.abort();
+      throw fileWriteError(error, path);
+    }
+    pending = '';
+  };
+  const csv = {
+    write(text: string) {
+      pending += text;
+      if (pending.length >= 1 << 16) flush();
+    },
+  };
   const extra = (record: RunRecord) => (options.faithfulness ? faithfulnessCells(record) : []);
   csv.write(options.faithfulness ? `${HEADER.trimEnd()},${FAITHFULNESS_COLUMNS.join(',')}\n` : HEADER);
   return {
@@ -51,17 +67,9 @@ export function openResultsCsv(
       );
     },
     close: async () => {
-      await new Promise<void>((done, fail) =>
-        csv.end((error?: Error | null) => (error ? fail(error) : done())),
-      );
-      renameSync(temporary, path);
+      flush();
+      file.commit();
     },
-    abort: async () => {
-      await new Promise<void>((done) => {
-        csv.once('close', () => done());
-        csv.destroy();
-      });
-      rmSync(temporary, { force: true });
-    },
+    abort: async () => file.abort(),
   };
 }

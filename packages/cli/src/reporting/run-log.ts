@@ -2,8 +2,8 @@
  * run-log.json: when each `run` session of a directory ran, with which tool version, how many
  * images it processed and how fast. A resumed run adds a session; the report's header sums them.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readRegularFile } from '@cam-localize/core/workers';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
 
 export interface RunSession {
@@ -21,7 +21,7 @@ export const RUN_LOG = 'run-log.json';
 /** The sessions recorded in `dir`; none for a directory written before the log existed or by `merge`. */
 export async function readRunLog(dir: string): Promise<RunSession[]> {
   try {
-    const value = JSON.parse(await readFile(join(dir, RUN_LOG), 'utf8')) as { sessions?: unknown };
+    const value = JSON.parse(await readRegularFile(join(dir, RUN_LOG), 'utf8')) as { sessions?: unknown };
     return Array.isArray(value.sessions) ? (value.sessions as RunSession[]) : [];
   } catch {
     return [];

@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FileError } from '@cam-localize/core/workers';
 import { describe, expect, it } from 'vitest';
 import { pathInside, UnsafePathError, writablePathInside } from '../../src/pipeline/safe-paths.js';
 
@@ -36,7 +37,12 @@ describe('pathInside', () => {
     const folder = mkdtempSync(join(tmpdir(), 'cam-safe-'));
     const elsewhere = mkdtempSync(join(tmpdir(), 'cam-elsewhere-'));
     symlinkSync(elsewhere, join(folder, 'link'));
-    await expect(writablePathInside(folder, 'link/x', '.jpg')).rejects.toBeInstanceOf(UnsafePathError);
+    await expect(writablePathInside(folder, 'link/x', '.jpg')).rejects.toBeInstanceOf(FileError);
+    // Nothing is created where the link leads, not even a folder on the way.
+    await expect(writablePathInside(folder, 'link/sub/x', '.jpg')).rejects.toThrow(
+      `${join(folder, 'link')} is a symbolic link that leads outside the output folder ${folder}`,
+    );
+    expect(readdirSync(elsewhere)).toEqual([]);
     mkdirSync(join(folder, 'real'));
     await expect(writablePathInside(folder, 'real/x', '.jpg')).resolves.toBe(join(folder, 'real', 'x.jpg'));
   });

@@ -25,9 +25,9 @@
  *  - `mean`, `std` (JSON array, or numbers separated by commas/spaces), `channel_order` (`rgb`/`bgr`);
  *  - `cam_localize.preprocess`: the JSON form above.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { DataError, UsageError } from '../errors.js';
+import { readRegularFile } from '../files/regular-file.js';
 import {
   isPresetName,
   PRESET_NAMES,
@@ -341,7 +341,7 @@ export async function readSidecarPreprocess(modelPath: string): Promise<Preproce
   for (const path of sidecarPaths(modelPath)) {
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await readRegularFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new DataError('E_PREPROCESS', `cannot read preprocessing file: ${(error as Error).message}`, {

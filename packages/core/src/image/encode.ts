@@ -2,9 +2,9 @@
  * Encoding images with sharp (loaded by sharp-codec.ts on first use): RGB images as PNG, JPEG or
  * WebP, single-channel images and score maps as grey PNGs.
  */
-import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../files/atomic-write.js';
 import type { ScoreMap } from '../scoremap.js';
 import { getSharp } from './sharp-codec.js';
 import type { GrayImage, RgbImage } from './types.js';
@@ -74,10 +74,13 @@ export function formatFromPath(path: string): ImageFormat {
   });
 }
 
-/** Writes an image; the format follows the extension (.png, .jpg/.jpeg, .webp). */
+/**
+ * Writes an image; the format follows the extension (.png, .jpg/.jpeg, .webp). Written whole
+ * through a temporary file and a rename: a link where the file goes is replaced, not followed.
+ */
 export async function writeImage(path: string, img: RgbImage, options: EncodeOptions = {}): Promise<void> {
   const bytes = await encodeImage(img, formatFromPath(path), options);
-  await writeFile(path, bytes);
+  await writeFileAtomic(path, bytes);
 }
 
 export interface GrayPngOptions {

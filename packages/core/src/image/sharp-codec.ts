@@ -9,9 +9,13 @@
  * WHITE (as a browser shows a transparent PNG on a white page). Only the first frame of animated
  * or multi-page files is read.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { ImageError, UsageError } from '../errors.js';
+import {
+  assertRegularFileSync,
+  readFailureReason,
+  readRegularFile,
+  readRegularFileSync,
+} from '../files/regular-file.js';
 import { decodePlainJpegRgba } from './jpeg-wasm.js';
 import { rgbImageOf } from './rgba.js';
 import type { RgbaPixels, RgbImage } from './types.js';
@@ -141,13 +145,14 @@ async function load(
   let bytes: Uint8Array;
   if (typeof source === 'string') {
     try {
-      bytes = await readFile(source);
+      bytes = await readRegularFile(source);
     } catch (error) {
       throw unreadable(name, error);
     }
   } else {
     bytes = source;
   }
+  if (bytes.length === 0) throw emptyFile(name);
   const sharp = await getSharp();
   const input = Buffer.isBuffer(bytes)
     ? bytes
@@ -196,18 +201,21 @@ async function load(
  */
 export function readImageBytesSync(path: string, name: string = path): Uint8Array {
   try {
-    return readFileSync(path);
+    return readRegularFileSync(path);
   } catch (error) {
     throw unreadable(name, error);
   }
 }
 
 function unreadable(name: string, error: unknown): ImageError {
-  const code = (error as NodeJS.ErrnoException).code;
-  return new ImageError('E_IMAGE_READ', `cannot read image file${code ? ` (${code})` : ''}`, {
+  return new ImageError('E_IMAGE_READ', `cannot read image file: ${readFailureReason(error, name)}`, {
     file: name,
     cause: error,
   });
+}
+
+function emptyFile(name: string): ImageError {
+  return new ImageError('E_IMAGE_READ', 'cannot read image file: empty file (0 bytes)', { file: name });
 }
 
 /** Decoder options: the pixel limit, and failing on a truncated or corrupt file. */
@@ -278,6 +286,12 @@ export interface ImageSize {
 export async function readImageSize(file: string): Promise<ImageSize> {
   const sharp = await getSharp();
   let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
+  try {
+    // libvips would open a FIFO and wait for a writer: only regular files go to it.
+    assertRegularFileSync(file);
+  } catch (error) {
+    throw unreadable(file, error);
+  }
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (error) {

@@ -3,9 +3,10 @@
  * external_data: location, offset, length). Owns the path rule: only files inside the model's
  * folder, after links are resolved, may be read.
  */
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { ModelError } from '../errors.js';
+import { FileError, ModelError } from '../errors.js';
+import { openRegularFileSync, readFailureReason } from '../files/regular-file.js';
 
 /** What a tensor says about its external data, and who asks. */
 export interface ExternalDataRequest {
@@ -64,12 +65,17 @@ export function readExternalData(request: ExternalDataRequest): Uint8Array {
   const expected = request.expectedBytes;
   let fd: number;
   try {
-    fd = openSync(real, 'r');
+    fd = openRegularFileSync(real);
   } catch (cause) {
-    throw new ModelError('E_MODEL_READ', `${where}: external data file '${location}' cannot be opened`, {
-      file: modelPath,
-      cause,
-    });
+    const why = cause instanceof FileError ? `: it ${readFailureReason(cause, real)}` : '';
+    throw new ModelError(
+      'E_MODEL_READ',
+      `${where}: external data file '${location}' cannot be opened${why}`,
+      {
+        file: modelPath,
+        cause,
+      },
+    );
   }
   try {
     const fileSize = fstatSync(fd).size;

@@ -3,9 +3,10 @@
  * Decodes ModelProto's own fields, hands each graph to decode-model.ts, and turns every failure
  * into a ModelError naming the file and what was wrong.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ModelError } from '../errors.js';
+import { readRegularFile } from '../files/regular-file.js';
 import {
   expectWire,
   mergeGraphs,
@@ -147,7 +148,7 @@ export async function readOnnxModel(path: string): Promise<OnnxModel> {
   }
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(abs);
+    bytes = await readRegularFile(abs);
   } catch (cause) {
     throw new ModelError('E_MODEL_READ', `cannot read the model (${(cause as Error).message})`, {
       file: path,

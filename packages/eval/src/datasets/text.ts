@@ -2,8 +2,8 @@
  * Line-oriented text helpers for the readers: lines with 1-based numbers, strict number parsing,
  * and DataErrors that name the file and line.
  */
-import { readFile } from 'node:fs/promises';
 import { DataError } from '@cam-localize/core';
+import { readFailureReason, readRegularFile } from '@cam-localize/core/workers';
 
 export interface Line {
   /** 1-based line number. */
@@ -21,10 +21,13 @@ export function dataError(file: string, line: number | undefined, message: strin
 
 export async function readText(file: string): Promise<string> {
   try {
-    const text = await readFile(file, 'utf8');
+    const text = await readRegularFile(file, 'utf8');
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   } catch (cause) {
-    throw new DataError('E_DATASET', `cannot read ${file}: ${(cause as Error).message}`, { file, cause });
+    throw new DataError('E_DATASET', `cannot read ${file}: ${readFailureReason(cause, file)}`, {
+      file,
+      cause,
+    });
   }
 }
 
