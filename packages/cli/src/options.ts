@@ -17,6 +17,7 @@ import {
   DEVICES,
   type Device,
   type HeadOverrides,
+  type LayerRequest,
   NORMALIZATIONS,
   type Normalization,
   PRESET_NAMES,
@@ -181,7 +182,16 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
       '--null-forward',
       'benchmarking: run the model on the first batch only and replay its outputs (the cost of all but the model)',
     )
-    .option('--feature-tensor <name>', 'use this tensor as the CAM feature map (when detection fails)')
+    .option(
+      '--feature-tensor <name>',
+      'use this tensor as the CAM feature map (when detection fails); for gradient methods, the layer to explain',
+    )
+    .option(
+      '--layer <name>',
+      'gradient methods: the layer to explain, a tensor or a node-name prefix such as /layer3/ (repeat for Layer-CAM fusion)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--channels-last', 'the layer is [N,H,W,C] (guessed from its shape when not given)')
     .option('--classifier-weights <name>', 'initializer [C,K] of the linear classifier over the feature map')
     .option('--classifier-bias <name>', 'initializer [C] of the classifier bias');
   addTokenOptions(command);
@@ -195,6 +205,9 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
 /** The flags that name a head by hand (model options, and `inspect`). */
 export interface HeadFlags {
   featureTensor?: string;
+  /** `--layer`, repeatable: the layers a gradient method explains. */
+  layer?: string[];
+  channelsLast?: boolean;
   classifierWeights?: string;
   classifierBias?: string;
   /** Token features: `HxW` of the patch-token grid. */
@@ -361,12 +374,47 @@ export function preprocessFromFlags(flags: ModelFlags): PreprocessOverrides {
   return parsePreprocessOverrides(raw, { kind: 'usage', key: 'flags' });
 }
 
+/**
+ * What a gradient method asks of the model: the layers (`--layer`, or `--feature-tensor`), their
+ * layout and token grid. Undefined for the other methods, whose `--layer` names the feature map.
+ */
+export function layerRequestFromFlags(
+  flags: HeadFlags,
+  method: CamMethodName | undefined,
+): LayerRequest | undefined {
+  if (method === undefined || CAM_METHODS[method].backprop !== true) return undefined;
+  const layers = flags.layer ?? (flags.featureTensor === undefined ? undefined : [flags.featureTensor]);
+  return {
+    ...(layers === undefined ? {} : { layers }),
+    ...(flags.channelsLast === true ? { layout: 'nhwc' as const } : {}),
+    ...(flags.tokenGrid === undefined ? {} : { tokenGrid: parseTokenGrid(flags.tokenGrid) }),
+    ...(flags.skipTokens === undefined ? {} : { skipTokens: flags.skipTokens }),
+  };
+}
+
 export function modelOptionsFromFlags(
   flags: ModelFlags,
-  extra: { preprocess?: PreprocessOverrides } = {},
+  extra: { preprocess?: PreprocessOverrides; method?: CamMethodName } = {},
 ): CamModelOptions {
-  const head = headOverridesFromFlags(flags);
+  const backprop = layerRequestFromFlags(flags, extra.method);
+  if ((flags.layer?.length ?? 0) > 1 && extra.method !== 'layercam') {
+    throw new UsageError(
+      'E_USAGE',
+      `several --layer are fused by Layer-CAM only, not by ${extra.method ?? 'cam'}`,
+      {
+        hint: 'use --method layercam, or one --layer',
+      },
+    );
+  }
+  // A gradient method's layer is not a head override: the head stays as detected (its closed form
+  // serves the head's own features), the layer goes to the backward graph.
+  const { featureTensor, ...others } = flags;
+  const named = flags.layer?.[0] ?? featureTensor;
+  const head = headOverridesFromFlags(
+    backprop === undefined && named !== undefined ? { ...others, featureTensor: named } : others,
+  );
   return {
+    ...(backprop === undefined ? {} : { backprop }),
     device: flags.device,
     preprocess: extra.preprocess ?? preprocessFromFlags(flags),
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),

@@ -45,6 +45,11 @@ export {
 export { CAM_ON_DEVICE_MODES, type CamOnDevice } from './cam/device-cam-plan.js';
 export { parseTarget, rankClasses, resolveTargets, type TargetSpec } from './cam/targets.js';
 
+// Gradients through any ONNX graph: the backward pass appended to the model as ONNX nodes
+export { buildGradientGraph, type GradientGraph, type GradientGraphOptions } from './grad/index.js';
+export type { ClassGradient } from './grad/backprop-runner.js';
+export type { LayerRequest } from './grad/layer.js';
+
 // Score maps, boxes and geometry between the original image and the model input
 export { type ScoreMap, scoreMap } from './scoremap.js';
 export { minMaxInPlace } from './cam/normalize.js';
@@ -91,6 +96,7 @@ export {
   DatasetProblemsError,
   DeviceError,
   describeError,
+  GradientError,
   HeadNotFoundError,
   ImageError,
   ModelError,

@@ -7,8 +7,8 @@
 import { CAM_METHOD_NAMES, CAM_METHODS, type CamMethodName, camMethodRequirements } from './cam/registry.js';
 import { HeadNotFoundError } from './errors.js';
 import { needsBackprop, prepareBackprop } from './grad/backprop-model.js';
-import type { LayerRequest } from './grad/layer.js';
-import { type LayerCandidate, layerCandidates, pooledLayer } from './grad/layer-candidates.js';
+import { type LayerRequest, pooledLayer } from './grad/layer.js';
+import { type LayerCandidate, layerCandidates } from './grad/layer-candidates.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { describeTokenLayout, type TokenLayout } from './head/tokens.js';
 import { readOnnxModel } from './onnx/read-model.js';

@@ -109,7 +109,7 @@ async function predict(patterns: string[], flags: PredictFlags, early: EarlyWork
   const threshold = parseThreshold(flags.threshold);
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
   const model = await CamModel.load(flags.model, {
-    ...modelOptionsFromFlags(flags),
+    ...modelOptionsFromFlags(flags, { method: flags.method }),
     keepImages: false,
     deviceCam: deviceCamRequest(
       {

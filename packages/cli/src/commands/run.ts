@@ -170,7 +170,7 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, out));
   const overlayDir = overlayFolder(flags.overlays, out);
   const model = await CamModel.load(flags.model, {
-    ...modelOptionsFromFlags(flags, { preprocess }),
+    ...modelOptionsFromFlags(flags, { preprocess, method: flags.method }),
     keepImages: false,
     deviceCam: deviceCamRequest(
       { command: 'run', target, method: flags.method, normalization, camOptions },

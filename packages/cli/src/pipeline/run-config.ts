@@ -51,6 +51,8 @@ export interface RunFingerprint {
   readonly scoreCamChannels: number | null;
   /** How a transformer's tokens made the grid; absent for models with a feature map. */
   readonly tokens?: { readonly featureTensor: string; readonly grid: string; readonly skip: number };
+  /** The layer a gradient method explained by backprop; absent where no backward graph ran. */
+  readonly layer?: { readonly tensor: string; readonly kind: string; readonly grid: string };
   /** --cam-samples and --cam-sigma where given (absent: the method's defaults). */
   readonly camSamples?: number;
   readonly camSigma?: number;
@@ -193,6 +195,7 @@ export async function buildRunConfig(input: {
       minArea: flags.minArea,
       scoreCamChannels: flags.scoreCamChannels ?? null,
       ...tokenFingerprint(model),
+      ...layerFingerprint(model),
       ...(flags.camSamples === undefined ? {} : { camSamples: flags.camSamples }),
       ...(flags.camSigma === undefined ? {} : { camSigma: flags.camSigma }),
       protocol: protocol.name,
@@ -204,6 +207,13 @@ export async function buildRunConfig(input: {
       ...(faithfulness === undefined ? {} : { faithfulness }),
     },
   };
+}
+
+/** The layer the backward graph differentiates, so a resume refuses another layer. */
+function layerFingerprint(model: CamModel): Pick<RunFingerprint, 'layer'> {
+  if (!model.hasBackprop) return {};
+  const [, h, w] = model.featureShape;
+  return { layer: { tensor: model.head.featureTensor, kind: model.head.kind, grid: `${h}x${w}` } };
 }
 
 /** The token layout the model resolved (detected or given), so a resume refuses a changed one. */

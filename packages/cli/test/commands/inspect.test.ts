@@ -18,10 +18,36 @@ describeWithTestBed('cam-localize inspect on the test-bed models', () => {
     expect(json.batch).toBe(1);
   });
 
-  it('refuses the two-layer head of MobileNetV3 with exit 1 and says how to point at tensors', async () => {
+  it('describes the two-layer head of MobileNetV3: why plain CAM does not apply, which methods do and how', async () => {
     const result = await runCli(['inspect', shared('models', 'untrained', 'mobilenet_v3_small.onnx')]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/HardSwish|Mul/);
-    expect(result.stderr).toContain('--feature-tensor');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      /^head +none for plain CAM \(.*HardSwish.*\); gradient methods apply by backprop$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^layer +\/features\/features\.12\/features\.12\.2\/Mul_output_0 \[N, 576, 7, 7\]$/m,
+    );
+  });
+
+  it('--layers lists the candidate layers with shapes; --layer sets the one the gradient methods explain', async () => {
+    const model = shared('models', 'untrained', 'resnet18.onnx');
+    const listed = await runCli(['inspect', model, '--layers']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^ {2}\/layer3\/ +\[N, 256, 14, 14\]$/m);
+    expect(listed.stdout).toMatch(/^ {2}\/layer4\/ +\[N, 512, 7, 7\]$/m);
+    const layer3 = await runCli(['inspect', model, '--layer', '/layer3/', '--json']);
+    expect(layer3.code, layer3.stderr).toBe(0);
+    const forms = Object.fromEntries(
+      (JSON.parse(layer3.stdout) as { methods: { method: string; form: string }[] }).methods.map((m) => [
+        m.method,
+        m.form,
+      ]),
+    );
+    expect(forms).toMatchObject({
+      cam: 'closed form',
+      gradcam: 'backprop',
+      layercam: 'backprop',
+      scorecam: 'forward passes',
+    });
   });
 });

@@ -8,7 +8,14 @@ import { UsageError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
 import { describeNode, type OnnxModel } from '../onnx/schema.js';
 import { appendGradientGraph, type GradientGraph } from './backward-graph.js';
-import { type LayerGrid, type LayerRequest, layerGrid, resolveLayerName } from './layer.js';
+import {
+  type LayerGrid,
+  type LayerRequest,
+  layerGrid,
+  logitsOf,
+  pooledLayer,
+  resolveLayerName,
+} from './layer.js';
 import { gradientPath } from './path.js';
 import { probeTensors } from './probe.js';
 
@@ -31,12 +38,6 @@ export function needsBackprop(model: OnnxModel, request: LayerRequest, head: Cam
   return layers !== undefined && (layers.length !== 1 || layers[0] !== head.featureTensor);
 }
 
-/** The class scores a gradient starts from: the model's output, or the logits of a final Softmax. */
-export function logitsOf(model: OnnxModel, scores: string): string {
-  const producer = model.producer(scores);
-  return producer?.opType === 'Softmax' ? producer.inputs[0]! : scores;
-}
-
 export async function prepareBackprop(
   model: OnnxModel,
   request: LayerRequest,
@@ -45,15 +46,19 @@ export async function prepareBackprop(
 ): Promise<BackpropModel> {
   const scoreOutput = head?.scoreTensor ?? model.graph.outputs[0]?.name ?? '';
   const logits = logitsOf(model, scoreOutput);
+  const fallback = head?.featureTensor ?? pooledLayer(model, scoreOutput);
   const layers =
-    request.layers?.map((l) => resolveLayerName(model, l)) ??
-    (head === undefined ? [] : [head.featureTensor]);
+    request.layers?.map((l) => resolveLayerName(model, l)) ?? (fallback === undefined ? [] : [fallback]);
   if (layers.length === 0) {
-    // No head to take the layer from: which tensor to explain is the user's choice.
-    throw new UsageError('E_USAGE', 'no CAM head found to take the layer from: name the layer to explain', {
-      file: model.path,
-      hint: '--layer <tensor or node-name prefix>; `cam-localize inspect MODEL --layers` lists candidates',
-    });
+    // No head and no global average to take the layer from: the user names it.
+    throw new UsageError(
+      'E_USAGE',
+      'no CAM head and no global average pooling found to take the layer from: name the layer to explain',
+      {
+        file: model.path,
+        hint: '--layer <tensor or node-name prefix>; `cam-localize inspect MODEL --layers` lists candidates',
+      },
+    );
   }
   const path = gradientPath(model, layers, logits);
   const tensors = [logits, scoreOutput, ...layers, ...path.nodes.flatMap((n) => [...n.inputs, ...n.outputs])];

@@ -4,8 +4,8 @@
  * them), with its shape from one probe run and whether a gradient reaches it from the scores.
  */
 import { describeNode, type OnnxModel } from '../onnx/schema.js';
-import { logitsOf } from './backprop-model.js';
 import { missingGradientRule } from './backward-graph.js';
+import { logitsOf } from './layer.js';
 import { gradientPath } from './path.js';
 import { probeTensors } from './probe.js';
 
@@ -18,22 +18,6 @@ export interface LayerCandidate {
   readonly shape: readonly number[];
   /** Undefined when gradients reach it; else the node that has no rule. */
   readonly blockedBy?: string;
-}
-
-/** The input of the global average before the classifier: the default layer when no head is found. */
-export function pooledLayer(model: OnnxModel, scores: string): string | undefined {
-  let tensor = logitsOf(model, scores);
-  for (let step = 0; step < 64; step++) {
-    const node = model.producer(tensor);
-    if (node === undefined) return undefined;
-    if (['GlobalAveragePool', 'ReduceMean', 'AveragePool'].includes(node.opType)) return node.inputs[0];
-    const next = node.inputs.find(
-      (i) => i !== '' && model.initializer(i) === undefined && model.producer(i)?.opType !== 'Constant',
-    );
-    if (next === undefined) return undefined;
-    tensor = next;
-  }
-  return undefined;
 }
 
 export async function layerCandidates(

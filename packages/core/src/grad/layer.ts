@@ -111,3 +111,25 @@ export function valuesToGrid(values: Float32Array, grid: LayerGrid): Float32Arra
   }
   return out;
 }
+
+/** The class scores a gradient starts from: the model's output, or the logits of a final Softmax. */
+export function logitsOf(model: OnnxModel, scores: string): string {
+  const producer = model.producer(scores);
+  return producer?.opType === 'Softmax' ? producer.inputs[0]! : scores;
+}
+
+/** The input of the global average before the classifier: the default layer when no head is found. */
+export function pooledLayer(model: OnnxModel, scores: string): string | undefined {
+  let tensor = logitsOf(model, scores);
+  for (let step = 0; step < 64; step++) {
+    const node = model.producer(tensor);
+    if (node === undefined) return undefined;
+    if (['GlobalAveragePool', 'ReduceMean', 'AveragePool'].includes(node.opType)) return node.inputs[0];
+    const next = node.inputs.find(
+      (i) => i !== '' && model.initializer(i) === undefined && model.producer(i)?.opType !== 'Constant',
+    );
+    if (next === undefined) return undefined;
+    tensor = next;
+  }
+  return undefined;
+}

@@ -19,7 +19,7 @@
  * the smallest K in 0..8.
  */
 
-import { CAM_METHOD_NAMES, camMethodRequirements, isCamMethodName } from '../cam/registry.js';
+import { CAM_METHOD_NAMES, CAM_METHODS, camMethodRequirements, isCamMethodName } from '../cam/registry.js';
 import { HeadNotFoundError, UsageError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/schema.js';
 import type { CamHead, HeadOverrides } from './detect.js';
@@ -327,7 +327,7 @@ export function assertMethodFitsHead(
       file,
       hint:
         needs === undefined
-          ? `use --method ${usable.join(', ')}`
+          ? `use --method ${usable.join(', ')}${gradients ? '' : `, or a gradient method by backprop: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].backprop === true).join(', ')}`}`
           : 'load the model with a layer to differentiate (CamModel.load option backprop; the CLI does this for gradient methods)',
     },
   );
