@@ -5,7 +5,7 @@
  * resumed run count every image exactly once; the galleries re-render only a few images.
  */
 import { join } from 'node:path';
-import { type RgbImage } from '@cam-localize/core';
+import type { RgbImage } from '@cam-localize/core';
 import { writeFileAtomic } from '@cam-localize/core/workers';
 import {
   CURVES_FIGURE_ID,

@@ -191,7 +191,10 @@ function assertCoverage(
 function scanRecords(dir: string, visit: (id: string, offset: number, length: number) => void): void {
   const path = join(dir, RunDirectory.RESULTS);
   if (!existsSync(path)) return;
-  const bad = new BadLines(path, 'the shard directory is damaged: correct or delete those lines, then run the shard with --resume');
+  const bad = new BadLines(
+    path,
+    'the shard directory is damaged: correct or delete those lines, then run the shard with --resume',
+  );
   const fd = openRegularFileSync(path);
   try {
     const size = fstatSync(fd).size;

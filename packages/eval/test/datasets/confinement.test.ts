@@ -5,7 +5,7 @@ import { readDataset } from '../../src/datasets/index.js';
 import { layouts } from './layout.js';
 
 /** `outside`: a file outside every dataset root of this test. */
-const { tmp, outside, fixture } = layouts('eval-confine-', 'secret.jpg');
+const { outside, fixture } = layouts('eval-confine-', 'secret.jpg');
 
 async function rejection(p: Promise<unknown>): Promise<DataError> {
   try {
