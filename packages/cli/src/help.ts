@@ -34,6 +34,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'cam-localize compare runs/t02 runs/t035 --out runs/threshold-study',
     'cam-localize compare runs/cam runs/gradcam runs/scorecam --images 12',
   ],
+  view: [
+    'cam-localize view runs/sample --open',
+    'cam-localize view runs/cam runs/gradcam',
+    'cam-localize view runs/sample --export site/sample-view',
+  ],
 };
 
 /** Adds the examples of each command and marks its mandatory options "(required)". */

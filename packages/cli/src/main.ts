@@ -8,6 +8,7 @@ import { registerMerge } from './commands/merge.js';
 import { registerPredict } from './commands/predict.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerView } from './commands/view.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { decorateHelp } from './help.js';
 import { watchStdout } from './pipeline/closed-stdout.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     registerReport,
     registerMerge,
     registerCompare,
+    registerView,
   ])
     register(program);
   decorateHelp(program);

@@ -28,6 +28,7 @@ import { assertBuiltInNameFits, classNamesFor } from '../pipeline/class-names.js
 import { stdoutClosed, untilStdoutCloses } from '../pipeline/closed-stdout.js';
 import { discoverImages } from '../pipeline/discover.js';
 import { type EarlyWorkers, withEarlyWorkers } from '../pipeline/early-workers.js';
+import { GridMapsWriter } from '../pipeline/grid-maps.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel, assertMethodFitsModel, predictTarget } from '../pipeline/model-checks.js';
@@ -54,6 +55,7 @@ interface PredictFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   progressInterval: number;
   colormap: OverlayStyle['colormap'];
   alpha: number;
+  gridMaps: boolean;
 }
 
 /** `cam-localize predict <files|dirs|globs...>`: CAMs and boxes for images without ground truth. */
@@ -75,6 +77,7 @@ export function registerPredict(program: Command): void {
     .option('--overlays [dir]', 'write CAM overlays with boxes (default <out>/overlays)')
     .option('--limit <n>', 'only the first N images', (v) => Number(v))
     .option('--resume', 'continue the run in --out, skipping finished images')
+    .option('--no-grid-maps', 'with --out: do not keep the feature-grid maps `cam-localize view` reads')
     .option(
       '--json',
       'print one JSON line per image on stdout (without --out or --json: JSON lines when stdout is piped, a table on a terminal)',
@@ -163,7 +166,9 @@ async function predict(patterns: string[], flags: PredictFlags, early: EarlyWork
       ? {}
       : { overlayDir, overlayStyle: { colormap: flags.colormap, alpha: flags.alpha } }),
     classNames: classNames.names,
+    gridMaps: runDir !== undefined && flags.gridMaps,
   };
+  const gridMaps = work.gridMaps ? await GridMapsWriter.open(runDir!.path, flags.resume !== true) : undefined;
   const todo = (sharded?.items ?? items).filter((item) => !runDir?.has(item.id));
   const stdout = predictStdout(flags, process.stdout.isTTY === true);
   process.stderr.write(
@@ -189,8 +194,9 @@ async function predict(patterns: string[], flags: PredictFlags, early: EarlyWork
   try {
     await pipeline.run(untilStdoutCloses(todo), (record, item) => {
       if (record.status === 'error') failed++;
-      runDir?.append(record as never);
-      if (stdout === 'jsonl' && !stdoutClosed()) process.stdout.write(`${JSON.stringify(record)}\n`);
+      const kept = gridMaps === undefined ? record : gridMaps.take(record);
+      runDir?.append(kept as never);
+      if (stdout === 'jsonl' && !stdoutClosed()) process.stdout.write(`${JSON.stringify(kept)}\n`);
       if (table) progress.printAbove(process.stdout, table.row(record as never));
       if (record.status === 'error')
         progress.printAbove(process.stderr, `cam-localize: ${item.file}: ${record.error}\n`);
@@ -198,6 +204,7 @@ async function predict(patterns: string[], flags: PredictFlags, early: EarlyWork
     });
   } finally {
     progress.finish();
+    gridMaps?.close();
     runDir?.release();
     stopHandlingInterrupts?.();
     await pipeline.close();

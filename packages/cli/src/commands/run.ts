@@ -40,6 +40,7 @@ import { classNamesFor } from '../pipeline/class-names.js';
 import { type EarlyWorkers, withEarlyWorkers } from '../pipeline/early-workers.js';
 import type { FaithfulnessWork } from '../pipeline/faithfulness-step.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
+import { GridMapsWriter } from '../pipeline/grid-maps.js';
 import { checkedItems } from '../pipeline/ground-truth-check.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { deviceCamRequest, type RunWork } from '../pipeline/image-work.js';
@@ -78,6 +79,8 @@ interface RunFlags extends ModelFlags, CamFlags, LocalizeFlags, ShardFlags {
   faithfulness?: string;
   faithfulnessSteps: number;
   deletionBaseline: DeletionBaseline;
+  gridMaps: boolean;
+  fillGridMaps?: boolean;
 }
 
 /** `cam-localize run <dataset>`: predict, localize, evaluate and report over a whole dataset. */
@@ -114,6 +117,11 @@ export function registerRun(program: Command): void {
     .option('--gallery <n>', 'examples per gallery in the report', (v) => Number(v), 8)
     .option('--no-report', 'skip the Markdown/HTML reports')
     .option('--json', 'print the metrics as JSON on stdout')
+    .option('--no-grid-maps', 'do not keep the feature-grid maps `cam-localize view` reads (grid-maps.jsonl)')
+    .option(
+      '--fill-grid-maps',
+      'with --resume: compute the grid maps of finished images that lack them (their results are kept)',
+    )
     .option('--allow-outside-root', 'read image and mask paths that lead outside the dataset folder')
     .option('--allow-missing', 'exit 0 although some images lack their class label or boxes')
     .option(
@@ -227,11 +235,20 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
       : { overlayDir, overlayStyle: { colormap: flags.colormap, alpha: flags.alpha } }),
     classNames: classNames.names,
     ...(faithfulness === undefined ? {} : { faithfulness }),
+    gridMaps: flags.gridMaps,
   };
   // On the main thread for the report's gallery (and to refuse bad settings before any image).
   const evaluator = new ImageEvaluator(model, protocol, work);
 
-  const todo = (sharded?.items ?? items).filter((item) => !runDir.has(item.id));
+  const gridMaps = flags.gridMaps ? await GridMapsWriter.open(runDir.path, flags.resume !== true) : undefined;
+  // --fill-grid-maps: finished images without maps go through the pipeline for their maps only.
+  const filling = new Set<string>();
+  const todo = (sharded?.items ?? items).filter((item) => {
+    if (!runDir.has(item.id)) return true;
+    if (flags.fillGridMaps !== true || gridMaps === undefined || gridMaps.stored.has(item.id)) return false;
+    filling.add(item.id);
+    return true;
+  });
   const retried = todo.filter((item) => runDir.retrying.has(item.id)).length;
   if (runDir.done.size > 0 || retried > 0) {
     const again = retried > 0 ? `; running again ${retried} that failed` : '';
@@ -251,12 +268,15 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
   const started = new Date().toISOString();
   try {
     await pipeline.run(todo, (record, item) => {
-      runDir.append(record as RunRecord);
+      const kept = gridMaps === undefined ? record : gridMaps.take(record);
+      if (filling.has(item.id)) return progress.tick(record.status === 'ok');
+      runDir.append(kept as RunRecord);
       if (record.status === 'error') process.stderr.write(`cam-localize: ${item.file}: ${record.error}\n`);
       progress.tick(record.status === 'ok');
     });
   } finally {
     progress.finish();
+    gridMaps?.close();
     runDir.close();
     await pipeline.close();
   }

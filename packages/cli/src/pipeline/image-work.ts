@@ -21,7 +21,7 @@ import {
   type TargetSpec,
 } from '@cam-localize/core';
 import type { DeviceCamRequest } from '@cam-localize/core/workers';
-import type { DatasetItem, EvaluationProtocol } from '@cam-localize/eval';
+import { clipBoxesToImage, type DatasetItem, type EvaluationProtocol } from '@cam-localize/eval';
 import type { BoxMode, ThresholdSpec } from '@cam-localize/localize';
 import {
   type CamSize,
@@ -38,6 +38,7 @@ import {
   FaithfulnessStep,
   type FaithfulnessWork,
 } from './faithfulness-step.js';
+import { packGridMaps } from './grid-maps.js';
 import { type CamSource, ImageEvaluator } from './image-evaluator.js';
 import { boxToJson, localizeCam } from './localize-cam.js';
 import type { RunRecord } from './records.js';
@@ -59,6 +60,8 @@ interface CommonWork {
   readonly overlayStyle?: OverlayStyle;
   /** Class names by index (labels file or dataset class list); empty when unknown. */
   readonly classNames: readonly (string | null)[];
+  /** Pack the feature-grid maps onto each record for grid-maps.jsonl (`cam-localize view`). */
+  readonly gridMaps?: boolean;
 }
 
 export interface RunWork extends CommonWork {
@@ -246,10 +249,23 @@ export class ImageWorker {
       const map = await evaluator.mapOf(inference, explained, result);
       faithfulness = await this.faithfulness.evaluate(inference, explained, map);
     }
+    const shownClasses = [result.predicted.class, result.groundTruth?.class];
+    const gridMaps = work.gridMaps
+      ? packGridMaps(
+          [...result.maps].filter(([c]) => shownClasses.includes(c)),
+          geometry,
+          clipBoxesToImage(
+            item.boxes,
+            item.width ?? geometry.originalWidth,
+            item.height ?? geometry.originalHeight,
+          ).boxes,
+        )
+      : undefined;
     return {
       ...result.record,
       ...(extraTargets.length > 0 ? { targets: extraTargets } : {}),
       ...(faithfulness === undefined ? {} : { faithfulness }),
+      ...(gridMaps === undefined ? {} : { gridMaps }),
     };
   }
 
@@ -258,8 +274,10 @@ export class ImageWorker {
     const { geometry, image } = inference.prepared;
     const named = (c: number) => (this.nameOf(c) === undefined ? {} : { name: this.nameOf(c) });
     const targets = [];
+    const maps: [number, ScoreMap][] = [];
     for (const [t, classIndex] of resolveTargets(work.target, inference.scores).entries()) {
       const map: ScoreMap = await this.source.cam(inference, classIndex, this.request);
+      maps.push([classIndex, map]);
       const localized = localizeCam(map, geometry, {
         threshold: work.threshold,
         mode: work.mode,
@@ -298,6 +316,7 @@ export class ImageWorker {
       height: geometry.originalHeight,
       top: Array.from(inference.ranked, (c) => ({ class: c, ...named(c), score: inference.scores[c] })),
       targets,
+      ...(work.gridMaps ? { gridMaps: packGridMaps(maps, geometry) } : {}),
     };
   }
 }
