@@ -6,21 +6,42 @@
  * taken over; a live one makes the second writer stop with a usage error (exit 2) naming it.
  * The lock is removed on release and when the process exits (signals included, see interrupt.ts).
  *
+ * A holder killed by SIGKILL cannot remove its lock, and pid numbers say nothing in containers (a
+ * retried pod's node has the dead one's pid, often on the same hostname). So the holder keeps the
+ * lock file open under a kernel lock (flock) that dies with it, records its boot id, pid namespace
+ * and start time, and touches the file as a heartbeat: lock-liveness.ts judges from those.
+ *
  * The takeover is atomic: several processes may find the same stale lock at once, and a plain
  * "remove it, then create mine" let a late one remove the lock an earlier one had just created
  * (two holders). So a stale lock is removed only under `<dir>/run.lock.takeover` (itself created
  * with O_EXCL), after reading it again and finding the very lock judged stale; the new lock is
  * then created with O_EXCL like any other, so whoever creates it first holds it.
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  futimesSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@cam-localize/core';
 import { errnoCode, writeFailure } from './io-errors.js';
+import {
+  HEARTBEAT_MS,
+  type HolderRecord,
+  holderIsDead,
+  type KernelLockState,
+  processIdentity,
+  startTicksOf,
+  tryKernelLock,
+} from './lock-liveness.js';
 
-export interface LockHolder {
-  readonly pid: number;
-  readonly host: string;
+export interface LockHolder extends HolderRecord {
   /** ISO time the holder took the lock. */
   readonly started: string;
   readonly command: string;
@@ -37,24 +58,28 @@ export class RunLock {
   static readonly FILE = 'run.lock';
   private released = false;
   private readonly onExit = () => this.release();
+  private readonly heartbeat: NodeJS.Timeout;
 
   private constructor(
     readonly path: string,
     private readonly text: string,
+    /** Kept open until release: the kernel lock lives as long as this descriptor. */
+    private readonly fd: number,
   ) {
     process.on('exit', this.onExit);
+    this.heartbeat = setInterval(() => {
+      try {
+        const now = new Date();
+        futimesSync(fd, now, now);
+      } catch {
+        // A missed beat is harmless; HEARTBEAT_STALE_MS allows several.
+      }
+    }, HEARTBEAT_MS).unref();
   }
 
   /** Takes the lock of `dir` (which must exist) for `command`, or throws a usage error naming the holder. */
   static acquire(dir: string, command: string): RunLock {
     const path = join(dir, RunLock.FILE);
-    const holder: LockHolder = {
-      pid: process.pid,
-      host: hostname(),
-      started: new Date().toISOString(),
-      command,
-    };
-    const text = `${JSON.stringify(holder)}\n`;
     const deadline = Date.now() + TAKEOVER_WAIT_MS;
     while (Date.now() < deadline) {
       let fd: number;
@@ -68,12 +93,27 @@ export class RunLock {
         if (!removeStale(path, current.text)) sleep(2);
         continue;
       }
+      let text: string;
       try {
+        // The kernel lock comes before the text: a prober that can read the holder can also see its lock.
+        // Probers hold a shared lock for a moment, hence the short wait.
+        const kernel = tryKernelLock(fd, 'exclusive', 2000);
+        const holder: LockHolder = {
+          pid: process.pid,
+          host: hostname(),
+          started: new Date().toISOString(),
+          command,
+          ...processIdentity(),
+          kernelLock: kernel === 'free',
+        };
+        text = `${JSON.stringify(holder)}\n`;
         writeSync(fd, text);
-      } finally {
+      } catch (error) {
         closeSync(fd);
+        rmSync(path, { force: true });
+        throw error;
       }
-      return new RunLock(path, text);
+      return new RunLock(path, text, fd);
     }
     throw new UsageError('E_USAGE', `${dir}: could not take the run lock ${path}`, {
       hint: `another process keeps creating and removing it, or ${path}.takeover is left from a crash (remove it)`,
@@ -85,10 +125,16 @@ export class RunLock {
     if (this.released) return;
     this.released = true;
     process.off('exit', this.onExit);
+    clearInterval(this.heartbeat);
     try {
       if (readFileSync(this.path, 'utf8') === this.text) rmSync(this.path, { force: true });
     } catch {
       // Already gone: nothing to release.
+    }
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closed already.
     }
   }
 }
@@ -150,7 +196,7 @@ function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** A lock is stale when its process is dead on this host, or when it was never written and is old. */
+/** A lock is stale when its holder is dead (lock-liveness.ts), or when it was never written and is old. */
 function isStale(path: string, holder: LockHolder | undefined): boolean {
   if (holder === undefined) {
     try {
@@ -159,7 +205,29 @@ function isStale(path: string, holder: LockHolder | undefined): boolean {
       return true;
     }
   }
-  return holder.host === hostname() && !processAlive(holder.pid);
+  return holderIsDead(holder, {
+    kernelLock: holder.kernelLock === true ? probeKernelLock(path) : 'unavailable',
+    heartbeatAgeMs: ageMs(path),
+    self: processIdentity(),
+    startTicksOfPid: startTicksOf,
+    hostname: hostname(),
+    processAlive,
+  });
+}
+
+/** Whether another open file holds the lock file's kernel lock (a shared flock, let go at once). */
+function probeKernelLock(path: string): KernelLockState {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch {
+    return 'unavailable';
+  }
+  try {
+    return tryKernelLock(fd, 'shared');
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function processAlive(pid: number): boolean {
