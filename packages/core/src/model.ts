@@ -29,6 +29,7 @@ import { CamError, HeadNotFoundError, ModelError, UsageError } from './errors.js
 import { resizeGeometry } from './geometry.js';
 import { type BackpropModel, needsBackprop, prepareBackprop } from './grad/backprop-model.js';
 import { BackpropRunner, type ClassGradient } from './grad/backprop-runner.js';
+import { appendGradientCamGraph } from './grad/gradient-cam-graph.js';
 import type { LayerRequest } from './grad/layer.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
@@ -166,29 +167,54 @@ export class CamModel {
         : undefined;
     if (backprop !== undefined) head = backprop.head;
     if (head === undefined) throw new CamError('E_CAM', 'no CAM head', { file: onnx.path });
-    const request = backprop === undefined ? options.deviceCam : undefined;
+    const request = options.deviceCam;
     if (request !== undefined && request.mode !== 'off')
-      assertMethodFitsHead(head, request.method, onnx.path);
+      assertMethodFitsHead(head, request.method, onnx.path, backprop !== undefined);
     const cudaInstalled =
       request?.mode === 'auto' && device === 'auto'
         ? (await availableProviders()).some((p) => p.provider === 'cuda' && p.installed)
         : false;
+    const onDevice =
+      request !== undefined &&
+      useDeviceCam(request, head, onnx.opset, device, cudaInstalled, backprop !== undefined);
     const graph =
-      request !== undefined && useDeviceCam(request, head, onnx.opset, device, cudaInstalled)
+      onDevice && backprop === undefined
         ? appendCamGraph(onnx, head, {
-            method: request.method as DeviceCamMethod,
-            normalization: request.normalization,
-            maxRank: request.maxRank,
+            method: request!.method as DeviceCamMethod,
+            normalization: request!.normalization,
+            maxRank: request!.maxRank,
           })
         : undefined;
+    const gradientMaps =
+      onDevice && backprop !== undefined
+        ? {
+            graph: appendGradientCamGraph(onnx, {
+              layers: backprop.layers,
+              scoreTensor: backprop.logits,
+              probed: backprop.probed,
+              method: request!.method,
+              grid: backprop.grids[0]!,
+              normalization: request!.normalization,
+              maxRank: request!.maxRank,
+            }),
+            method: request!.method,
+            normalization: request!.normalization,
+            request: request!,
+          }
+        : undefined;
     const outputs =
-      backprop !== undefined
-        ? [...new Set([backprop.scoreOutput, ...backprop.graph.outputs])]
-        : graph === undefined
-          ? [head.scoreTensor, head.featureTensor]
-          : [...graph.outputs];
+      gradientMaps !== undefined
+        ? [...new Set([backprop!.scoreOutput, ...gradientMaps.graph.outputs])]
+        : backprop !== undefined
+          ? [...new Set([backprop.scoreOutput, ...backprop.graph.outputs])]
+          : graph === undefined
+            ? [head.scoreTensor, head.featureTensor]
+            : [...graph.outputs];
     const session = await createSession(
-      backprop?.graph.bytes ?? graph?.bytes ?? addGraphOutputs(onnx, [head.featureTensor]),
+      gradientMaps?.graph.bytes ??
+        backprop?.graph.bytes ??
+        graph?.bytes ??
+        addGraphOutputs(onnx, [head.featureTensor]),
       {
         device,
         ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
@@ -234,7 +260,7 @@ export class CamModel {
       options.nullForward === true ? new OutputReplay() : undefined,
       graph === undefined ? undefined : { graph, request: request! },
       new AblationSession(onnx, head, [inputWidth, inputHeight], session, options.threads),
-      backprop === undefined ? undefined : new BackpropRunner(session, backprop),
+      backprop === undefined ? undefined : new BackpropRunner(session, backprop, gradientMaps),
     );
   }
 
@@ -294,6 +320,18 @@ export class CamModel {
     let run: RunOptions = {
       transfer: !(typeof SharedArrayBuffer !== 'undefined' && input.buffer instanceof SharedArrayBuffer),
     };
+    if (this.backprop?.onDevice !== undefined) {
+      const columns = this.backprop.onDevice.request.targets;
+      const rows = targets ?? batch.map(() => Array.from({ length: columns }, (_, t) => -1 - t));
+      const { scores, maps } = await this.backprop.maps(input, batch.length, rows, run);
+      return batch.map((prepared, i) => ({
+        prepared,
+        scores: scores[i]!,
+        features: NO_FEATURES,
+        ranked: rankClasses(scores[i]!, rankedCount),
+        maps: maps[i]!,
+      }));
+    }
     if (this.backprop !== undefined) {
       const rows = targets ?? batch.map(() => [-1]);
       const images = await this.backprop.run(input, batch.length, rows, run);
@@ -363,7 +401,7 @@ export class CamModel {
 
   /** Whether CAMs come from the graph (`--cam-on-device`), and which ones. */
   get deviceCamRequest(): DeviceCamRequest | undefined {
-    return this.deviceCam?.request;
+    return this.deviceCam?.request ?? this.backprop?.onDevice?.request;
   }
 
   private deviceMaps(outputs: Record<string, OutputTensor>, count: number): DeviceMaps[] {

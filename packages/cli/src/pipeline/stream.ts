@@ -371,9 +371,10 @@ export class ImagePipeline {
     }
   }
 
-  /** The targets the graph computes per image (--cam-on-device), or none. */
+  /** The targets the graph computes per image (--cam-on-device, or gradients by backprop), or none. */
   private targetsOf<T>(batch: Prepared<T>[]): number[][] | undefined {
-    return this.model.deviceCamRequest === undefined
+    // The backward graph's runs too: one per target, so the ground truth's class is not one more pass.
+    return this.model.deviceCamRequest === undefined && !this.model.hasBackprop
       ? undefined
       : batch.map((b) => deviceTargets(this.work, b.item as WorkItem));
   }

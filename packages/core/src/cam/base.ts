@@ -1,5 +1,6 @@
 import { CamError } from '../errors.js';
 import { type ScoreMap, scoreMap } from '../scoremap.js';
+import type { CamGraphBuilder, GradientGraphBuilder } from './graph-form.js';
 import { normalizeInPlace } from './normalize.js';
 import type { CamContext, Normalization } from './types.js';
 
@@ -22,6 +23,12 @@ export abstract class CamMethod {
    * gradients constant over the grid, where this equals the closed form.
    */
   protected gradientMap?(context: CamContext, gradients: Float32Array): Float32Array;
+
+  /** The closed form in the model's graph (`--cam-on-device`): channel weights [N,T,K]. */
+  graphWeights?(g: CamGraphBuilder): string;
+
+  /** The backprop form in the model's graph: the map [N,1,h,w] from the layer and its gradient. */
+  graphGradientMap?(g: GradientGraphBuilder): string;
 
   /** Combines channel weights with the features; `sum_k w_k F_k` unless a method says otherwise. */
   protected combine(context: CamContext, weights: Float32Array): Float32Array {

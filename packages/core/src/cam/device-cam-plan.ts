@@ -10,7 +10,7 @@ import type { Device } from '../runtime/types.js';
 import type { ScoreMap } from '../scoremap.js';
 import { DEVICE_CAM_METHODS, deviceCamSupport, isDeviceCamMethod } from './device-cam-methods.js';
 import type { CamRequest } from './head-cam.js';
-import { type CamMethodName, computesPaperForm } from './registry.js';
+import { CAM_METHODS, type CamMethodName, computesPaperForm } from './registry.js';
 import type { CamCompat, Normalization } from './types.js';
 
 export type CamOnDevice = 'auto' | 'on' | 'off';
@@ -51,27 +51,20 @@ export function splitDeviceMaps(batch: DeviceMaps, count: number): DeviceMaps[] 
   }));
 }
 
-/** Decides whether to compute CAMs in the graph; throws for `on` where it cannot. */
+/**
+ * Decides whether to compute CAMs in the graph; throws for `on` where it cannot. `backprop`: the
+ * model differentiates a layer (grad/), so the graph form is the method's backprop form.
+ */
 export function useDeviceCam(
   request: DeviceCamRequest,
   head: CamHead,
   opset: number,
   device: Device,
   cudaInstalled: boolean,
+  backprop = false,
 ): boolean {
   if (request.mode === 'off') return false;
-  const compat = request.compat ?? 'paper';
-  const support = !computesPaperForm(request.method, compat)
-    ? {
-        ok: false as const,
-        reason: `the ${compat} variant of ${request.method} is not computed in the graph`,
-      }
-    : isDeviceCamMethod(request.method)
-      ? deviceCamSupport(request.method, head, opset)
-      : {
-          ok: false as const,
-          reason: `the graph computes ${DEVICE_CAM_METHODS.join(', ')}, not '${request.method}'`,
-        };
+  const support = deviceSupport(request, head, opset, backprop);
   if (request.mode === 'on') {
     if (!support.ok) {
       throw new UsageError('E_USAGE', `--cam-on-device on: ${support.reason}`, {
@@ -83,6 +76,25 @@ export function useDeviceCam(
   if (!support.ok) return false;
   const base = device.split(':')[0];
   return base === 'cuda' || base === 'webgpu' || (base === 'auto' && cudaInstalled);
+}
+
+function deviceSupport(
+  request: DeviceCamRequest,
+  head: CamHead,
+  opset: number,
+  backprop: boolean,
+): { readonly ok: true } | { readonly ok: false; readonly reason: string } {
+  const compat = request.compat ?? 'paper';
+  if (!computesPaperForm(request.method, compat))
+    return { ok: false, reason: `the ${compat} variant of ${request.method} is not computed in the graph` };
+  if (backprop) {
+    return CAM_METHODS[request.method].backprop === true
+      ? { ok: true }
+      : { ok: false, reason: `${request.method} has no backprop form in the graph` };
+  }
+  return isDeviceCamMethod(request.method)
+    ? deviceCamSupport(request.method, head, opset)
+    : { ok: false, reason: `the graph computes ${DEVICE_CAM_METHODS.join(', ')}, not '${request.method}'` };
 }
 
 /** The graph's map of a class, when it computed that class with the method asked for. */

@@ -65,6 +65,11 @@ export interface CamMethodSpec {
    * any classifier where the closed form does not apply.
    */
   readonly backprop?: true;
+  /**
+   * The closed form in the model's graph (`CamMethod.graphWeights`, `--cam-on-device`); the
+   * `backprop` methods also have their backprop form there (`CamMethod.graphGradientMap`).
+   */
+  readonly graph?: true;
   /** Whether the map depends on the target class (Eigen-CAM's does not). */
   readonly classSpecific: boolean;
   /** Per library that `--compat` names: how its numbers are reproduced; absent: it is refused. */
@@ -77,18 +82,17 @@ const FORWARD: readonly CamRequirement[] = ['forward-passes'];
 /** A gradient method off a GAP-linear head: the backward graph's gradients. */
 const BACKPROP = { backprop: true, withoutHead: { tokens: ['gradients'], layer: ['gradients'] } } as const;
 
-/** Keeps the table's keys as the name type while each row is checked as a CamMethodSpec. */
-function table<Name extends string>(
-  rows: Record<Name, CamMethodSpec>,
-): Readonly<Record<Name, CamMethodSpec>> {
+/** Keeps the table's keys and row literals as types while each row is checked as a CamMethodSpec. */
+function table<const Rows extends Record<string, CamMethodSpec>>(rows: Rows): Readonly<Rows> {
   return rows;
 }
 
-export const CAM_METHODS = table({
+const ROWS = table({
   cam: {
     summary: 'classifier weights times features',
     paper: 'Zhou et al., CVPR 2016',
     needs: HEAD,
+    graph: true,
     classSpecific: true,
     libraries: { 'torch-cam': 'no ReLU before the min-max' },
     create: (o) => new Cam(o),
@@ -98,6 +102,7 @@ export const CAM_METHODS = table({
     paper: 'Selvaraju et al., ICCV 2017',
     needs: HEAD,
     ...BACKPROP,
+    graph: true,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
     create: () => new GradCam(),
@@ -107,6 +112,7 @@ export const CAM_METHODS = table({
     paper: 'Chattopadhyay et al., WACV 2018',
     needs: HEAD,
     ...BACKPROP,
+    graph: true,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'eps = 1e-6 in the denominator' },
     create: (o) => new GradCamPlusPlus(o),
@@ -115,6 +121,7 @@ export const CAM_METHODS = table({
     summary: 'Grad-CAM++ averaged over noisy inputs (closed form: = Grad-CAM++)',
     paper: 'Omeiza et al., arXiv 2019',
     needs: HEAD,
+    graph: true,
     classSpecific: true,
     libraries: {},
     create: () => new SmoothGradCamPlusPlus(),
@@ -124,6 +131,7 @@ export const CAM_METHODS = table({
     paper: 'Fu et al., BMVC 2020',
     needs: HEAD,
     ...BACKPROP,
+    graph: true,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
     create: () => new XGradCam(),
@@ -133,6 +141,7 @@ export const CAM_METHODS = table({
     paper: 'Jiang et al., IEEE TIP 2021',
     needs: HEAD,
     ...BACKPROP,
+    graph: true,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same', 'torch-cam': 'same' },
     create: () => new LayerCam(),
@@ -142,6 +151,7 @@ export const CAM_METHODS = table({
     paper: 'Draelos & Carin, arXiv 2020',
     needs: HEAD,
     ...BACKPROP,
+    graph: true,
     classSpecific: true,
     libraries: { 'pytorch-grad-cam': 'same' },
     create: () => new HiResCam(),
@@ -200,7 +210,15 @@ export const CAM_METHODS = table({
   },
 });
 
-export type CamMethodName = keyof typeof CAM_METHODS;
+export type CamMethodName = keyof typeof ROWS;
+
+/** The table, each row read as a CamMethodSpec. */
+export const CAM_METHODS: Readonly<Record<CamMethodName, CamMethodSpec>> = ROWS;
+
+/** The methods whose row says `graph: true`: the type follows the table. */
+export type GraphMethodName = {
+  [Name in CamMethodName]: (typeof ROWS)[Name] extends { readonly graph: true } ? Name : never;
+}[CamMethodName];
 
 /** The method names in table order (the `--method` choices). */
 export const CAM_METHOD_NAMES = Object.keys(CAM_METHODS) as readonly CamMethodName[];

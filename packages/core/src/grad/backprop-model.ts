@@ -11,13 +11,14 @@ import { appendGradientGraph, type GradientGraph } from './backward-graph.js';
 import {
   type LayerGrid,
   type LayerRequest,
+  lastAttentionInputs,
   layerGrid,
   logitsOf,
   pooledLayer,
   resolveLayerName,
 } from './layer.js';
 import { gradientPath } from './path.js';
-import { probeTensors } from './probe.js';
+import { type ProbedTensors, probeTensors } from './probe.js';
 
 export interface BackpropModel {
   readonly graph: GradientGraph;
@@ -26,6 +27,12 @@ export interface BackpropModel {
   readonly grids: readonly LayerGrid[];
   /** The model's class-score output (what the scores of an inference are). */
   readonly scoreOutput: string;
+  /** The scores the gradients start from (the logits of a final Softmax, else scoreOutput). */
+  readonly logits: string;
+  /** The layers differentiated (resolved tensor names). */
+  readonly layers: readonly string[];
+  /** The probe's shapes, to build another graph over the same path (the maps on the device). */
+  readonly probed: ProbedTensors;
 }
 
 /**
@@ -46,7 +53,10 @@ export async function prepareBackprop(
 ): Promise<BackpropModel> {
   const scoreOutput = head?.scoreTensor ?? model.graph.outputs[0]?.name ?? '';
   const logits = logitsOf(model, scoreOutput);
-  const fallback = head?.featureTensor ?? pooledLayer(model, scoreOutput);
+  const fallback =
+    head?.kind === 'tokens'
+      ? await attentionLayer(model, head, inputDims)
+      : (head?.featureTensor ?? pooledLayer(model, scoreOutput));
   const layers =
     request.layers?.map((l) => resolveLayerName(model, l)) ?? (fallback === undefined ? [] : [fallback]);
   if (layers.length === 0) {
@@ -85,7 +95,7 @@ export async function prepareBackprop(
     ...(grid.layout === 'tokens' ? { tokens: grid.tokens } : {}),
     ...(grid.layout === 'nhwc' ? { layout: 'nhwc' as const } : {}),
   };
-  return { graph, head: layerHead, grids, scoreOutput };
+  return { graph, head: layerHead, grids, scoreOutput, logits, layers, probed };
 }
 
 /** "Conv '/layer4/...' -> ... -> Gemm" in short, for messages. */
@@ -94,4 +104,20 @@ export function describePath(model: OnnxModel, layers: readonly string[], scores
   return nodes.length <= 4
     ? nodes.map(describeNode).join(' -> ')
     : `${describeNode(nodes[0]!)} -> ... (${nodes.length - 2} nodes) -> ${describeNode(nodes[nodes.length - 1]!)}`;
+}
+
+/**
+ * A transformer's default layer: the nearest ancestor of its last attention with the token
+ * features' shape (see lastAttentionInputs); the token features themselves when there is none.
+ */
+async function attentionLayer(
+  model: OnnxModel,
+  head: CamHead,
+  inputDims: readonly number[],
+): Promise<string> {
+  const candidates = lastAttentionInputs(model, head.featureTensor);
+  if (candidates.length === 0) return head.featureTensor;
+  const probed = await probeTensors(model, [head.featureTensor, ...candidates], inputDims);
+  const want = probed.shapes.get(head.featureTensor)?.join(',');
+  return candidates.find((t) => probed.shapes.get(t)?.join(',') === want) ?? head.featureTensor;
 }

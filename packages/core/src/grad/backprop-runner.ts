@@ -3,9 +3,14 @@
  * a forward and a backward pass of the whole batch), each image's layer activation and gradients
  * turned into [K, h, w] grids. A class no run covered is computed on demand for one image.
  */
+
+import type { DeviceCamRequest, DeviceMaps } from '../cam/device-cam-plan.js';
+import type { CamMethodName } from '../cam/registry.js';
+import type { Normalization } from '../cam/types.js';
 import { CamError } from '../errors.js';
 import type { ModelSession, OutputTensor, RunOptions } from '../runtime/types.js';
 import type { BackpropModel } from './backprop-model.js';
+import type { GradientCamGraph } from './gradient-cam-graph.js';
 import { valuesToGrid } from './layer.js';
 
 /** d score / d layer for one class of one image, on the layer's grid [K, h, w]. */
@@ -25,7 +30,64 @@ export class BackpropRunner {
   constructor(
     private readonly session: ModelSession,
     readonly model: BackpropModel,
+    /** The maps computed in the graph (`--cam-on-device`), when the session runs that graph. */
+    readonly onDevice?: {
+      readonly graph: GradientCamGraph;
+      readonly method: CamMethodName;
+      readonly normalization: Normalization;
+      readonly request: DeviceCamRequest;
+    },
   ) {}
+
+  /**
+   * The maps the graph computes (`onDevice`), one run per target column: per image, T maps
+   * [T, h, w] and their classes, as DeviceMaps.
+   */
+  async maps(
+    input: Float32Array,
+    count: number,
+    rows: readonly (readonly number[])[],
+    options: RunOptions,
+  ): Promise<{ scores: Float32Array[]; maps: DeviceMaps[] }> {
+    const device = this.onDevice!;
+    const { graph } = device;
+    const columns = Math.max(1, rows[0]?.length ?? 1);
+    const size = graph.width * graph.height;
+    const maps = Array.from({ length: count }, () => ({
+      classes: new Float32Array(columns),
+      data: new Float32Array(columns * size),
+    }));
+    let scores: Float32Array[] = [];
+    for (let t = 0; t < columns; t++) {
+      const targets = BigInt64Array.from(rows.map((r) => BigInt(r[t] ?? -1)));
+      const outputs = await this.session.run(input, count, {
+        ...options,
+        transfer: false,
+        extra: { ...options.extra, [graph.targetsInput]: { data: targets, dims: [count, 1] } },
+      });
+      const classes = this.output(outputs, graph.classesOutput).data;
+      const cam = this.output(outputs, graph.camOutput).data;
+      maps.forEach((m, i) => {
+        m.classes[t] = classes[i]!;
+        m.data.set(cam.subarray(i * size, (i + 1) * size), t * size);
+      });
+      if (t === 0) {
+        const all = this.output(outputs, graph.scoreOutput).data;
+        const per = all.length / count;
+        scores = Array.from({ length: count }, (_, i) => all.subarray(i * per, (i + 1) * per));
+      }
+    }
+    return {
+      scores,
+      maps: maps.map((m) => ({
+        method: device.method,
+        normalization: device.normalization,
+        width: graph.width,
+        height: graph.height,
+        ...m,
+      })),
+    };
+  }
 
   /**
    * Runs a batch once per target column: `rows[i]` are image i's targets (a class, or -1-j for the

@@ -17,14 +17,14 @@ import { CamError, GradientError } from '../errors.js';
 import { resolveTargets } from '../onnx/cam-graph.js';
 import { GraphFragment } from '../onnx/graph-fragment.js';
 import { DataType, describeNode, type OnnxModel } from '../onnx/schema.js';
-import { differentiableInputs, gradientPath } from './path.js';
+import { differentiableInputs, type GradientPath, gradientPath } from './path.js';
 import { elemTypeOf, type ProbedTensors, probeTensors } from './probe.js';
 import { RuleContext } from './rule-context.js';
 import { gradientRule } from './rules/index.js';
 
 export const GRAD_TARGETS_INPUT = 'grad_targets';
 export const GRAD_CLASSES_OUTPUT = 'grad_classes';
-const PREFIX = 'grad_backward/';
+export const GRAD_PREFIX = 'grad_backward/';
 
 export interface GradientGraphOptions {
   /** The tensors to differentiate with respect to (Layer-CAM may fuse several). */
@@ -61,39 +61,33 @@ export function missingGradientRule(model: OnnxModel, layers: readonly string[],
   return gradientPath(model, layers, scoreTensor).nodes.find((n) => gradientRule(n.opType) === undefined);
 }
 
-export function appendGradientGraph(model: OnnxModel, options: GradientGraphOptions): GradientGraph {
+/** The backward pass written into a fragment: the gradient of each layer, and the resolved classes. */
+export interface Backward {
+  /** d score / d layer, one tensor per layer (in the fragment). */
+  readonly gradients: readonly string[];
+  /** The classes the gradients are of, int64 [N,1]. */
+  readonly classes: string;
+  readonly maxRank: number;
+  /** The number of nodes differentiated. */
+  readonly nodes: number;
+}
+
+/**
+ * Writes the backward pass into `f`: adds the `grad_targets` input, resolves the targets, and
+ * walks the path from the scores back to the layers (see the file comment).
+ */
+export function writeBackward(f: GraphFragment, model: OnnxModel, options: GradientGraphOptions): Backward {
   const { layers, scoreTensor, probed } = options;
   const path = gradientPath(model, layers, scoreTensor);
-  const where = `'${layers.join("', '")}'`;
-  if (!path.tensors.has(scoreTensor)) {
-    throw new GradientError(`the scores '${scoreTensor}' do not depend on ${where}`, {
-      file: model.path,
-      hint: 'choose a layer between the input and the scores',
-    });
-  }
-  for (const node of path.nodes) {
-    if (gradientRule(node.opType) === undefined) {
-      throw new GradientError(
-        `${describeNode(node)} on the path from ${where} to the scores has no differentiation rule`,
-        { file: model.path, hint: 'choose a layer after it, or a method without gradients' },
-      );
-    }
-  }
-  for (const t of path.tensors) {
-    if (elemTypeOf(model, t) !== DataType.FLOAT) {
-      throw new GradientError(`tensor '${t}' on the path from ${where} is not float32`, { file: model.path });
-    }
-  }
+  checkPath(model, path, layers, scoreTensor);
   const scoreShape = probed.shapes.get(scoreTensor);
   const numClasses = scoreShape === undefined ? 0 : scoreShape.slice(1).reduce((a, b) => a * b, 1);
   const maxRank = options.maxRank ?? Math.min(5, numClasses);
   if (!Number.isInteger(maxRank) || maxRank < 1 || maxRank > numClasses) {
     throw new CamError('E_CAM', `maxRank ${maxRank} is outside 1..${numClasses}`);
   }
-  const f = new GraphFragment(model, PREFIX);
   f.addInput({ name: GRAD_TARGETS_INPUT, elemType: DataType.INT64, shape: [null, 1] });
   const classes = resolveTargets(f, scoreTensor, maxRank, GRAD_TARGETS_INPUT); // [N,1]
-  f.nodeTo('Identity', [classes], [GRAD_CLASSES_OUTPUT]);
 
   const grads = new Map<string, string[]>();
   const add = (tensor: string, grad: string) => {
@@ -124,12 +118,51 @@ export function appendGradientGraph(model: OnnxModel, options: GradientGraphOpti
       add(t, g);
     });
   }
-
-  const gradientOutputs = layers.map((_, i) => `gradient_${i}`);
-  layers.forEach((layer, i) => {
+  const gradients = layers.map((layer) => {
     const g = total(layer);
     if (g === undefined) throw new GradientError(`no gradient reaches '${layer}'`, { file: model.path });
-    f.nodeTo('Identity', [g], [gradientOutputs[i]!]);
+    return g;
+  });
+  return { gradients, classes, maxRank, nodes: path.nodes.length };
+}
+
+/** Refuses a path the scores do not depend on, an op without a rule, or a tensor that is not float32. */
+function checkPath(
+  model: OnnxModel,
+  path: GradientPath,
+  layers: readonly string[],
+  scoreTensor: string,
+): void {
+  const where = `'${layers.join("', '")}'`;
+  if (!path.tensors.has(scoreTensor)) {
+    throw new GradientError(`the scores '${scoreTensor}' do not depend on ${where}`, {
+      file: model.path,
+      hint: 'choose a layer between the input and the scores',
+    });
+  }
+  for (const node of path.nodes) {
+    if (gradientRule(node.opType) === undefined) {
+      throw new GradientError(
+        `${describeNode(node)} on the path from ${where} to the scores has no differentiation rule`,
+        { file: model.path, hint: 'choose a layer after it, or a method without gradients' },
+      );
+    }
+  }
+  for (const t of path.tensors) {
+    if (elemTypeOf(model, t) !== DataType.FLOAT) {
+      throw new GradientError(`tensor '${t}' on the path from ${where} is not float32`, { file: model.path });
+    }
+  }
+}
+
+export function appendGradientGraph(model: OnnxModel, options: GradientGraphOptions): GradientGraph {
+  const f = new GraphFragment(model, GRAD_PREFIX);
+  const { layers, scoreTensor } = options;
+  const backward = writeBackward(f, model, options);
+  f.nodeTo('Identity', [backward.classes], [GRAD_CLASSES_OUTPUT]);
+  const gradientOutputs = layers.map((_, i) => `gradient_${i}`);
+  layers.forEach((layer, i) => {
+    f.nodeTo('Identity', [backward.gradients[i]!], [gradientOutputs[i]!]);
     f.addOutput({ name: gradientOutputs[i]!, elemType: DataType.FLOAT, shape: null });
     if (!model.graph.outputs.some((o) => o.name === layer))
       f.addOutput({ name: layer, elemType: DataType.FLOAT, shape: null });
@@ -143,8 +176,8 @@ export function appendGradientGraph(model: OnnxModel, options: GradientGraphOpti
     layers,
     gradientOutputs,
     outputs: [scoreTensor, ...layers, ...gradientOutputs, GRAD_CLASSES_OUTPUT],
-    maxRank,
-    nodes: path.nodes.length,
+    maxRank: backward.maxRank,
+    nodes: backward.nodes,
   };
 }
 

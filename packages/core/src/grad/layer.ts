@@ -133,3 +133,37 @@ export function pooledLayer(model: OnnxModel, scores: string): string | undefine
   }
   return undefined;
 }
+
+/**
+ * The default layer of a transformer for gradient methods: the input of the last attention (its
+ * Softmax's Q/K source, the last block's first norm in torchvision's ViT, pytorch-grad-cam's
+ * choice). The head's own token features get no gradient on the patch tokens, whose only path to
+ * the class token is attention. Undefined when no Softmax precedes the head.
+ */
+export function lastAttentionInputs(model: OnnxModel, tokenFeatures: string): string[] {
+  const nodes = model.graph.nodes;
+  const end = nodes.findIndex((n) => n.outputs.includes(tokenFeatures));
+  const softmax = nodes
+    .slice(0, end < 0 ? nodes.length : end)
+    .filter((n) => n.opType === 'Softmax')
+    .pop();
+  if (softmax === undefined) return [];
+  // Breadth first from the Softmax: the nearest ancestors first (the probe then picks the first
+  // with the token features' shape).
+  const seen = new Set<string>();
+  const order: string[] = [];
+  let frontier = [...softmax.inputs];
+  for (let depth = 0; depth < 16 && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const t of frontier) {
+      if (t === '' || seen.has(t) || model.initializer(t) !== undefined) continue;
+      seen.add(t);
+      const producer = model.producer(t);
+      if (producer === undefined || producer.opType === 'Constant') continue;
+      order.push(t);
+      next.push(...producer.inputs);
+    }
+    frontier = next;
+  }
+  return order;
+}

@@ -16,6 +16,8 @@
  * (wsolevaluation's order; the CLI's wsolevaluation frame normalises on both sides).
  */
 import { type DeviceCamMethod, deviceCamSupport } from '../cam/device-cam-methods.js';
+import type { CamGraphBuilder, GraphOps } from '../cam/graph-form.js';
+import { createCamMethod } from '../cam/registry.js';
 import type { Normalization } from '../cam/types.js';
 import { CamError } from '../errors.js';
 import type { CamHead } from '../head/detect.js';
@@ -194,7 +196,7 @@ export function resolveTargets(
   return f.cast(resolved, DataType.INT64);
 }
 
-/** The method's channel weights [N,T,K] for the resolved classes, as the JS methods compute them. */
+/** The method's channel weights [N,T,K] for the resolved classes: its graph form (the method's file). */
 function channelWeights(
   f: GraphFragment,
   head: CamHead,
@@ -202,54 +204,48 @@ function channelWeights(
   classes: string,
   size: number,
 ): string {
-  let rows: string;
-  if (head.kind === 'gap-linear') {
-    const table = classWeightTable(head.weights!, method, size);
-    rows = f.node('Gather', [f.floats('class_weights', [head.numClasses, head.channels], table), classes], {
-      axis: { i: 0 },
-    });
-  } else {
-    const arange = f.int64s(
-      'classes',
-      [head.numClasses],
-      Array.from({ length: head.numClasses }, (_, c) => c),
-    );
-    rows = f.cast(f.node('Equal', [f.unsqueeze(classes, [2]), arange]), DataType.FLOAT); // one-hot [N,T,C]
-    if (method === 'gradcam' || method === 'layercam' || method === 'xgradcam') {
-      rows = f.node('Div', [rows, f.floats('size', [], [size])]);
-    }
-  }
-  if (method !== 'xgradcam' && method !== 'gradcampp') return rows;
-  const sums = f.unsqueeze(f.reduce('ReduceSum', head.featureTensor, [2, 3], false), [1]); // [N,1,K]
-  if (method === 'xgradcam') return f.node('Mul', [rows, f.cast(nonZero(f, sums), DataType.FLOAT)]);
-  // Grad-CAM++: size*(g^2/(2g^2 + S g^3))*g with g = row/size is row/(2 + S row/size), where
-  // row > 0 and the denominator is not 0 (else 0).
-  const scaled = f.node('Div', [f.node('Mul', [sums, rows]), f.floats('size', [], [size])]);
-  const denominator = f.node('Add', [scaled, f.floats('two', [], [2])]);
-  const usable = nonZero(f, denominator);
-  const safe = f.node('Add', [denominator, f.cast(f.node('Not', [usable]), DataType.FLOAT)]);
-  const keep = f.node('And', [usable, f.node('Greater', [rows, f.floats('zero', [], [0])])]);
-  return f.node('Mul', [f.node('Div', [rows, safe]), f.cast(keep, DataType.FLOAT)]);
+  const builder: CamGraphBuilder = {
+    ...graphOps(f),
+    gridSize: size,
+    classRows: (map) => {
+      if (head.kind === 'gap-linear') {
+        const table = head.weights!.map(map);
+        return f.node(
+          'Gather',
+          [f.floats('class_weights', [head.numClasses, head.channels], table), classes],
+          {
+            axis: { i: 0 },
+          },
+        );
+      }
+      // Class maps: one-hot rows [N,T,C], the 1s mapped as a weight of 1 would be.
+      const arange = f.int64s(
+        'classes',
+        [head.numClasses],
+        Array.from({ length: head.numClasses }, (_, c) => c),
+      );
+      const oneHot = f.cast(f.node('Equal', [f.unsqueeze(classes, [2]), arange]), DataType.FLOAT);
+      const one = map(1);
+      return one === 1 ? oneHot : f.node('Mul', [oneHot, f.floats('scale', [], [one])]);
+    },
+    channelSums: () => f.unsqueeze(f.reduce('ReduceSum', head.featureTensor, [2, 3], false), [1]), // [N,1,K]
+  };
+  const form = createCamMethod(method);
+  if (form.graphWeights === undefined) throw new CamError('E_CAM', `${method} has no graph form`);
+  return form.graphWeights(builder);
 }
 
-/**
- * The [C,K] table the JS methods' channel weights come from, rounded as they round them:
- * cam W; gradcam W/(hw); layercam relu(W)/(hw); xgradcam W/(hw) (masked in the graph);
- * gradcampp W (its weights need the channel sums, formed in the graph).
- */
-function classWeightTable(weights: Float32Array, method: DeviceCamMethod, size: number): Float32Array {
-  const scale = 1 / size;
-  switch (method) {
-    case 'cam':
-    case 'gradcampp':
-      return weights;
-    case 'gradcam':
-      return weights.map((v) => v * scale);
-    case 'layercam':
-      return weights.map((v) => (v > 0 ? v * scale : 0));
-    case 'xgradcam':
-      return weights.map((v) => v / size);
-  }
+/** The ops a method's graph form writes with, over a fragment (float 0/1 masks from every opset's ops). */
+export function graphOps(f: GraphFragment): GraphOps {
+  const zero = () => f.floats('zero', [], [0]);
+  return {
+    op: (op, inputs) => f.node(op, inputs),
+    scalar: (value) => f.floats('c', [], [value]),
+    sum: (x, axes) => f.reduce('ReduceSum', x, axes, true),
+    mean: (x, axes) => f.reduce('ReduceMean', x, axes, true),
+    nonZero: (x) => f.cast(nonZero(f, x), DataType.FLOAT),
+    positive: (x) => f.cast(f.node('Greater', [x, zero()]), DataType.FLOAT),
+  };
 }
 
 /** x != 0 from ops every opset has (Equal on floats arrived only in opset 11). */
@@ -264,7 +260,7 @@ function nonZero(f: GraphFragment, x: string): string {
  * range becomes all zeros. Where arrived in opset 9; below it the zeros come from a mask, which
  * leaves a map holding NaN or Infinity as NaN rather than zeros.
  */
-function normalize(f: GraphFragment, x: string, normalization: Normalization): string {
+export function normalize(f: GraphFragment, x: string, normalization: Normalization): string {
   if (normalization === 'none') return x;
   const relu = normalization === 'relu-minmax';
   const inf = f.floats('inf', [], [Number.POSITIVE_INFINITY]);
@@ -289,7 +285,7 @@ function normalize(f: GraphFragment, x: string, normalization: Normalization): s
 }
 
 /** [N,T,h,w] -> [N,T,H,W] as resampleScoreMap: rows first (M · R_xᵀ), then columns (R_y · ·). */
-function resample(f: GraphFragment, map: string, w: number, h: number, to: CamGraphResize): string {
+export function resample(f: GraphFragment, map: string, w: number, h: number, to: CamGraphResize): string {
   if (to.width === w && to.height === h) return map;
   const rx = resampleMatrix(to.width, w, to.mode);
   const rxT = new Float32Array(w * to.width);

@@ -53,8 +53,8 @@ describe('CAM_METHODS', () => {
     expect(
       useDeviceCam({ ...request, method: 'gradcam', compat: 'pytorch-grad-cam' }, head, 13, 'cpu', false),
     ).toBe(true);
-    expect(() => useDeviceCam({ ...request, method: 'hirescam' }, head, 13, 'cpu', false)).toThrow(
-      /the graph computes cam, gradcam, gradcampp, xgradcam, layercam, not 'hirescam'/,
+    expect(() => useDeviceCam({ ...request, method: 'scorecam' }, head, 13, 'cpu', false)).toThrow(
+      /the graph computes cam, gradcam, gradcampp, smoothgradcampp, xgradcam, layercam, hirescam, not 'scorecam'/,
     );
   });
 
@@ -63,5 +63,18 @@ describe('CAM_METHODS', () => {
     const inputs = { features: new Float32Array(18).fill(1), scores: new Float32Array(2) };
     await expect(headCam.cam(inputs, 0, { method: 'sscam' })).rejects.toThrow(/'sscam' needs forward passes/);
     await expect(headCam.cam(inputs, 0, { method: 'ablationcam' })).resolves.toBeDefined();
+  });
+
+  it('each row says which forms its method has, and the method file has exactly those', () => {
+    for (const name of CAM_METHOD_NAMES) {
+      const spec = CAM_METHODS[name];
+      const method = createCamMethod(name) as unknown as Record<string, unknown>;
+      expect(typeof method.graphWeights === 'function', `${name} graph`).toBe(spec.graph === true);
+      expect(typeof method.graphGradientMap === 'function', `${name} backprop in the graph`).toBe(
+        spec.backprop === true,
+      );
+      expect(typeof method.gradientMap === 'function', `${name} backprop`).toBe(spec.backprop === true);
+    }
+    expect(DEVICE_CAM_METHODS).toEqual(CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].graph === true));
   });
 });

@@ -111,6 +111,43 @@ describe('gradients where no closed form exists', () => {
     await expect(model.cam(inference!, top, { method: 'cam' })).rejects.toThrow(/does not apply/);
   });
 
+  it("--cam-on-device: each gradient method's map computed in the graph equals the JS path", async () => {
+    const js = await load('two-layer-js.onnx', tinyModel('two-layer'), { layers: ['features'] });
+    const images = [prepared(5), prepared(6)];
+    const reference = await js.infer(images, 5, [[-1], [2]]);
+    for (const method of BACKPROP_METHODS) {
+      for (const normalization of ['relu-minmax', 'none'] as const) {
+        const file = join(dir, `two-layer-${method}-${normalization}.onnx`);
+        writeFileSync(file, tinyModel('two-layer'));
+        const device = await CamModel.load(file, {
+          device: 'cpu',
+          preprocess: { preset: 'imagenet', resize: { mode: 'exact', size: [S, S] }, crop: null },
+          backprop: { layers: ['features'] },
+          deviceCam: { mode: 'on', method, normalization, targets: 2, maxRank: 5 },
+        });
+        models.push(device);
+        const inferences = await device.infer(images, 5, [
+          [-1, 3],
+          [2, 0],
+        ]);
+        for (const [i, classIndex] of [
+          [0, reference[0]!.ranked[0]!],
+          [0, 3],
+          [1, 2],
+          [1, 0],
+        ] as const) {
+          expect(inferences[i]!.features.length).toBe(0); // nothing but the maps left the graph
+          const expected = await js.cam(reference[i]!, classIndex, { method, normalization });
+          const actual = await device.cam(inferences[i]!, classIndex, { method, normalization });
+          const scale = Math.max(1e-12, ...Array.from(expected.data, Math.abs));
+          expect(maxDifference(actual.data, expected.data), `${method} ${normalization}`).toBeLessThanOrEqual(
+            1e-5 * scale,
+          );
+        }
+      }
+    }
+  });
+
   it('an op without a rule on the path is a GradientError naming the node, its op and the layer', async () => {
     const bytes = buildModel({
       inputs: [{ name: 'input', shape: ['N', 3, S, S] }],

@@ -1,5 +1,6 @@
 import type { ScoreMap } from '../../scoremap.js';
 import { CamMethod, classWeightRow } from '../base.js';
+import type { CamGraphBuilder } from '../graph-form.js';
 import type { CamCompat, CamContext, Normalization } from '../types.js';
 
 /**
@@ -32,5 +33,9 @@ export class Cam extends CamMethod {
 
   protected channelWeights(context: CamContext, classIndex: number): Float32Array {
     return classWeightRow(context, classIndex);
+  }
+
+  override graphWeights(g: CamGraphBuilder): string {
+    return g.classRows((w) => w);
   }
 }

@@ -1,4 +1,5 @@
 import { CamMethod, classWeightRow, pixelwiseSum } from '../base.js';
+import type { GradientGraphBuilder } from '../graph-form.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -26,5 +27,9 @@ export class GradCamElementWise extends CamMethod {
 
   protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
     return pixelwiseSum(context, gradients, (g, f) => Math.max(0, g * f));
+  }
+
+  override graphGradientMap(g: GradientGraphBuilder): string {
+    return g.sum(g.op('Relu', [g.op('Mul', [g.gradient, g.activation])]), [1]);
   }
 }

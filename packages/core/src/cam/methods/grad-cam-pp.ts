@@ -1,4 +1,5 @@
 import { CamMethod, channelSums, classWeightRow, weightedSum } from '../base.js';
+import type { CamGraphBuilder, GradientGraphBuilder } from '../graph-form.js';
 import type { CamCompat, CamContext } from '../types.js';
 
 /**
@@ -24,20 +25,7 @@ export class GradCamPlusPlus extends CamMethod {
   }
 
   protected channelWeights(context: CamContext, classIndex: number): Float32Array {
-    const row = classWeightRow(context, classIndex);
-    const size = context.width * context.height;
-    const weights = new Float32Array(context.channels);
-    const sums = channelSums(context);
-    for (let k = 0; k < context.channels; k++) {
-      const g = row[k]! / size;
-      if (!(g > 0)) continue; // relu(g) = 0
-      const sum = sums[k]!;
-      const g2 = g * g;
-      const denominator = 2 * g2 + sum * g2 * g + this.eps;
-      if (denominator === 0) continue;
-      weights[k] = size * (g2 / denominator) * g;
-    }
-    return weights;
+    return plusPlusWeights(context, classIndex, this.eps);
   }
 
   /** The same alphas with the gradient at each position (where it is 0, alpha is 0). */
@@ -58,4 +46,54 @@ export class GradCamPlusPlus extends CamMethod {
     }
     return weightedSum(context, weights);
   }
+
+  override graphWeights(g: CamGraphBuilder): string {
+    return plusPlusGraphWeights(g);
+  }
+
+  /** alpha = g^2 / (2 g^2 + S g^3) where g > 0 and the denominator is not 0; w = sum alpha g. */
+  override graphGradientMap(g: GradientGraphBuilder): string {
+    const grad = g.gradient;
+    const g2 = g.op('Mul', [grad, grad]);
+    const g3 = g.op('Mul', [g2, grad]);
+    const sums = g.sum(g.activation, [2, 3]);
+    let denominator = g.op('Add', [g.op('Mul', [g2, g.scalar(2)]), g.op('Mul', [sums, g3])]);
+    if (this.eps !== 0) denominator = g.op('Add', [denominator, g.scalar(this.eps)]);
+    const usable = g.op('Mul', [g.nonZero(denominator), g.positive(grad)]);
+    const safe = g.op('Add', [denominator, g.op('Sub', [g.scalar(1), g.nonZero(denominator)])]);
+    const alpha = g.op('Mul', [g.op('Div', [g2, safe]), usable]);
+    const weights = g.sum(g.op('Mul', [alpha, grad]), [2, 3]);
+    return g.sum(g.op('Mul', [weights, g.activation]), [1]);
+  }
+}
+
+/** The closed form's channel weights (shared with SmoothGrad-CAM++, whose closed form this is). */
+export function plusPlusWeights(context: CamContext, classIndex: number, eps: number): Float32Array {
+  const row = classWeightRow(context, classIndex);
+  const size = context.width * context.height;
+  const weights = new Float32Array(context.channels);
+  const sums = channelSums(context);
+  for (let k = 0; k < context.channels; k++) {
+    const g = row[k]! / size;
+    if (!(g > 0)) continue; // relu(g) = 0
+    const sum = sums[k]!;
+    const g2 = g * g;
+    const denominator = 2 * g2 + sum * g2 * g + eps;
+    if (denominator === 0) continue;
+    weights[k] = size * (g2 / denominator) * g;
+  }
+  return weights;
+}
+
+/**
+ * The closed form in the graph: size*(g^2/(2g^2 + S g^3))*g with g = row/size is
+ * row/(2 + S row/size), where row > 0 and the denominator is not 0 (else 0).
+ */
+export function plusPlusGraphWeights(g: CamGraphBuilder): string {
+  const rows = g.classRows((w) => w);
+  const scaled = g.op('Div', [g.op('Mul', [g.channelSums(), rows]), g.scalar(g.gridSize)]);
+  const denominator = g.op('Add', [scaled, g.scalar(2)]);
+  const usable = g.nonZero(denominator);
+  const safe = g.op('Add', [denominator, g.op('Sub', [g.scalar(1), usable])]);
+  return g.op('Mul', [g.op('Div', [rows, safe]), g.op('Mul', [usable, g.positive(rows)])]);
 }

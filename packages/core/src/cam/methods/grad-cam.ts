@@ -1,4 +1,5 @@
 import { CamMethod, classWeightRow, meanGradients, weightedSum } from '../base.js';
+import type { CamGraphBuilder, GradientGraphBuilder } from '../graph-form.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -22,5 +23,13 @@ export class GradCam extends CamMethod {
 
   protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
     return weightedSum(context, meanGradients(context, gradients));
+  }
+
+  override graphWeights(g: CamGraphBuilder): string {
+    return g.classRows((w) => w / g.gridSize);
+  }
+
+  override graphGradientMap(g: GradientGraphBuilder): string {
+    return g.sum(g.op('Mul', [g.mean(g.gradient, [2, 3]), g.activation]), [1]);
   }
 }

@@ -1,4 +1,5 @@
 import { pixelwiseSum } from '../base.js';
+import type { GradientGraphBuilder } from '../graph-form.js';
 import type { CamContext } from '../types.js';
 import { GradCam } from './grad-cam.js';
 
@@ -19,5 +20,9 @@ import { GradCam } from './grad-cam.js';
 export class HiResCam extends GradCam {
   protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
     return pixelwiseSum(context, gradients, (g, f) => g * f);
+  }
+
+  override graphGradientMap(g: GradientGraphBuilder): string {
+    return g.sum(g.op('Mul', [g.gradient, g.activation]), [1]);
   }
 }

@@ -1,4 +1,5 @@
 import { CamMethod, classWeightRow, pixelwiseSum } from '../base.js';
+import type { CamGraphBuilder, GradientGraphBuilder } from '../graph-form.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -21,5 +22,13 @@ export class LayerCam extends CamMethod {
 
   protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
     return pixelwiseSum(context, gradients, (g, f) => (g > 0 ? g * f : 0));
+  }
+
+  override graphWeights(g: CamGraphBuilder): string {
+    return g.classRows((w) => (w > 0 ? w / g.gridSize : 0));
+  }
+
+  override graphGradientMap(g: GradientGraphBuilder): string {
+    return g.sum(g.op('Mul', [g.op('Relu', [g.gradient]), g.activation]), [1]);
   }
 }

@@ -1,4 +1,7 @@
-import { GradCamPlusPlus } from './grad-cam-pp.js';
+import { CamMethod } from '../base.js';
+import type { CamGraphBuilder } from '../graph-form.js';
+import type { CamContext } from '../types.js';
+import { plusPlusGraphWeights, plusPlusWeights } from './grad-cam-pp.js';
 
 /**
  * SmoothGrad-CAM++: Omeiza et al., "Smooth Grad-CAM++: An Enhanced Inference Level
@@ -11,9 +14,17 @@ import { GradCamPlusPlus } from './grad-cam-pp.js';
  * with S_c = exp(Y_c) each D^n_k = m g_k^n with m = mean_t exp(Y_c(x + delta_t)) > 0. m cancels in
  * alpha and only scales w: SmoothGrad-CAM++ is Grad-CAM++ times m, the same map once normalised,
  * and the noisy forward passes (which would only compute m) are not run: m is left out, as
- * exp(Y_c) is in Grad-CAM++.
+ * exp(Y_c) is in Grad-CAM++. Off such heads the noisy passes would be needed: no backprop form.
  *
  * @example
  * const map = await new SmoothGradCamPlusPlus().compute(context, target); // = Grad-CAM++'s map
  */
-export class SmoothGradCamPlusPlus extends GradCamPlusPlus {}
+export class SmoothGradCamPlusPlus extends CamMethod {
+  protected channelWeights(context: CamContext, classIndex: number): Float32Array {
+    return plusPlusWeights(context, classIndex, 0);
+  }
+
+  override graphWeights(g: CamGraphBuilder): string {
+    return plusPlusGraphWeights(g);
+  }
+}

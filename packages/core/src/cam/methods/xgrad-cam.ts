@@ -1,4 +1,5 @@
 import { CamMethod, channelSums, classWeightRow, weightedSum } from '../base.js';
+import type { CamGraphBuilder, GradientGraphBuilder } from '../graph-form.js';
 import type { CamContext } from '../types.js';
 
 /**
@@ -33,5 +34,21 @@ export class XGradCam extends CamMethod {
       weights[k] = dot / sums[k]!;
     }
     return weightedSum(context, weights);
+  }
+
+  override graphWeights(g: CamGraphBuilder): string {
+    return g.op('Mul', [g.classRows((w) => w / g.gridSize), g.nonZero(g.channelSums())]);
+  }
+
+  /** w_k = sum(A G) / sum(A), 0 where sum(A) = 0. */
+  override graphGradientMap(g: GradientGraphBuilder): string {
+    const sums = g.sum(g.activation, [2, 3]);
+    const usable = g.nonZero(sums);
+    const safe = g.op('Add', [sums, g.op('Sub', [g.scalar(1), usable])]);
+    const weights = g.op('Mul', [
+      g.op('Div', [g.sum(g.op('Mul', [g.activation, g.gradient]), [2, 3]), safe]),
+      usable,
+    ]);
+    return g.sum(g.op('Mul', [weights, g.activation]), [1]);
   }
 }
