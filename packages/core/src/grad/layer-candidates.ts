@@ -39,7 +39,8 @@ export async function layerCandidates(
     }
   }
   // Models whose nodes are not named by module: every node output is a candidate, by tensor name.
-  if (byPrefix.size === 0)
+  const unnamed = byPrefix.size === 0;
+  if (unnamed)
     for (const node of model.graph.nodes) for (const o of node.outputs) if (o !== '') byPrefix.set(o, o);
   const entries = [...byPrefix.entries()].filter(([, t]) => t !== logits && t !== scores);
   if (entries.length === 0) return [];
@@ -55,7 +56,11 @@ export async function layerCandidates(
     if (!gradientPath(model, [tensor], logits).tensors.has(logits)) continue; // not upstream of the scores
     const missing = missingGradientRule(model, [tensor], logits);
     out.push({ name, tensor, shape, ...(missing === undefined ? {} : { blockedBy: describeNode(missing) }) });
-    if (out.length >= limit) break;
   }
-  return out;
+  // Nodes without module names: every tensor is a candidate, too many to read; keep the last one
+  // of each grid size (the end of each stage), which is where users pick layers.
+  const kept = unnamed
+    ? out.filter((c, i) => i === out.length - 1 || out[i + 1]!.shape.slice(2).join() !== c.shape.slice(2).join())
+    : out;
+  return kept.slice(-limit);
 }
