@@ -13,6 +13,7 @@ import {
   describeFailureMode,
   FAILURE_MODES,
   FAILURE_RULES,
+  type MetricTable,
   type ReportInput,
   type ReportTable,
   renderHtmlReport,
@@ -38,7 +39,7 @@ import { analyseRun, type RunAnalysis } from './reporting/run-analysis.js';
 import { readRunLog } from './reporting/run-log.js';
 import { metricRows, type Summary } from './reporting/run-metrics.js';
 
-export { boxAccuracyJson, pxapOf, type RunMetrics, type Summary } from './reporting/run-metrics.js';
+export type { RunMetrics, Summary } from './reporting/run-metrics.js';
 export { printSummary } from './reporting/summary.js';
 
 export interface ReportOptions {
@@ -49,6 +50,8 @@ export interface ReportOptions {
   readonly writeReports: boolean;
   /** Extra report sections (default: those registered in reporting/extra-sections.ts). */
   readonly sections?: readonly SectionBuilder[];
+  /** The metrics (default: eval's table, `METRICS`). */
+  readonly metrics?: MetricTable;
 }
 
 /** Classes shown at each end of the per-class ranking (the rest is in per-class.csv). */
@@ -63,6 +66,7 @@ export async function buildReports(dir: string, options: ReportOptions): Promise
     analysis = await analyseRun(dir, {
       galleryCount: options.writeReports && options.render ? options.galleryCount : 0,
       onRecord: (record) => csv.write(record),
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     });
   } catch (error) {
     // A damaged results.jsonl: the summary files of the last good pass stay as they were.
@@ -112,7 +116,7 @@ async function writeReportFiles(
         .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
         .map(([k, v]) => [k, v as string | number | boolean | null]),
     ),
-    metrics: metricRows(analysis.metrics),
+    metrics: metricRows(analysis.metrics, options.metrics),
     ...(curves ? { curves } : {}),
     figures,
     tables: [...(analysis.ious.length > 0 ? [failureModeTable(analysis)] : []), ...classTables(classes)],

@@ -65,6 +65,46 @@ export {
   type LocalizationResult,
 } from './evaluators/localization.js';
 export { PxapEvaluator, type PxapOptions, type PxapResult, type PxapState } from './evaluators/pxap.js';
+export type { LocalizationState } from './evaluators/localization.js';
+export {
+  type FramedBoxes,
+  type FramedMap,
+  type FrameSize,
+  groundTruthInFrame,
+  wsolMapInFrame,
+} from './protocol-frame.js';
+
+// Metrics: one evaluator interface, one table that every output (records, metrics.json, summary,
+// report rows, shard merging) reads
+export type {
+  Evaluator,
+  FramedImage,
+  JsonObject,
+  MetricEvaluator,
+  MetricRow,
+  MetricSettings,
+} from './metrics/evaluator.js';
+export {
+  METRICS,
+  MetricSet,
+  type MetricSetOptions,
+  type MetricTable,
+  reportRows,
+  summaryLines,
+} from './metrics/table.js';
+export {
+  LOCALIZATION_METRIC,
+  type LocalizationJson,
+  type LocalizationMetricResult,
+  type LocalizationRecordDecisions,
+} from './metrics/localization-metric.js';
+export {
+  BOX_ACCURACY_METRIC,
+  type BoxAccuracyJson,
+  type CorrectRanges,
+} from './metrics/box-accuracy-metric.js';
+export { PXAP_METRIC, type PxapJson, type PxapOutcome, type PxapRecord } from './metrics/pxap-metric.js';
+export { FAITHFULNESS_METRIC } from './metrics/faithfulness-metric.js';
 
 // Score-map files (.npy), and scoring a folder of them (in worker threads)
 export {
@@ -117,6 +157,7 @@ export {
   type CurveSummary,
   FaithfulnessAccumulator,
   type FaithfulnessRecord,
+  type FaithfulnessState,
   type FaithfulnessSummary,
 } from './faithfulness/aggregate.js';
 export type { FaithfulnessImage, FaithfulnessMetric, PerturbationPlan } from './faithfulness/types.js';

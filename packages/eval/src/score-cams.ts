@@ -31,12 +31,11 @@ import {
   type BoxAccuracyState,
 } from './evaluators/box-accuracy.js';
 import { PxapEvaluator, type PxapResult, type PxapState } from './evaluators/pxap.js';
-import { clipBoxesToImage } from './ground-truth.js';
-import { resizeBoxWsol } from './iou.js';
 import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './masks.js';
 import { loadCamForEval } from './parallel/cam-file.js';
 import { resolveWorkers, runPool } from './parallel/pool.js';
 import type { FileJob } from './parallel/worker-messages.js';
+import { groundTruthInFrame } from './protocol-frame.js';
 
 export type ResampleFn = (map: ScoreMap, width: number, height: number, mode: 'bicubic') => ScoreMap;
 
@@ -200,11 +199,11 @@ export async function scoreCamDirectory(
         return `no image size (the layout stores none, and the image header cannot be read: ${header ?? 'no file'})`;
       ({ width, height } = header);
     }
-    const clipped = clipBoxesToImage(item.boxes, width, height);
-    clippedBoxes += clipped.clipped;
-    zeroAreaBoxes += clipped.zeroArea;
-    outsideBoxes += clipped.outside;
-    return clipped.boxes.map((b) => resizeBoxWsol(b, width, height, size, size));
+    const framed = groundTruthInFrame(item.boxes, { width, height }, { width: size, height: size });
+    clippedBoxes += framed.clipped;
+    zeroAreaBoxes += framed.zeroArea;
+    outsideBoxes += framed.outside;
+    return framed.inFrame;
   };
 
   const scoreOne = async (item: DatasetItem): Promise<void> => {

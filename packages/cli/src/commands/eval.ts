@@ -1,17 +1,17 @@
 import { resolve } from 'node:path';
 import { UsageError } from '@cam-localize/core';
 import {
-  BoxAccuracyEvaluator,
   describeDegenerateBoxes,
-  PxapEvaluator,
+  MetricSet,
   readDataset,
   scoreCamDirectory,
+  summaryLines,
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import { addShardOptions, positiveInteger, type ShardFlags } from '../options.js';
 import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
-import { type EvalSettings, evalMetrics, evalPart } from '../pipeline/eval-parts.js';
+import { type EvalSettings, evalMetricSettings, evalMetrics, evalPart } from '../pipeline/eval-parts.js';
 import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
@@ -134,7 +134,6 @@ export function registerEval(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const boxes = result.metrics.count > 0 ? result.metrics : undefined;
       const settings: EvalSettings = {
         dataset: dataset.root,
         format: dataset.format,
@@ -159,26 +158,11 @@ export function registerEval(program: Command): void {
         ...(flags.allowMissing ? { leftOutMissingMaps: coverage.unusable } : {}),
       };
       const missingGroundTruth = missingSummary(checked.check);
-      const metrics = evalMetrics(
-        counts,
-        BoxAccuracyEvaluator.fromState(result.states.boxAccuracy),
-        PxapEvaluator.fromState(result.states.pxap),
-        settings,
-        missingGroundTruth,
-      );
-      const parts: string[] = [];
-      if (boxes) {
-        const levels = boxes.levels.map(
-          (l) => `IoU ${l.iouThreshold}: ${l.maxBoxAcc.toFixed(2)}% at t=${l.bestThreshold.toFixed(3)}`,
-        );
-        parts.push(
-          `${flags.boxes === 'all' ? `MaxBoxAccV2 ${boxes.maxBoxAccV2.toFixed(2)}%` : 'MaxBoxAcc (V1, largest contour)'} (${levels.join(', ')})`,
-        );
-      }
-      if (result.pxap) parts.push(`PxAP ${result.pxap.pxap.toFixed(2)}% over ${result.pxap.count} masks`);
-      if (result.pxapError) parts.push(`PxAP not defined: ${result.pxapError}`);
+      const evaluators = new MetricSet(evalMetricSettings(settings));
+      evaluators.mergeStates(result.states);
+      const metrics = evalMetrics(counts, evaluators, missingGroundTruth);
       process.stderr.write(
-        `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ${parts.join('; ')}\n`,
+        `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ${summaryLines(metrics).join('; ')}\n`,
       );
       const ids = dataset.items.map((item) => item.id);
       const datasetIds = sharded ? allItems.map((item) => item.id) : [];
@@ -191,7 +175,7 @@ export function registerEval(program: Command): void {
           datasetIds,
           counts,
           missingGroundTruth,
-          states: result.states,
+          evaluators,
           metrics,
         });
       if (flags.out) await writeJsonAtomic(flags.out, part || metrics);

@@ -1,18 +1,20 @@
 /**
- * Shards of `eval --cams`: each `eval --shard K/N --out part.json` keeps its evaluators' counters
- * (MaxBoxAcc hits per threshold and IoU level, PxAP histograms) beside its metrics; `merge` adds
- * the counters of every part and computes the metrics once, so they are the whole dataset's.
+ * Shards of `eval --cams`: each `eval --shard K/N --out part.json` keeps its evaluators' states
+ * (eval's table of metrics: MaxBoxAcc hits per threshold and IoU level, PxAP histograms) beside
+ * its metrics; `merge` adds the states of every part and computes the metrics once, so they are
+ * the whole dataset's.
  */
 import { describeError, UsageError } from '@cam-localize/core';
 import { readRegularFile } from '@cam-localize/core/workers';
 import {
-  BoxAccuracyEvaluator,
-  type BoxAccuracyState,
   type CamProblemKind,
-  PxapEvaluator,
-  type PxapState,
+  METRICS,
+  MetricSet,
+  type MetricSettings,
+  type MetricTable,
+  WSOL_PROTOCOL,
 } from '@cam-localize/eval';
-import { boxAccuracyJson, pxapOf } from '../reporting.js';
+import { thresholdGrid } from '@cam-localize/localize';
 import { fingerprintDifferences } from './run-config.js';
 import { writeJsonAtomic } from './run-dir.js';
 import { idsDigest, type ShardRecord, shardOf } from './shard.js';
@@ -49,17 +51,28 @@ export interface EvalCounts {
 
 export type MissingGroundTruth = { images: number; first: { id: string; missing: string[] }[] };
 
+/** What eval's evaluators are built with: wsolevaluation's protocol with the flags' grid, levels and contours. */
+export function evalMetricSettings(
+  settings: Pick<EvalSettings, 'boxes' | 'interval' | 'iouLevels'>,
+): MetricSettings {
+  return {
+    protocol: {
+      ...WSOL_PROTOCOL,
+      thresholdInterval: settings.interval,
+      iouThresholds: [...settings.iouLevels],
+      multiContour: settings.boxes === 'all',
+    },
+    thresholds: thresholdGrid(settings.interval),
+    command: 'eval',
+  };
+}
+
 /** The metrics JSON of `eval`, from counts and the evaluators (the whole run's, or merged parts'). */
 export function evalMetrics(
   counts: EvalCounts,
-  boxAccuracy: BoxAccuracyEvaluator,
-  pxapEvaluator: PxapEvaluator,
-  settings: Pick<EvalSettings, 'boxes' | 'interval' | 'iouLevels'>,
+  evaluators: MetricSet,
   missingGroundTruth: MissingGroundTruth,
 ) {
-  const multiContour = settings.boxes === 'all';
-  const boxes = boxAccuracy.imageCount > 0 ? boxAccuracy.compute() : undefined;
-  const { pxap, pxapError } = pxapOf(pxapEvaluator);
   return {
     protocol: counts.protocol,
     images: {
@@ -68,17 +81,7 @@ export function evalMetrics(
       skipped: counts.total - counts.scored,
       ...(counts.leftOutMissingMaps === undefined ? {} : { leftOutMissingMaps: counts.leftOutMissingMaps }),
     },
-    ...boxAccuracyJson(boxes, multiContour),
-    boxAccuracy: boxes
-      ? {
-          thresholdInterval: settings.interval,
-          multiContour,
-          iouLevels: [...settings.iouLevels],
-          images: boxes.count,
-        }
-      : null,
-    pxap,
-    ...(pxapError === undefined ? {} : { pxapError }),
+    ...evaluators.json(),
     problems: counts.problemCounts,
     resized: counts.resized,
     warnings: {
@@ -91,8 +94,13 @@ export function evalMetrics(
   };
 }
 
-/** A part file: a shard's metrics, and what `mergeEvalParts` needs to add it to the others. */
-export interface EvalPart {
+/**
+ * A part file: a shard's metrics, and what `mergeEvalParts` needs to add it to the others: beside
+ * these fields, each evaluator's state under its name (`boxAccuracy`, `pxap`; plain JSON).
+ */
+export type EvalPart = EvalPartFields & { readonly [evaluator: string]: unknown };
+
+interface EvalPartFields {
   readonly kind: 'cam-localize eval part';
   readonly settings: EvalSettings;
   readonly shard: ShardRecord;
@@ -102,34 +110,14 @@ export interface EvalPart {
   readonly datasetIds: readonly string[];
   readonly counts: EvalCounts;
   readonly missingGroundTruth: MissingGroundTruth;
-  /** Evaluator states with their typed arrays as plain arrays (JSON). */
-  readonly boxAccuracy: Record<string, unknown>;
-  readonly pxap: Record<string, unknown>;
   readonly metrics: unknown;
 }
 
 const PART_KIND = 'cam-localize eval part';
 
-const plain = (state: object) =>
-  Object.fromEntries(
-    Object.entries(state).map(([k, v]) => [k, v instanceof Float64Array ? Array.from(v) : v]),
-  );
-
-const typed = <T>(state: Record<string, unknown>, arrays: readonly string[]): T =>
-  Object.fromEntries(
-    Object.entries(state).map(([k, v]) => [
-      k,
-      arrays.includes(k) && Array.isArray(v) ? Float64Array.from(v) : v,
-    ]),
-  ) as T;
-
-export function evalPart(
-  input: Omit<EvalPart, 'kind' | 'boxAccuracy' | 'pxap'> & {
-    states: { boxAccuracy: BoxAccuracyState; pxap: PxapState };
-  },
-): EvalPart {
-  const { states, ...rest } = input;
-  return { kind: PART_KIND, ...rest, boxAccuracy: plain(states.boxAccuracy), pxap: plain(states.pxap) };
+export function evalPart(input: Omit<EvalPartFields, 'kind'> & { evaluators: MetricSet }): EvalPart {
+  const { evaluators, ...rest } = input;
+  return { kind: PART_KIND, ...rest, ...evaluators.states() };
 }
 
 async function readPart(file: string): Promise<EvalPart> {
@@ -152,6 +140,7 @@ async function readPart(file: string): Promise<EvalPart> {
 export async function mergeEvalParts(
   files: readonly string[],
   out: string,
+  table: MetricTable = METRICS,
 ): Promise<ReturnType<typeof evalMetrics>> {
   const parts = await Promise.all(files.map(readPart));
   const first = parts[0]!;
@@ -210,14 +199,8 @@ export async function mergeEvalParts(
       `merge: the parts do not cover the dataset exactly once: ${problems.join('; ')}`,
     );
   }
-  const boxAccuracy = BoxAccuracyEvaluator.fromState(
-    typed<BoxAccuracyState>(first.boxAccuracy, ['thresholds', 'correct']),
-  );
-  const pxap = PxapEvaluator.fromState(typed<PxapState>(first.pxap, ['thresholds', 'trueHist', 'falseHist']));
-  for (const part of parts.slice(1)) {
-    boxAccuracy.mergeState(typed<BoxAccuracyState>(part.boxAccuracy, ['thresholds', 'correct']));
-    pxap.mergeState(typed<PxapState>(part.pxap, ['thresholds', 'trueHist', 'falseHist']));
-  }
+  const evaluators = new MetricSet(evalMetricSettings(first.settings), { table });
+  for (const [i, part] of parts.entries()) evaluators.mergeStates(part, `merge: ${files[i]}`);
   const sum = (pick: (c: EvalCounts) => number) =>
     parts.reduce((total, part) => total + pick(part.counts), 0);
   const problemCounts = { ...first.counts.problemCounts };
@@ -241,7 +224,7 @@ export async function mergeEvalParts(
       : { leftOutMissingMaps: sum((c) => c.leftOutMissingMaps ?? 0) }),
   };
   // Ground truth missing is checked over the whole dataset before the split: every part holds the same.
-  const metrics = evalMetrics(counts, boxAccuracy, pxap, first.settings, first.missingGroundTruth);
+  const metrics = evalMetrics(counts, evaluators, first.missingGroundTruth);
   await writeJsonAtomic(out, metrics);
   return metrics;
 }

@@ -8,21 +8,18 @@ import {
   type Inference,
   minMaxInPlace,
   type Normalization,
-  resampleScoreMap,
   type ScoreMap,
   UsageError,
 } from '@cam-localize/core';
 import {
-  BoxAccuracyEvaluator,
-  type ClippedBoxes,
-  clipBoxesToImage,
   type DatasetItem,
   type EvaluationProtocol,
-  LocalizationAccuracyEvaluator,
+  type FramedBoxes,
+  groundTruthInFrame,
+  MetricSet,
   maxIou,
-  normalizeMinMaxWsol,
-  resizeBoxWsol,
   storedSizeMismatch,
+  wsolMapInFrame,
 } from '@cam-localize/eval';
 import {
   type BoxMode,
@@ -32,7 +29,6 @@ import {
   wsolBoxes,
 } from '@cam-localize/localize';
 import { boxToJson, localizeCam } from './localize-cam.js';
-import { pxapOfImage } from './pxap-record.js';
 import type { ClassResult, RunRecord } from './records.js';
 
 export interface ImageEvaluationSettings {
@@ -70,14 +66,14 @@ interface Framed {
 
 /**
  * Everything `run` does to one image after the forward pass: the CAMs of the top-1 and the
- * ground-truth class, their boxes at the chosen threshold, the localization decisions (GT-known,
- * Top-1, Top-5) and the per-threshold correctness MaxBoxAcc needs, all under one protocol
- * (wsolevaluation's frame and conventions, or the tool's). The run's metrics are replayed from
- * the records this writes, so a resumed run counts every image exactly once.
+ * ground-truth class, their boxes at the chosen threshold, and what the image adds to each metric
+ * of eval's table (`MetricSet.observe`: the localization decisions, the per-threshold correctness
+ * MaxBoxAcc needs, PxAP's histograms), all under one protocol (wsolevaluation's frame and
+ * conventions, or the tool's). The run's metrics are replayed from the records this writes, so a
+ * resumed run counts every image exactly once.
  */
 export class ImageEvaluator {
-  private readonly decisions: LocalizationAccuracyEvaluator;
-  readonly boxAccuracy: BoxAccuracyEvaluator;
+  private readonly metrics: MetricSet;
 
   constructor(
     private readonly model: CamSource,
@@ -90,11 +86,10 @@ export class ImageEvaluator {
         '--protocol wsolevaluation takes --threshold as a fraction of the maximum (e.g. 0.2)',
       );
     }
-    this.decisions = new LocalizationAccuracyEvaluator({ iou: protocol.iou });
-    this.boxAccuracy = new BoxAccuracyEvaluator({
+    this.metrics = new MetricSet({
+      protocol,
       thresholds: thresholdGrid(protocol.thresholdInterval),
-      iouThresholds: protocol.iouThresholds,
-      multiContour: protocol.multiContour,
+      command: 'run',
     });
   }
 
@@ -136,7 +131,8 @@ export class ImageEvaluator {
         },
       );
     }
-    const gtEval = this.groundTruthInFrame(item, geometry.originalWidth, geometry.originalHeight, inference);
+    const gt = this.groundTruthOf(item, inference);
+    const gtEval = gt.inFrame;
 
     const predicted = this.frame(await this.mapOf(inference, predictedClass, { maps }), inference);
     const truth =
@@ -159,40 +155,21 @@ export class ImageEvaluator {
         ? classResult(gtClass, nameOf(gtClass), truth.boxes, iouOf(truth))
         : undefined;
 
-    let loc: RunRecord['loc'];
-    let boxAcc: RunRecord['boxAcc'];
-    if (gtEval.length > 0) {
-      const decided = this.decisions.accumulate({
-        boxes: (truth ?? predicted).evalBoxes,
-        predictedBoxes: predicted.evalBoxes,
-        gtBoxes: gtEval,
-        gtClass: gtClass ?? -1,
-        topK: Array.from(inference.ranked),
-      });
-      loc = {
-        gtKnownLoc: decided.gtKnownLoc > 0,
-        top1Loc: decided.top1Loc > 0,
-        topKLoc: decided.topKLoc > 0,
-        top1Cls: decided.top1Cls > 0,
-        topKCls: decided.topKCls > 0,
-        predictedClassLoc: decided.predictedClassLoc > 0,
-      };
-      // MaxBoxAcc localises the GT class's CAM; without a known class (class-agnostic data), the top-1's.
-      // The map is in the input frame, so its ground truth goes there too (the tool's mode scores
-      // single boxes in original pixels).
-      const gtOfMap = this.protocol.gtBoxes === 'resize-truncate' ? gtEval : this.gtInInput(item, inference);
-      boxAcc = correctRanges(
-        this.boxAccuracy.imageScores((truth ?? predicted).evalMap, gtOfMap),
-        this.protocol.iouThresholds,
-      );
-    }
-
-    // PxAP scores the same map as MaxBoxAcc, against the mask read as `eval` reads it.
-    const pxap =
-      item.mask === undefined
-        ? undefined
-        : await pxapOfImage((truth ?? predicted).evalMap, item, this.boxAccuracy.thresholds);
-    const clipped = this.clippedGroundTruth(item, inference);
+    // Every metric judges the GT class's CAM; without a known class (class-agnostic data), the
+    // top-1's. Its map is in the input frame, so its ground truth goes there too (the tool's mode
+    // scores single boxes in original pixels).
+    const judged = truth ?? predicted;
+    const observed = await this.metrics.observe({
+      item,
+      gtBoxes: gtEval,
+      map: judged.evalMap,
+      gtBoxesOfMap:
+        this.protocol.gtBoxes === 'resize-truncate' ? gtEval : gt.boxes.map((b) => boxToInput(geometry, b)),
+      boxes: judged.evalBoxes,
+      predictedBoxes: predicted.evalBoxes,
+      gtClass: gtClass ?? -1,
+      ranked: Array.from(inference.ranked),
+    });
 
     const record: RunRecord = {
       id: item.id,
@@ -202,10 +179,10 @@ export class ImageEvaluator {
       height: geometry.originalHeight,
       ...(gtClass === undefined ? {} : { gtClass }),
       ...(gtClass !== undefined && nameOf(gtClass) !== undefined ? { gtName: nameOf(gtClass)! } : {}),
-      ...(item.boxes.length > 0 ? { gtBoxes: clipped.boxes.map(boxToJson) } : {}),
-      ...(clipped.clipped > 0 ? { clippedBoxes: clipped.clipped } : {}),
-      ...(clipped.zeroArea > 0 ? { zeroAreaBoxes: clipped.zeroArea } : {}),
-      ...(clipped.outside > 0 ? { outsideBoxes: clipped.outside } : {}),
+      ...(item.boxes.length > 0 ? { gtBoxes: gt.boxes.map(boxToJson) } : {}),
+      ...(gt.clipped > 0 ? { clippedBoxes: gt.clipped } : {}),
+      ...(gt.zeroArea > 0 ? { zeroAreaBoxes: gt.zeroArea } : {}),
+      ...(gt.outside > 0 ? { outsideBoxes: gt.outside } : {}),
       ...(item.missingGroundTruth ? { missingGroundTruth: item.missingGroundTruth } : {}),
       top: Array.from(inference.ranked, (c) => ({
         class: c,
@@ -214,9 +191,7 @@ export class ImageEvaluator {
       })),
       predicted: predictedResult,
       ...(truthResult ? { groundTruth: truthResult } : {}),
-      ...(loc ? { loc } : {}),
-      ...(boxAcc ? { boxAcc } : {}),
-      ...(pxap ? { pxap } : {}),
+      ...observed,
     };
     return { record, predicted: predictedResult, groundTruth: truthResult, maps };
   }
@@ -230,8 +205,7 @@ export class ImageEvaluator {
     nameOf: (c: number) => string | undefined,
   ): ClassResult {
     const framed = this.frame(map, inference);
-    const { geometry } = inference.prepared;
-    const gtEval = this.groundTruthInFrame(item, geometry.originalWidth, geometry.originalHeight, inference);
+    const gtEval = this.groundTruthOf(item, inference).inFrame;
     const iou = gtEval.length > 0 ? maxIou(framed.evalBoxes, gtEval, this.protocol.iou) : undefined;
     return classResult(classIndex, nameOf(classIndex), framed.boxes, iou);
   }
@@ -240,9 +214,12 @@ export class ImageEvaluator {
   private frame(map: ScoreMap, inference: Inference): Framed {
     const { geometry } = inference.prepared;
     if (this.protocol.name === 'wsolevaluation') {
-      const evalMap = normalizeMinMaxWsol(
-        resampleScoreMap(map, geometry.inputWidth, geometry.inputHeight, 'bicubic'),
-      );
+      const inFrame = wsolMapInFrame(map, { width: geometry.inputWidth, height: geometry.inputHeight });
+      const evalMap = {
+        width: inFrame.width,
+        height: inFrame.height,
+        data: Float32Array.from(inFrame.values),
+      };
       const threshold =
         this.settings.threshold.kind === 'fraction' ? this.settings.threshold.value : DEFAULT_THRESHOLD.value;
       const evalBoxes = wsolBoxes(evalMap, threshold, { multiContour: this.settings.mode === 'all' });
@@ -256,30 +233,17 @@ export class ImageEvaluator {
   }
 
   /**
-   * The item's ground-truth boxes clipped to its image (the dataset's size, else the decoded one):
-   * the one rule (eval's ground-truth.ts) every metric below sees.
+   * The item's ground-truth boxes clipped to its image (the dataset's size, else the decoded one),
+   * the one rule (eval's protocol frame) every metric sees, and in the frame the protocol scores
+   * localization in.
    */
-  private clippedGroundTruth(item: DatasetItem, inference: Inference): ClippedBoxes {
-    const { originalWidth, originalHeight } = inference.prepared.geometry;
-    return clipBoxesToImage(item.boxes, item.width ?? originalWidth, item.height ?? originalHeight);
-  }
-
-  /** Ground-truth boxes in the frame the protocol scores localization in. */
-  private groundTruthInFrame(item: DatasetItem, width: number, height: number, inference: Inference): Box[] {
-    const { boxes } = this.clippedGroundTruth(item, inference);
-    if (this.protocol.gtBoxes === 'resize-truncate') {
-      const { inputWidth, inputHeight } = inference.prepared.geometry;
-      const w = item.width ?? width;
-      const h = item.height ?? height;
-      return boxes.map((b) => resizeBoxWsol(b, w, h, inputWidth, inputHeight));
-    }
-    return boxes;
-  }
-
-  /** MaxBoxAcc's map frame for tool mode: GT boxes in model-input pixels (clipped to the crop). */
-  private gtInInput(item: DatasetItem, inference: Inference): Box[] {
-    return this.clippedGroundTruth(item, inference).boxes.map((b) =>
-      boxToInput(inference.prepared.geometry, b),
+  private groundTruthOf(item: DatasetItem, inference: Inference): FramedBoxes {
+    const { originalWidth, originalHeight, inputWidth, inputHeight } = inference.prepared.geometry;
+    return groundTruthInFrame(
+      item.boxes,
+      { width: item.width ?? originalWidth, height: item.height ?? originalHeight },
+      { width: inputWidth, height: inputHeight },
+      this.protocol.gtBoxes,
     );
   }
 }
@@ -296,45 +260,4 @@ function classResult(
     boxes: boxes.map(boxToJson),
     ...(iou === undefined ? {} : { iou }),
   };
-}
-
-/**
- * Per IoU level, the threshold-index ranges [start, end) where the image's best IoU reaches the
- * level: a compact, exact account of this image's contribution to every BoxAcc curve.
- */
-export function correctRanges(
-  scores: ArrayLike<number>,
-  levels: readonly number[],
-): Record<string, [number, number][]> {
-  const out: Record<string, [number, number][]> = {};
-  for (const level of levels) {
-    const cut = level / 100;
-    const ranges: [number, number][] = [];
-    let start = -1;
-    for (let t = 0; t <= scores.length; t++) {
-      const correct = t < scores.length && scores[t]! >= cut;
-      if (correct && start < 0) start = t;
-      else if (!correct && start >= 0) {
-        ranges.push([start, t]);
-        start = -1;
-      }
-    }
-    out[String(level)] = ranges;
-  }
-  return out;
-}
-
-/** Rebuilds a per-threshold score array from correctness ranges (for evaluator replay). */
-export function scoresFromRanges(
-  ranges: Record<string, [number, number][]>,
-  levels: readonly number[],
-  count: number,
-): Float64Array {
-  const scores = new Float64Array(count);
-  for (const level of levels) {
-    for (const [start, end] of ranges[String(level)] ?? []) {
-      for (let t = start; t < end && t < count; t++) if (scores[t]! < level / 100) scores[t] = level / 100;
-    }
-  }
-  return scores;
 }

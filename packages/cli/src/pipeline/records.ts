@@ -1,5 +1,5 @@
+import type { PxapRecord } from '@cam-localize/eval';
 import type { FaithfulnessJson } from './faithfulness-step.js';
-import type { PxapRecord } from './pxap-record.js';
 import type { ImageRecordBase } from './run-dir.js';
 
 export type JsonBox = [number, number, number, number];

@@ -7,33 +7,32 @@
 
 import { join } from 'node:path';
 import {
+  BOX_ACCURACY_METRIC,
   BOX_SIZES,
-  BoxAccuracyEvaluator,
   type BoxAccuracyResult,
   type BoxSize,
   boxSizeOf,
   type EvaluationProtocol,
   FAILURE_RULES,
   type FailureMode,
-  FaithfulnessAccumulator,
   failureModeOf,
-  LocalizationAccuracyEvaluator,
+  LOCALIZATION_METRIC,
   type LocalizationCounts,
   type LocalizationResult,
   largestBoxShare,
+  METRICS,
+  MetricSet,
+  type MetricTable,
   PROTOCOLS,
-  PxapEvaluator,
   TOOL_DEFAULTS,
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
-import { scoresFromRanges } from '../pipeline/image-evaluator.js';
-import { replayPxap } from '../pipeline/pxap-record.js';
 import { checkRunRecord } from '../pipeline/record-schema.js';
 import type { ClassResult, RunRecord } from '../pipeline/records.js';
 import { type RunConfig, readRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory, readLatestRecords } from '../pipeline/run-dir.js';
 import { GalleryPicker } from './gallery-picks.js';
-import { boxAccuracyJson, pxapOf, type RunMetrics } from './run-metrics.js';
+import type { RunMetrics } from './run-metrics.js';
 
 /** Scored images per ground-truth size class, and how many of them are localized (IoU ≥ 0.5). */
 export type SizeCounts = Record<BoxSize, { images: number; localized: number }>;
@@ -75,19 +74,15 @@ export function protocolOfConfig(config: RunConfig): EvaluationProtocol {
 
 export async function analyseRun(
   dir: string,
-  options: { galleryCount: number; onRecord?: (record: RunRecord) => void },
+  options: { galleryCount: number; onRecord?: (record: RunRecord) => void; metrics?: MetricTable },
 ): Promise<RunAnalysis> {
   const config = await readRunConfig(dir);
   const protocol = protocolOfConfig(config);
-  const localization = new LocalizationAccuracyEvaluator({ iou: protocol.iou });
   const thresholds = thresholdGrid(protocol.thresholdInterval);
-  const boxAccuracy = new BoxAccuracyEvaluator({
-    thresholds,
-    iouThresholds: protocol.iouThresholds,
-    multiContour: protocol.multiContour,
-  });
-  const pxapEvaluator = new PxapEvaluator({ thresholds });
-  const faithfulness = config.faithfulness ? new FaithfulnessAccumulator() : undefined;
+  const evaluators = new MetricSet(
+    { protocol, thresholds, command: 'run' },
+    { table: options.metrics ?? METRICS, asked: config.faithfulness ? ['faithfulness'] : [] },
+  );
   const warnings: RunMetrics['warnings'] = {
     missingGroundTruth: { images: 0, first: [] },
     clippedBoxes: 0,
@@ -95,8 +90,6 @@ export async function analyseRun(
     outsideBoxes: 0,
   };
   const counts = { total: 0, ok: 0, failed: 0, scored: 0 };
-  /** Scored images whose class the model knows: without any, class-based metrics mean nothing. */
-  let classified = 0;
   const failures: { id: string; error: string }[] = [];
   const classNames = new Map<number, string>();
   let ious = new Float64Array(1024);
@@ -124,13 +117,8 @@ export async function analyseRun(
     counts.ok++;
     if (record.gtClass !== undefined && record.gtName !== undefined)
       classNames.set(record.gtClass, record.gtName);
-    if (record.loc) {
-      counts.scored++;
-      if (record.gtClass !== undefined && record.gtClass >= 0) classified++;
-      localization.accumulateDecisions(record.gtClass ?? -1, record.loc);
-    }
-    if (record.pxap) replayPxap(pxapEvaluator, record.pxap);
-    if (record.faithfulness) faithfulness?.add(record.faithfulness);
+    if (record.loc) counts.scored++;
+    evaluators.accumulateRecord(record);
     warnings.clippedBoxes += record.clippedBoxes ?? 0;
     warnings.zeroAreaBoxes += record.zeroAreaBoxes ?? 0;
     warnings.outsideBoxes += record.outsideBoxes ?? 0;
@@ -138,11 +126,6 @@ export async function analyseRun(
       const missing = warnings.missingGroundTruth;
       missing.images++;
       if (missing.first.length < 5) missing.first.push({ id: record.id, missing: record.missingGroundTruth });
-    }
-    if (record.boxAcc) {
-      boxAccuracy.accumulateScores(
-        scoresFromRanges(record.boxAcc, protocol.iouThresholds, thresholds.length),
-      );
     }
     const shown = shownOf(record);
     if (shown?.iou === undefined || !record.gtBoxes) continue;
@@ -167,45 +150,22 @@ export async function analyseRun(
     picks.offer({ record, iou: shown.iou, share: share ?? 1, size, mode });
   }
 
-  const loc = counts.scored > 0 ? localization.compute() : undefined;
-  const boxes = boxAccuracy.imageCount > 0 ? boxAccuracy.compute() : undefined;
-  const { pxap, pxapError } = pxapOf(pxapEvaluator);
-  const metrics: RunMetrics = {
+  const localization = evaluators.result(LOCALIZATION_METRIC);
+  const metrics = {
     protocol: protocol.name,
     images: counts,
-    localization: loc
-      ? {
-          iouThreshold: loc.iouThreshold,
-          gtKnownLoc: classified > 0 ? loc.gtKnownLoc : null,
-          top1Loc: classified > 0 ? loc.top1Loc : null,
-          top5Loc: classified > 0 ? loc.topKLoc : null,
-          top1Cls: classified > 0 ? loc.top1Cls : null,
-          top5Cls: classified > 0 ? loc.topKCls : null,
-          predictedClassLoc: loc.predictedClassLoc,
-        }
-      : null,
-    ...boxAccuracyJson(boxes, protocol.multiContour),
-    boxAccuracy: boxes
-      ? {
-          thresholdInterval: protocol.thresholdInterval,
-          multiContour: protocol.multiContour,
-          iouLevels: protocol.iouThresholds,
-        }
-      : null,
-    pxap,
-    ...(pxapError === undefined ? {} : { pxapError }),
-    ...(faithfulness ? { faithfulness: faithfulness.compute() } : {}),
+    ...evaluators.json(),
     warnings,
-  };
+  } as RunMetrics;
   return {
     dir,
     config,
     protocol,
     thresholds,
     metrics,
-    boxes,
-    localization: loc,
-    classCounts: localization.counts().perClass,
+    boxes: evaluators.result(BOX_ACCURACY_METRIC),
+    localization: localization?.rates,
+    classCounts: localization?.perClass ?? new Map(),
     classNames,
     ious: ious.subarray(0, iouCount),
     bySize,

@@ -45,6 +45,16 @@ export interface LocalizationCounts {
 /** What was decided for one image, 1 or 0 each. */
 export type LocalizationDecisions = Omit<LocalizationCounts, 'images'>;
 
+/** Everything a `LocalizationAccuracyEvaluator` holds, as plain data. */
+export interface LocalizationState {
+  kind: 'localization';
+  iouThreshold: number;
+  k: number;
+  total: LocalizationCounts;
+  /** [ground-truth class (-1: unknown), counters], by class. */
+  perClass: [number, LocalizationCounts][];
+}
+
 export interface LocalizationRates {
   /** Images accumulated. */
   count: number;
@@ -110,7 +120,14 @@ export class LocalizationAccuracyEvaluator {
   }
 
   /** Add one image. Returns what was decided for it (handy for per-image logs). */
-  accumulate(record: LocalizationRecord): Omit<LocalizationCounts, 'images'> & { iou: number } {
+  accumulate(record: LocalizationRecord): LocalizationDecisions & { iou: number } {
+    const decided = this.decide(record);
+    this.add(record.gtClass, decided);
+    return decided;
+  }
+
+  /** What would be decided for one image, without adding it. */
+  decide(record: LocalizationRecord): LocalizationDecisions & { iou: number } {
     if (record.gtBoxes.length === 0) {
       throw new UsageError(
         'E_USAGE',
@@ -139,7 +156,6 @@ export class LocalizationAccuracyEvaluator {
       topKCls: topKCls ? 1 : 0,
       predictedClassLoc: predicted ? 1 : 0,
     };
-    this.add(record.gtClass, decided);
     return { ...decided, iou };
   }
 
@@ -185,6 +201,43 @@ export class LocalizationAccuracyEvaluator {
       total: { ...this.total },
       perClass: new Map([...this.byClass].map(([k, v]) => [k, { ...v }])),
     };
+  }
+
+  /** The counters and settings as plain data (JSON friendly; see `LocalizationState`). */
+  state(): LocalizationState {
+    const { total, perClass } = this.counts();
+    return {
+      kind: 'localization',
+      iouThreshold: this.iouThreshold,
+      k: this.k,
+      total,
+      perClass: [...perClass].sort(([a], [b]) => a - b),
+    };
+  }
+
+  /** Adds another evaluator's counters (same IoU level and k), e.g. of another shard. */
+  mergeState(state: LocalizationState): void {
+    if (state?.kind !== 'localization' || state.iouThreshold !== this.iouThreshold || state.k !== this.k) {
+      throw new UsageError('E_USAGE', 'cannot merge localization evaluators with different settings');
+    }
+    const add = (into: LocalizationCounts, from: LocalizationCounts) => {
+      for (const key of Object.keys(into) as (keyof LocalizationCounts)[]) {
+        const n = from[key];
+        if (!Number.isInteger(n) || n < 0) {
+          throw new UsageError('E_USAGE', `localization state ${key} (${n}) is not a count`);
+        }
+        into[key] += n;
+      }
+    };
+    for (const [gtClass, counts] of state.perClass) {
+      let perClass = this.byClass.get(gtClass);
+      if (perClass === undefined) {
+        perClass = emptyCounts();
+        this.byClass.set(gtClass, perClass);
+      }
+      add(perClass, counts);
+    }
+    add(this.total, state.total);
   }
 
   /** Percentages so far (NaN with no image). */

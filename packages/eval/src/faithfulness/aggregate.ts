@@ -38,6 +38,24 @@ export interface FaithfulnessSummary {
   };
 }
 
+/** A curve mean's sums, as plain data. */
+interface CurveState {
+  readonly images: number;
+  readonly auc: number;
+  readonly sums: number[];
+}
+
+/** Everything a `FaithfulnessAccumulator` holds, as plain data (JSON friendly). */
+export interface FaithfulnessState {
+  readonly kind: 'faithfulness';
+  readonly drops: { images: number; drop: number; increase: number };
+  readonly deletion: CurveState;
+  readonly insertion: CurveState;
+  readonly morf: CurveState;
+  readonly lerf: CurveState;
+  readonly percentages: number[] | null;
+}
+
 /** Sums of curves of one length. */
 class CurveMean {
   images = 0;
@@ -61,6 +79,24 @@ class CurveMean {
 
   mean(): number[] {
     return Array.from(this.sums ?? [], (s) => s / this.images);
+  }
+
+  state(): CurveState {
+    return { images: this.images, auc: this.auc, sums: Array.from(this.sums ?? []) };
+  }
+
+  merge(state: CurveState): void {
+    if (state.images === 0) return;
+    this.sums ??= new Float64Array(state.sums.length);
+    if (state.sums.length !== this.sums.length) {
+      throw new CamError(
+        'E_CAM',
+        `${this.name} curves of ${this.sums.length} and ${state.sums.length} points cannot be averaged`,
+      );
+    }
+    for (let i = 0; i < state.sums.length; i++) this.sums[i]! += state.sums[i]!;
+    this.auc += state.auc;
+    this.images += state.images;
   }
 
   summary(): CurveSummary | undefined {
@@ -91,6 +127,36 @@ export class FaithfulnessAccumulator {
       this.morf.add(record.road.morf, record.road.morfMean);
       this.lerf.add(record.road.lerf, record.road.lerfMean);
     }
+  }
+
+  /** Adds one image's results (as `add`), under the one evaluator interface's name. */
+  accumulate(record: FaithfulnessRecord): void {
+    this.add(record);
+  }
+
+  state(): FaithfulnessState {
+    return {
+      kind: 'faithfulness',
+      drops: { ...this.drops },
+      deletion: this.deletion.state(),
+      insertion: this.insertion.state(),
+      morf: this.morf.state(),
+      lerf: this.lerf.state(),
+      percentages: this.percentages ?? null,
+    };
+  }
+
+  /** Adds another accumulator's sums (the means then cover both sets of images). */
+  mergeState(state: FaithfulnessState): void {
+    if (state?.kind !== 'faithfulness') throw new CamError('E_CAM', 'not a faithfulness state');
+    this.drops.images += state.drops.images;
+    this.drops.drop += state.drops.drop;
+    this.drops.increase += state.drops.increase;
+    this.deletion.merge(state.deletion);
+    this.insertion.merge(state.insertion);
+    this.morf.merge(state.morf);
+    this.lerf.merge(state.lerf);
+    if (state.percentages !== null) this.percentages ??= state.percentages;
   }
 
   compute(): FaithfulnessSummary {

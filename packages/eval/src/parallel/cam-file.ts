@@ -7,8 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import { describeError, type ScoreMap } from '@cam-localize/core';
-import { normalizeMinMaxWsol64 } from '../evaluation-protocol.js';
 import { type NpyArray, readNpyAsync, scoreMapShape } from '../npy.js';
+import { type FramedMap, wsolMapInFrame } from '../protocol-frame.js';
 
 export type CamResample = (map: ScoreMap, width: number, height: number, mode: 'bicubic') => ScoreMap;
 
@@ -81,7 +81,6 @@ export async function loadCamForEval(
     };
   }
   const { file, array } = loaded;
-  let values: ArrayLike<number> = array.data;
   let width: number;
   let height: number;
   try {
@@ -96,21 +95,19 @@ export async function loadCamForEval(
     };
   }
   const nonFinite = hasNonFinite(array.data);
-  let resized = false;
-  if (width !== size || height !== size) {
-    const src: ScoreMap = {
-      width,
-      height,
-      data: array.data instanceof Float32Array ? array.data : Float32Array.from(array.data),
-    };
-    try {
-      values = resample(src, size, size, 'bicubic').data;
-    } catch (e) {
-      return { ok: false, problem: { file, kind: 'size', message: describeError(e) } };
-    }
-    width = size;
-    height = size;
-    resized = true;
+  let framed: FramedMap;
+  try {
+    framed = wsolMapInFrame({ width, height, data: array.data }, { width: size, height: size }, resample);
+  } catch (e) {
+    return { ok: false, problem: { file, kind: 'size', message: describeError(e) } };
   }
-  return { ok: true, file, normalized: normalizeMinMaxWsol64(values), width, height, resized, nonFinite };
+  return {
+    ok: true,
+    file,
+    normalized: framed.values,
+    width: framed.width,
+    height: framed.height,
+    resized: framed.resized,
+    nonFinite,
+  };
 }
