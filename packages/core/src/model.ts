@@ -28,9 +28,15 @@ import type { ForwardScores } from './cam/types.js';
 import { CamError, HeadNotFoundError, ModelError, UsageError } from './errors.js';
 import { resizeGeometry } from './geometry.js';
 import { type BackpropModel, needsBackprop, prepareBackprop } from './grad/backprop-model.js';
-import { BackpropRunner, type ClassGradient } from './grad/backprop-runner.js';
+import {
+  type BackpropImage,
+  BackpropRunner,
+  type ClassGradient,
+  type LayerValues,
+} from './grad/backprop-runner.js';
 import { appendGradientCamGraph } from './grad/gradient-cam-graph.js';
 import type { LayerRequest } from './grad/layer.js';
+import { fuseLayerCams } from './grad/layer-fusion.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
 import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
@@ -103,6 +109,8 @@ export interface Inference {
   readonly maps?: DeviceMaps;
   /** d score / d layer of the targets' classes (a model loaded with its backward graph). */
   readonly classGradients?: readonly ClassGradient[];
+  /** The other layers differentiated (Layer-CAM's fusion of several layers). */
+  readonly moreLayers?: readonly LayerValues[];
 }
 
 const NO_FEATURES = new Float32Array(0);
@@ -469,7 +477,23 @@ export class CamModel {
         hint: 'ask for it in the targets of infer(), or load the model with --cam-on-device off',
       });
     }
-    const gradients = await this.gradientsOf(inference, classIndex);
+    const computed = await this.gradientsOf(inference, classIndex);
+    if (
+      computed !== undefined &&
+      computed.moreLayers.length > 0 &&
+      (request.method ?? 'cam') === 'layercam'
+    ) {
+      const layers = [
+        {
+          grid: this.featureShape,
+          features: computed.features,
+          gradients: computed.classGradients[0]!.values,
+        },
+        ...computed.moreLayers.map((l) => ({ ...l, gradients: l.classGradients[0]!.values })),
+      ];
+      return fuseLayerCams(layers, classIndex, this.head.numClasses, request.normalization ?? 'relu-minmax');
+    }
+    const gradients = computed?.classGradients[0]?.values;
     return this.headCam.cam(
       {
         features: inference.features,
@@ -487,17 +511,33 @@ export class CamModel {
     return this.backprop !== undefined;
   }
 
-  /** The gradients of `classIndex`: from the inference, else one more pass over its input. */
-  private async gradientsOf(inference: Inference, classIndex: number): Promise<Float32Array | undefined> {
+  /**
+   * The activation and the gradients of `classIndex` on every layer (one class: `classGradients[0]`):
+   * from the inference, else one more pass over its input.
+   */
+  private async gradientsOf(inference: Inference, classIndex: number): Promise<BackpropImage | undefined> {
     if (this.backprop === undefined || inference.classGradients === undefined) return undefined;
-    const known = inference.classGradients.find((g) => g.classIndex === classIndex);
-    if (known !== undefined) return known.values;
+    const pick = (gradients: readonly ClassGradient[]) =>
+      gradients.filter((g) => g.classIndex === classIndex);
+    const known = pick(inference.classGradients);
+    if (known.length > 0) {
+      return {
+        scores: inference.scores,
+        features: inference.features,
+        classGradients: known,
+        moreLayers: (inference.moreLayers ?? []).map((l) => ({
+          ...l,
+          classGradients: pick(l.classGradients),
+        })),
+      };
+    }
     if (inference.prepared.tensor.length === 0) {
       throw new CamError('E_CAM', `the gradients of class ${classIndex} were not computed for this image`, {
         hint: 'ask for the class in the targets of infer()',
       });
     }
-    return (await this.backprop.one(inference.prepared.tensor, classIndex, {})).values;
+    const [image] = await this.backprop.run(inference.prepared.tensor, 1, [[classIndex]], {});
+    return image;
   }
 
   async release(): Promise<void> {

@@ -104,6 +104,33 @@ describeWithTestBed('gradient CAMs through the CLI', () => {
     expect([map.width, map.height]).toEqual([14, 14]);
   });
 
+  it("--layer twice: Layer-CAM's fusion on the finer grid; other methods refuse several layers", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cam-grad-fusion-'));
+    const photo = shared('datasets', 'ilsvrc2012-val-1000', 'images', 'ILSVRC2012_val_00000347.JPEG');
+    const model = shared('models', 'untrained', 'resnet18.onnx');
+    const layers = ['--layer', '/layer3/', '--layer', '/layer4/'];
+    const fused = await runCli([
+      'predict',
+      photo,
+      '--model',
+      model,
+      '--method',
+      'layercam',
+      ...layers,
+      '--save-cams',
+      out,
+      '--cam-size',
+      'feature',
+    ]);
+    expect(fused.code, fused.stderr).toBe(0);
+    const map = readScoreMapNpy(join(out, 'ILSVRC2012_val_00000347.JPEG.npy'));
+    expect([map.width, map.height]).toEqual([14, 14]);
+    expect(Math.max(...map.data)).toBe(1);
+    const refused = await runCli(['predict', photo, '--model', model, '--method', 'gradcam', ...layers]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('several --layer are fused by Layer-CAM only, not by gradcam');
+  });
+
   it('inspect on MobileNetV3-Small: plain CAM does not apply, the gradient methods do', async () => {
     const result = await runCli(['inspect', shared('models', 'untrained', 'mobilenet_v3_small.onnx')]);
     expect(result.code, result.stderr).toBe(0);

@@ -11,7 +11,7 @@ import { CamError } from '../errors.js';
 import type { ModelSession, OutputTensor, RunOptions } from '../runtime/types.js';
 import type { BackpropModel } from './backprop-model.js';
 import type { GradientCamGraph } from './gradient-cam-graph.js';
-import { valuesToGrid } from './layer.js';
+import { type LayerGrid, valuesToGrid } from './layer.js';
 
 /** d score / d layer for one class of one image, on the layer's grid [K, h, w]. */
 export interface ClassGradient {
@@ -21,9 +21,22 @@ export interface ClassGradient {
 
 export interface BackpropImage {
   readonly scores: Float32Array;
-  /** The layer's activation as a grid [K, h, w]. */
+  /** The (first) layer's activation as a grid [K, h, w]. */
   readonly features: Float32Array;
   readonly classGradients: readonly ClassGradient[];
+  /** The other layers (Layer-CAM's fusion), each with its grid [K, h, w]. */
+  readonly moreLayers: readonly LayerValues[];
+}
+
+/** One more layer's activation and gradients on its own grid. */
+export interface LayerValues {
+  readonly grid: readonly [number, number, number];
+  readonly features: Float32Array;
+  readonly classGradients: readonly ClassGradient[];
+}
+
+function gridShape(grid: LayerGrid): [number, number, number] {
+  return [grid.channels, grid.height, grid.width];
 }
 
 export class BackpropRunner {
@@ -100,44 +113,52 @@ export class BackpropRunner {
     options: RunOptions,
   ): Promise<BackpropImage[]> {
     const columns = rows[0]?.length ?? 1;
+    const { graph, grids } = this.model;
     const images = Array.from({ length: count }, () => ({
       scores: new Float32Array(0) as Float32Array,
-      features: new Float32Array(0) as Float32Array,
-      classGradients: [] as ClassGradient[],
+      layers: grids.map(() => ({
+        features: new Float32Array(0) as Float32Array,
+        classGradients: [] as ClassGradient[],
+      })),
     }));
     for (let t = 0; t < Math.max(1, columns); t++) {
       const targets = BigInt64Array.from(rows.map((r) => BigInt(r[t] ?? -1)));
       const outputs = await this.session.run(input, count, {
         ...options,
         transfer: false,
-        extra: { ...options.extra, [this.model.graph.targetsInput]: { data: targets, dims: [count, 1] } },
+        extra: { ...options.extra, [graph.targetsInput]: { data: targets, dims: [count, 1] } },
       });
-      const classes = this.output(outputs, this.model.graph.classesOutput).data;
-      const gradients = this.output(outputs, this.model.graph.gradientOutputs[0]!).data;
-      const per = gradients.length / count;
+      const classes = this.output(outputs, graph.classesOutput).data;
       if (t === 0) {
         const scores = this.output(outputs, this.model.scoreOutput).data;
-        const activation = this.output(outputs, this.model.graph.layers[0]!).data;
         const classCount = scores.length / count;
         images.forEach((image, i) => {
           image.scores = scores.subarray(i * classCount, (i + 1) * classCount);
-          image.features = valuesToGrid(activation.subarray(i * per, (i + 1) * per), this.model.grids[0]!);
         });
       }
-      images.forEach((image, i) => {
-        const classIndex = classes[i]!;
-        if (image.classGradients.some((g) => g.classIndex === classIndex)) return;
-        const values = valuesToGrid(gradients.subarray(i * per, (i + 1) * per), this.model.grids[0]!);
-        image.classGradients.push({ classIndex, values });
+      grids.forEach((grid, l) => {
+        const gradients = this.output(outputs, graph.gradientOutputs[l]!).data;
+        const per = gradients.length / count;
+        const activation = t === 0 ? this.output(outputs, graph.layers[l]!).data : undefined;
+        images.forEach((image, i) => {
+          const layer = image.layers[l]!;
+          if (activation !== undefined)
+            layer.features = valuesToGrid(activation.subarray(i * per, (i + 1) * per), grid);
+          const classIndex = classes[i]!;
+          if (layer.classGradients.some((g) => g.classIndex === classIndex)) return;
+          layer.classGradients.push({
+            classIndex,
+            values: valuesToGrid(gradients.subarray(i * per, (i + 1) * per), grid),
+          });
+        });
       });
     }
-    return images;
-  }
-
-  /** The gradients of one class for one preprocessed input [3, H, W]. */
-  async one(input: Float32Array, classIndex: number, options: RunOptions): Promise<ClassGradient> {
-    const [image] = await this.run(input, 1, [[classIndex]], options);
-    return image!.classGradients[0]!;
+    return images.map(({ scores, layers }) => ({
+      scores,
+      features: layers[0]!.features,
+      classGradients: layers[0]!.classGradients,
+      moreLayers: layers.slice(1).map((layer, l) => ({ ...layer, grid: gridShape(grids[l + 1]!) })),
+    }));
   }
 
   private output(outputs: Record<string, OutputTensor>, name: string): OutputTensor {

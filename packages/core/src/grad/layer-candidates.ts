@@ -60,7 +60,9 @@ export async function layerCandidates(
   // Nodes without module names: every tensor is a candidate, too many to read; keep the last one
   // of each grid size (the end of each stage), which is where users pick layers.
   const kept = unnamed
-    ? out.filter((c, i) => i === out.length - 1 || out[i + 1]!.shape.slice(2).join() !== c.shape.slice(2).join())
+    ? out.filter(
+        (c, i) => i === out.length - 1 || out[i + 1]!.shape.slice(2).join() !== c.shape.slice(2).join(),
+      )
     : out;
   return kept.slice(-limit);
 }

@@ -148,6 +148,33 @@ describe('gradients where no closed form exists', () => {
     }
   });
 
+  it("Layer-CAM's fusion of two layers: the mean of each layer's min-maxed map, min-maxed", async () => {
+    const fused = await load('fused.onnx', tinyModel('two-layer'), { layers: ['conv', 'features'] });
+    const [inference] = await fused.infer([prepared(7)]);
+    const top = inference!.ranked[0]!;
+    const map = await fused.cam(inference!, top, { method: 'layercam' });
+    const single = async (layer: string) => {
+      const model = await load(`single-${layer}.onnx`, tinyModel('two-layer'), { layers: [layer] });
+      const [one] = await model.infer([prepared(7)]);
+      return (await model.cam(one!, top, { method: 'layercam', normalization: 'relu-minmax' })).data;
+    };
+    const [a, b] = [await single('conv'), await single('features')];
+    const mean = a.map((v, p) => (v + b[p]!) / 2);
+    const lo = Math.min(...mean);
+    const hi = Math.max(...mean);
+    expect(hi).toBeGreaterThan(lo);
+    expect(
+      maxDifference(
+        map.data,
+        mean.map((v) => (v - lo) / (hi - lo)),
+      ),
+    ).toBeLessThan(1e-6);
+    // Another class than the batch's: one more pass, all layers.
+    const other = (top + 1) % C;
+    const again = await fused.cam(inference!, other, { method: 'layercam' });
+    expect(again.data.length).toBe(S * S);
+  });
+
   it('an op without a rule on the path is a GradientError naming the node, its op and the layer', async () => {
     const bytes = buildModel({
       inputs: [{ name: 'input', shape: ['N', 3, S, S] }],
