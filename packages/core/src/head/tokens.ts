@@ -22,20 +22,11 @@
 import { CAM_METHOD_NAMES, CAM_METHODS, camMethodRequirements, isCamMethodName } from '../cam/registry.js';
 import { HeadNotFoundError, UsageError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/schema.js';
-import type { CamHead, HeadOverrides } from './detect.js';
 import { constant, skipPassthrough } from './graph.js';
 import type { StaticShape } from './shapes.js';
+import type { CamHead, HeadOverrides, TokenLayout } from './types.js';
 
-export interface TokenLayout {
-  /** T: tokens per image in the token tensor. */
-  readonly count: number;
-  /** K: leading tokens dropped (class / distillation tokens). */
-  readonly skip: number;
-  readonly gridHeight: number;
-  readonly gridWidth: number;
-  /** Where the grid came from: the patch-embedding Conv, the caller, or the square guess. */
-  readonly source: 'patch-embedding' | 'given' | 'square';
-}
+export type { TokenLayout } from './types.js';
 
 /**
  * The CAM methods that work on token features: the rows of `CAM_METHODS` that need only the
