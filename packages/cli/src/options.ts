@@ -229,7 +229,15 @@ export function addTokenOptions(command: Command): Command {
     );
 }
 
-function nonNegativeInteger(name: string) {
+/** `--interval`: the spacing of the thresholds swept, a number in (0, 0.5]. */
+export function thresholdInterval(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 0.5) || value.trim() === '')
+    throw new UsageError('E_USAGE', `--interval expects a number in (0, 0.5], got '${value}'`);
+  return n;
+}
+
+export function nonNegativeInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0 || value.trim() === '')
@@ -351,7 +359,12 @@ export function addLocalizeOptions(command: Command): Command {
     .addOption(
       new Option('--connectivity <n>', 'pixel connectivity of components').choices(['4', '8']).default('8'),
     )
-    .option('--min-area <pixels>', 'with --boxes all: smallest component kept', (v) => Number(v), 1);
+    .option(
+      '--min-area <pixels>',
+      'with --boxes all: smallest component kept',
+      nonNegativeInteger('--min-area'),
+      1,
+    );
 }
 
 /** Preprocessing overrides from flags (a preset among them); unset flags leave the model's own. */

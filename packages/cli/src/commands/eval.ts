@@ -9,7 +9,7 @@ import {
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
-import { addShardOptions, positiveInteger, type ShardFlags } from '../options.js';
+import { addShardOptions, positiveInteger, type ShardFlags, thresholdInterval } from '../options.js';
 import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
 import { type EvalSettings, evalMetricSettings, evalMetrics, evalPart } from '../pipeline/eval-parts.js';
 import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
@@ -57,7 +57,7 @@ export function registerEval(program: Command): void {
         .choices(['all', 'largest'])
         .default('all'),
     )
-    .option('--interval <t>', 'CAM threshold spacing', (v) => Number(v), 0.001)
+    .option('--interval <t>', 'CAM threshold spacing, in (0, 0.5]', thresholdInterval, 0.001)
     .option(
       '--iou <levels>',
       'IoU levels in percent, comma-separated (default 30,50,70; 50 with --boxes largest)',

@@ -1,7 +1,7 @@
 import { CamModel, describeError, type HeadOverrides } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import type { Command } from 'commander';
-import { headOverridesFromFlags } from '../options.js';
+import { headOverridesFromFlags, nonNegativeInteger } from '../options.js';
 import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { exitOnInterrupt } from '../pipeline/interrupt.js';
@@ -25,7 +25,7 @@ export function registerReport(program: Command): void {
     .option(
       '--gallery <n>',
       'examples per gallery (well localized across sizes, each failure mode; re-runs the model on them)',
-      (v) => Number(v),
+      nonNegativeInteger('--gallery'),
       8,
     )
     .option('--no-gallery', 'no example images (does not need the model)')

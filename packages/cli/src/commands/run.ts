@@ -22,6 +22,7 @@ import {
   type LocalizeFlags,
   type ModelFlags,
   modelOptionsFromFlags,
+  nonNegativeInteger,
   pipelineOptionsFromFlags,
   positiveInteger,
   preprocessFromFlags,
@@ -114,7 +115,7 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--cam-size <size>', 'size of saved maps').choices([...CAM_SIZES]).default('input'))
     .option('--overlays [dir]', 'write an overlay per image (default <out>/overlays)')
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
-    .option('--gallery <n>', 'examples per gallery in the report', (v) => Number(v), 8)
+    .option('--gallery <n>', 'examples per gallery in the report', nonNegativeInteger('--gallery'), 8)
     .option('--no-report', 'skip the Markdown/HTML reports')
     .option('--json', 'print the metrics as JSON on stdout')
     .option('--no-grid-maps', 'do not keep the feature-grid maps `cam-localize view` reads (grid-maps.jsonl)')

@@ -23,7 +23,7 @@ import {
 } from '@cam-localize/core';
 import { readRegularFile } from '@cam-localize/core/workers';
 import { type Dataset, type EvaluationProtocol, FAITHFULNESS_METRIC_NAMES } from '@cam-localize/eval';
-import { BOX_MODES, type BoxMode } from '@cam-localize/localize';
+import { BOX_MODES, type BoxMode, formatThreshold, parseThreshold } from '@cam-localize/localize';
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
 import { annotationsDigest } from './annotations-digest.js';
 import type { FaithfulnessWork } from './faithfulness-step.js';
@@ -189,7 +189,7 @@ export async function buildRunConfig(input: {
       ...compat,
       target: flags.target,
       normalization,
-      threshold: flags.threshold,
+      threshold: canonicalThreshold(flags.threshold),
       boxes,
       connectivity: Number(flags.connectivity),
       minArea: flags.minArea,
@@ -373,7 +373,8 @@ export function assertSameRun(previousConfig: unknown, current: RunConfig, dir: 
     );
   }
   const differences = fingerprintDifferences(
-    previous.fingerprint,
+    // Runs written before the canonical threshold kept it as typed: read it the same way.
+    { ...previous.fingerprint, threshold: canonicalThreshold(previous.fingerprint.threshold) },
     before === undefined ? withoutAnnotations : current.fingerprint,
   );
   if (differences.length === 0) return;
@@ -381,6 +382,15 @@ export function assertSameRun(previousConfig: unknown, current: RunConfig, dir: 
   throw new UsageError('E_USAGE', `--resume: ${dir} was run with another configuration (${list})`, {
     hint: 'resume with the same model and settings, or start again with --overwrite or another --out',
   });
+}
+
+/** A threshold as `parseThreshold` reads it, spelt one way (`20%` and `0.2` are one setting). */
+export function canonicalThreshold(text: string): string {
+  try {
+    return formatThreshold(parseThreshold(text));
+  } catch {
+    return text; // not a threshold (a damaged config): compared as it is
+  }
 }
 
 /** Dotted paths to JSON leaf values. */
