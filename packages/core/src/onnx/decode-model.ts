@@ -4,6 +4,7 @@
  * by field in the schema's order; tensors come out lazy (lazy-tensor.ts). read-model.ts decodes
  * ModelProto itself and turns wire errors into ModelErrors.
  */
+import { ModelError } from '../errors.js';
 import { LazyTensor, type ModelSource } from './lazy-tensor.js';
 import {
   AttributeType,
@@ -162,7 +163,26 @@ function parseTensor(r: ProtoReader, source: ModelSource): LazyTensor {
         r.skip(w);
     }
   }
+  checkDims(t, source);
   return t;
+}
+
+/**
+ * A tensor's dims are sizes: each a non-negative integer, their product a safe integer. Refused
+ * here, once, so that no reader of `dims` sizes an array from a negative or absurd number.
+ */
+function checkDims(t: LazyTensor, source: ModelSource): void {
+  let size = 1;
+  for (const d of t.dims) {
+    size *= d;
+    if (!Number.isSafeInteger(d) || d < 0 || !Number.isSafeInteger(size)) {
+      throw new ModelError(
+        'E_MODEL_FORMAT',
+        `tensor '${t.name}' has dims [${t.dims.join(',')}]: ${d < 0 ? `dimension ${d} is negative` : 'more elements than can be counted'}`,
+        { file: source.path ?? '<memory>', hint: 'the file is damaged or not a valid ONNX model' },
+      );
+    }
+  }
 }
 
 function parseAttribute(r: ProtoReader, source: ModelSource): OnnxAttribute {

@@ -3,10 +3,14 @@
  * external_data: location, offset, length). Owns the path rule: only files inside the model's
  * folder, after links are resolved, may be read.
  */
+import { kMaxLength } from 'node:buffer';
 import { closeSync, fstatSync, readSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { FileError, ModelError } from '../errors.js';
 import { openRegularFileSync, readFailureReason } from '../files/regular-file.js';
+
+/** The most bytes one typed array can hold here (4 GiB on 64-bit Node 20). */
+const MAX_TENSOR_BYTES = kMaxLength;
 
 /** What a tensor says about its external data, and who asks. */
 export interface ExternalDataRequest {
@@ -83,12 +87,35 @@ export function readExternalData(request: ExternalDataRequest): Uint8Array {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
       fail(`external data offset/length ${ext.offset}/${ext.length} are not valid`);
     }
+    if (expected !== undefined && length !== expected) {
+      fail(
+        `external data '${location}' declares ${length} bytes, the tensor's type and shape need ${expected}`,
+      );
+    }
     if (offset + length > fileSize) {
       fail(
         `external data '${location}' is truncated: needs bytes ${offset}..${offset + length}, file has ${fileSize}`,
       );
     }
-    const out = new Uint8Array(length);
+    if (length > MAX_TENSOR_BYTES) {
+      fail(
+        `external data '${location}' holds ${length} bytes for one tensor, more than the ${MAX_TENSOR_BYTES} one array can hold`,
+      );
+    }
+    let out: Uint8Array;
+    try {
+      out = new Uint8Array(length);
+    } catch (cause) {
+      // below the limit, but more than this machine will give (ArrayBuffer allocation failed)
+      throw new ModelError(
+        'E_MODEL_READ',
+        `${where}: ${length} bytes of external data do not fit in memory`,
+        {
+          file: modelPath,
+          cause,
+        },
+      );
+    }
     let done = 0;
     while (done < length) {
       const n = readSync(fd, out, done, length - done, offset + done);

@@ -23,6 +23,9 @@ export class WireError extends Error {
 
 const TWO_32 = 4294967296;
 
+/** Protobuf's own default recursion limit: no real ONNX file nests groups at all. */
+const MAX_GROUP_DEPTH = 100;
+
 export class ProtoReader {
   readonly bytes: Uint8Array;
   pos: number;
@@ -193,13 +196,21 @@ export class ProtoReader {
         this.pos += 4;
         return;
       case WIRE_SGROUP: {
-        // groups are obsolete but legal: skip until the matching end-group tag
-        for (;;) {
+        // Groups are obsolete but legal: skip to the matching end-group tag. A loop with a depth
+        // count, not recursion, so that a file of nested start-group tags cannot exhaust the stack.
+        let depth = 1;
+        while (depth > 0) {
           if (this.done) throw new WireError('unterminated group', this.pos);
           const t = this.tag();
-          if ((t & 7) === WIRE_EGROUP) return;
-          this.skip(t & 7);
+          const w = t & 7;
+          if (w === WIRE_EGROUP) depth--;
+          else if (w === WIRE_SGROUP) {
+            if (++depth > MAX_GROUP_DEPTH) {
+              throw new WireError(`groups nested deeper than ${MAX_GROUP_DEPTH} levels`, this.pos);
+            }
+          } else this.skip(w);
         }
+        return;
       }
       default:
         throw new WireError(`invalid wire type ${wireType}`, this.pos);
