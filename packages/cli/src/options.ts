@@ -312,12 +312,12 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
     )
     .option(
       '--cam-samples <n>',
-      'sscam: noisy masks per channel (default 35); iscam: integration steps (default 10)',
+      'sscam: noisy masks per channel (default 35); iscam: integration steps (default 10); smoothgradcampp --compat torch-cam: noisy passes (default 4)',
       positiveInteger('--cam-samples'),
     )
     .option(
       '--cam-sigma <x>',
-      'sscam: standard deviation of the mask noise (default 2)',
+      'sscam: standard deviation of the mask noise (default 2); smoothgradcampp --compat torch-cam: of the input noise (default 0.3)',
       nonNegative('--cam-sigma'),
     );
 }

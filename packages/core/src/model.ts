@@ -24,7 +24,7 @@ import {
 import { type CamRequest, HeadCam } from './cam/head-cam.js';
 import { type CamMethodName, camMethodNeeds } from './cam/registry.js';
 import { rankClasses } from './cam/targets.js';
-import type { ForwardScores } from './cam/types.js';
+import type { CamCompat, ForwardFeatures, ForwardScores } from './cam/types.js';
 import { CamError, HeadNotFoundError, ModelError, UsageError } from './errors.js';
 import { resizeGeometry } from './geometry.js';
 import { type BackpropModel, needsBackprop, prepareBackprop } from './grad/backprop-model.js';
@@ -148,7 +148,24 @@ export class CamModel {
       const out = await this.session.run(inputs, count);
       return out[this.head.scoreTensor]!.data;
     };
-    this.headCam = new HeadCam(head, inputWidth, inputHeight, this.forwardScores, ablation.scores);
+    // The CAM layer's features of other inputs (SmoothGrad-CAM++'s noisy pass under torch-cam).
+    const forwardFeatures: ForwardFeatures = async (inputs, count) => {
+      const features = (await this.session.run(inputs, count))[this.head.featureTensor];
+      if (features === undefined)
+        throw new CamError('E_CAM', `the session did not return ${this.head.featureTensor}`);
+      const tokens = this.head.tokens;
+      return tokens === undefined || count !== 1
+        ? features.data
+        : tokensToGrid(features.data, tokens, this.head.channels);
+    };
+    this.headCam = new HeadCam(
+      head,
+      inputWidth,
+      inputHeight,
+      this.forwardScores,
+      ablation.scores,
+      forwardFeatures,
+    );
   }
 
   static async load(path: string, options: CamModelOptions = {}): Promise<CamModel> {
@@ -451,10 +468,13 @@ export class CamModel {
     assertMethodFitsHead(this.head, method, this.onnx.path, this.backprop !== undefined);
   }
 
-  /** Whether `method` needs this model's forward passes (Score-CAM; Ablation-CAM on token features). */
-  needsForwardPasses(method: CamMethodName): boolean {
+  /**
+   * Whether `method` (in `compat`'s form) needs this model's forward passes (Score-CAM; Ablation-CAM
+   * on token features; SmoothGrad-CAM++ under torch-cam).
+   */
+  needsForwardPasses(method: CamMethodName, compat: CamCompat = 'paper'): boolean {
     // Gradients of classes the batch did not cover need another pass of the session.
-    return this.backprop !== undefined || camMethodNeeds(method, 'forward-passes', this.head.kind);
+    return this.backprop !== undefined || camMethodNeeds(method, 'forward-passes', this.head.kind, compat);
   }
 
   /** The feature-grid shape [K, h, w] of the CAM layer. */

@@ -9,6 +9,9 @@
 export { HeadCam } from './cam/head-cam.js';
 export type { DeviceCamRequest, DeviceMaps } from './cam/device-cam-plan.js';
 export { deviceMapOf, splitDeviceMaps } from './cam/device-cam-plan.js';
+// What --compat does to a map resized to the input (pytorch-grad-cam's second min-max): the
+// pipeline's boxes, saved maps and evaluation all resize through it
+export { compatAfterResize } from './cam/library-resize.js';
 
 // The decode + preprocess task the pipeline runs on the pool
 export {

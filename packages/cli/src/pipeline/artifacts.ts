@@ -2,9 +2,11 @@ import { join } from 'node:path';
 import {
   type Box,
   type BoxStyle,
+  type CamCompat,
   COLORMAP_NAMES,
   type ColormapName,
   type ImageGeometry,
+  type Normalization,
   overlay,
   type ResampleMethod,
   type RgbImage,
@@ -14,6 +16,7 @@ import {
   UsageError,
   writeImage,
 } from '@cam-localize/core';
+import { compatAfterResize } from '@cam-localize/core/workers';
 import { writeScoreMapNpyAsync } from '@cam-localize/eval';
 import { type Command, Option } from 'commander';
 import { assertWritableFolder } from './io-errors.js';
@@ -22,20 +25,32 @@ import { pathInside, writablePathInside } from './safe-paths.js';
 export type CamSize = 'feature' | 'input' | 'original';
 export const CAM_SIZES: readonly CamSize[] = ['feature', 'input', 'original'];
 
-/** A score map at the size `--cam-size` asks for. */
+/**
+ * A score map at the size `--cam-size` asks for; a resized one as `compat`'s library leaves it
+ * (pytorch-grad-cam min-maxes it again: `compatAfterResize`).
+ */
 export function mapAtSize(
   map: ScoreMap,
   size: CamSize,
   geometry: ImageGeometry,
   method: ResampleMethod,
+  compat?: { readonly compat?: CamCompat; readonly normalization?: Normalization },
 ): ScoreMap {
   switch (size) {
     case 'feature':
       return map;
     case 'input':
-      return resampleScoreMap(map, geometry.inputWidth, geometry.inputHeight, method);
+      return compatAfterResize(
+        resampleScoreMap(map, geometry.inputWidth, geometry.inputHeight, method),
+        compat?.compat,
+        compat?.normalization,
+      );
     case 'original':
-      return scoreMapToOriginal(map, geometry, method);
+      return compatAfterResize(
+        scoreMapToOriginal(map, geometry, method),
+        compat?.compat,
+        compat?.normalization,
+      );
     default:
       throw new UsageError('E_USAGE', `--cam-size must be one of ${CAM_SIZES.join(', ')}`);
   }

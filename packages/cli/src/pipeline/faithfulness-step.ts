@@ -4,7 +4,13 @@
  * model's session in batches of the run's batch size. It runs where the session is (the main
  * thread), like Score-CAM.
  */
-import { CamError, type ForwardScores, type Inference, type ScoreMap } from '@cam-localize/core';
+import {
+  type CamCompat,
+  CamError,
+  type ForwardScores,
+  type Inference,
+  type ScoreMap,
+} from '@cam-localize/core';
 import {
   classProbability,
   createFaithfulnessMetrics,
@@ -39,14 +45,17 @@ export interface FaithfulnessSession {
 export class FaithfulnessStep {
   private readonly metrics: FaithfulnessMetric[];
 
+  /** `compat`: the run's --compat (pytorch-grad-cam: Average Drop in its DropInConfidence form). */
   constructor(
     work: FaithfulnessWork,
     private readonly session: FaithfulnessSession,
+    compat?: CamCompat,
   ) {
     this.metrics = createFaithfulnessMetrics(work.metrics, {
       steps: work.steps,
       deletionBaseline: work.deletionBaseline,
       seed: work.seed,
+      ...(compat === undefined ? {} : { compat }),
     });
   }
 

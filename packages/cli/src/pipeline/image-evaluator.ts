@@ -225,7 +225,11 @@ export class ImageEvaluator {
       const evalBoxes = wsolBoxes(evalMap, threshold, { multiContour: this.settings.mode === 'all' });
       return { evalMap, evalBoxes, boxes: evalBoxes.map((b) => boxToOriginal(geometry, b)) };
     }
-    const localized = localizeCam(map, geometry, { ...this.settings, upsample: this.protocol.upsample });
+    const localized = localizeCam(map, geometry, {
+      ...this.settings,
+      upsample: this.protocol.upsample,
+      ...(this.settings.camOptions?.compat === undefined ? {} : { compat: this.settings.camOptions.compat }),
+    });
     // Tool mode scores boxes in original pixels; MaxBoxAcc runs on the input-frame map, which is
     // ours (fresh from resampling): normalised in place, in float32.
     minMaxInPlace(localized.inputMap.data);

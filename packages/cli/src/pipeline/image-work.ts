@@ -6,6 +6,7 @@
  * records are identical whichever thread made them.
  */
 import {
+  type CamCompat,
   CamError,
   type CamMethodName,
   type CamMethodOptions,
@@ -144,7 +145,7 @@ export class ImageWorker {
     this.faithfulness =
       faithfulness === undefined || session === undefined
         ? undefined
-        : new FaithfulnessStep(faithfulness, session);
+        : new FaithfulnessStep(faithfulness, session, work.camOptions.compat);
     this.request = { ...work.camOptions, method: work.method, normalization: work.normalization };
     this.evaluator =
       work.command === 'run'
@@ -161,6 +162,12 @@ export class ImageWorker {
   }
 
   private readonly nameOf = (c: number): string | undefined => this.work.classNames[c] ?? undefined;
+
+  /** What resized maps follow: --compat (pytorch-grad-cam min-maxes them again) and the normalisation. */
+  private get compat(): { compat?: CamCompat; normalization: Normalization } {
+    const { compat } = this.work.camOptions;
+    return { ...(compat === undefined ? {} : { compat }), normalization: this.work.normalization };
+  }
 
   /**
    * Writes an image's overlay: the map of `classIndex`, the boxes found and the ground truth, in
@@ -220,7 +227,7 @@ export class ImageWorker {
         await saveCam(
           work.saveCams.dir,
           id,
-          mapAtSize(map, work.saveCams.size, geometry, work.protocol.upsample),
+          mapAtSize(map, work.saveCams.size, geometry, work.protocol.upsample, this.compat),
         );
       }
       if (t > 0 || (classIndex !== result.predicted.class && classIndex !== result.groundTruth?.class)) {
@@ -284,10 +291,15 @@ export class ImageWorker {
         connectivity: work.connectivity,
         minArea: work.minArea,
         upsample: 'bilinear',
+        ...this.compat,
       });
       if (work.saveCams !== undefined) {
         const id = t === 0 ? item.id : `${item.id}.class${classIndex}`;
-        await saveCam(work.saveCams.dir, id, mapAtSize(map, work.saveCams.size, geometry, 'bilinear'));
+        await saveCam(
+          work.saveCams.dir,
+          id,
+          mapAtSize(map, work.saveCams.size, geometry, 'bilinear', this.compat),
+        );
       }
       if (work.overlayDir !== undefined && t === 0 && image !== undefined) {
         await this.writeOverlay(

@@ -1,11 +1,14 @@
 import {
   type Box,
   boxToOriginal,
+  type CamCompat,
   type ImageGeometry,
+  type Normalization,
   type ResampleMethod,
   resampleScoreMap,
   type ScoreMap,
 } from '@cam-localize/core';
+import { compatAfterResize } from '@cam-localize/core/workers';
 import { type BoxMode, boxesFromMap, type ThresholdSpec } from '@cam-localize/localize';
 
 export interface LocalizeSettings {
@@ -15,6 +18,9 @@ export interface LocalizeSettings {
   readonly minArea: number;
   /** How the feature-grid map is brought to the input size before thresholding. */
   readonly upsample: ResampleMethod;
+  /** --compat and the map's normalisation: pytorch-grad-cam min-maxes the map again once resized. */
+  readonly compat?: CamCompat;
+  readonly normalization?: Normalization;
 }
 
 export interface Localized {
@@ -28,7 +34,11 @@ export interface Localized {
 
 /** A feature-grid CAM to boxes: upsample to the input, threshold and box there, map to original pixels. */
 export function localizeCam(map: ScoreMap, geometry: ImageGeometry, settings: LocalizeSettings): Localized {
-  const inputMap = resampleScoreMap(map, geometry.inputWidth, geometry.inputHeight, settings.upsample);
+  const inputMap = compatAfterResize(
+    resampleScoreMap(map, geometry.inputWidth, geometry.inputHeight, settings.upsample),
+    settings.compat,
+    settings.normalization,
+  );
   const inputBoxes = boxesFromMap(inputMap, {
     threshold: settings.threshold,
     mode: settings.mode,

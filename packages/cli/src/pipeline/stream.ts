@@ -123,7 +123,8 @@ export class ImagePipeline {
     if (spawned !== undefined && early === undefined) await spawned.close();
     // Score-CAM and the faithfulness metrics need the session: their post-processing stays here.
     const faithfulness = work.command === 'run' && work.faithfulness !== undefined;
-    const postHere = options.workers === 0 || model.needsForwardPasses(work.method) || faithfulness;
+    const postHere =
+      options.workers === 0 || model.needsForwardPasses(work.method, work.camOptions.compat) || faithfulness;
     const session = {
       forward: model.forwardScores,
       probabilities: model.head.softmax,

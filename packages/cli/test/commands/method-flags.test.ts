@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CAM_COMPATS, CAM_METHOD_NAMES } from '@cam-localize/core';
+import { CAM_COMPATS, CAM_METHOD_NAMES, resampleScoreMap } from '@cam-localize/core';
+import { compatAfterResize } from '@cam-localize/core/workers';
 import { readScoreMapNpy } from '@cam-localize/eval';
 import { describe, expect, it } from 'vitest';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
@@ -80,6 +81,37 @@ describeWithTestBed('--method on a real model', () => {
       for (let p = 0; p < map.length; p++) expect(Math.abs(hires[i]![p]! - map[p]!)).toBeLessThan(1e-5);
       expect(Array.from(torchCam[i]!)).toEqual(Array.from(minmax[i]!));
       expect(Array.from(torchCam[i]!)).not.toEqual(Array.from(map));
+    }
+  });
+
+  it('--compat pytorch-grad-cam min-maxes resized maps again; torch-cam runs gradcampp and smoothgradcampp', async () => {
+    // Issue 31: ablationcam is accepted under pytorch-grad-cam (ReLU features: its numbers are the
+    // paper's), and its input-size maps are the grid map resized, then scale_cam_image'd again.
+    const grid = await maps(['--method', 'ablationcam']);
+    const input = await maps([
+      '--method',
+      'ablationcam',
+      '--compat',
+      'pytorch-grad-cam',
+      '--cam-size',
+      'input',
+    ]);
+    for (const [i, map] of grid.entries()) {
+      const side = Math.sqrt(map.length);
+      const resized = resampleScoreMap({ width: side, height: side, data: map }, 128, 128);
+      const expected = compatAfterResize(resized, 'pytorch-grad-cam').data;
+      for (let p = 0; p < expected.length; p++)
+        expect(Math.abs(input[i]![p]! - expected[p]!)).toBeLessThan(1e-6);
+      expect(Math.min(...input[i]!)).toBe(0);
+      expect(Math.max(...input[i]!)).toBeCloseTo(1, 6);
+    }
+    const paper = await maps(['--method', 'smoothgradcampp']);
+    const smooth = await maps(['--method', 'smoothgradcampp', '--compat', 'torch-cam', '--cam-samples', '2']);
+    const plusPlus = await maps(['--method', 'gradcampp', '--compat', 'torch-cam']);
+    for (const [i, map] of paper.entries()) {
+      expect(Math.max(...smooth[i]!)).toBeCloseTo(1, 5);
+      expect(Array.from(smooth[i]!)).not.toEqual(Array.from(map));
+      expect(Math.max(...plusPlus[i]!)).toBeCloseTo(1, 5);
     }
   });
 

@@ -31,7 +31,7 @@ export abstract class CamMethod {
   graphGradientMap?(g: GradientGraphBuilder): string;
 
   /** Combines channel weights with the features; `sum_k w_k F_k` unless a method says otherwise. */
-  protected combine(context: CamContext, weights: Float32Array): Float32Array {
+  protected combine(context: CamContext, weights: Float32Array): Float32Array | Promise<Float32Array> {
     return weightedSum(context, weights);
   }
 
@@ -44,7 +44,8 @@ export abstract class CamMethod {
     validateContext(context, classIndex);
     const gradients = context.gradients;
     let map: Float32Array;
-    if (gradients === undefined) map = this.combine(context, await this.channelWeights(context, classIndex));
+    if (gradients === undefined)
+      map = await this.combine(context, await this.channelWeights(context, classIndex));
     else if (this.gradientMap === undefined) {
       throw new CamError('E_CAM', `${this.constructor.name} has no form over real gradients`, {
         hint: 'use a gradient method (gradcam, gradcampp, xgradcam, layercam, hirescam, gradcam-elementwise)',
@@ -55,7 +56,12 @@ export abstract class CamMethod {
         `gradients hold ${gradients.length} values, the features ${context.features.length}`,
       );
     } else map = this.gradientMap(context, gradients);
-    return scoreMap(context.width, context.height, normalizeInPlace(map, normalization));
+    return scoreMap(context.width, context.height, this.normalize(map, normalization));
+  }
+
+  /** Normalises the map in place; a `--compat` form whose library normalises otherwise overrides it. */
+  protected normalize(map: Float32Array, normalization: Normalization): Float32Array {
+    return normalizeInPlace(map, normalization);
   }
 }
 

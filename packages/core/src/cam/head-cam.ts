@@ -15,7 +15,7 @@ import {
   createCamMethod,
   parseCamMethodName,
 } from './registry.js';
-import type { AblatedScores, CamContext, ForwardScores, Normalization } from './types.js';
+import type { AblatedScores, CamContext, ForwardFeatures, ForwardScores, Normalization } from './types.js';
 
 /** Which map: the method (by name, with its options, or an instance) and the normalisation. */
 export interface CamRequest extends CamMethodOptions {
@@ -43,6 +43,7 @@ export class HeadCam {
     readonly inputHeight: number,
     private readonly forward?: ForwardScores,
     private readonly ablate?: AblatedScores,
+    private readonly forwardFeatures?: ForwardFeatures,
   ) {}
 
   /** The feature-grid shape [K, h, w] of the CAM layer (NaN where the model leaves it dynamic). */
@@ -69,6 +70,7 @@ export class HeadCam {
       ...(inputs.gradients === undefined ? {} : { gradients: inputs.gradients }),
       ...(this.forward === undefined ? {} : { forward: this.forward }),
       ...(this.ablate === undefined ? {} : { ablate: this.ablate }),
+      ...(this.forwardFeatures === undefined ? {} : { forwardFeatures: this.forwardFeatures }),
     };
     return method.compute(context, classIndex, request.normalization ?? 'relu-minmax');
   }
@@ -81,7 +83,10 @@ export class HeadCam {
     let method = this.methods.get(key);
     if (method === undefined) {
       method = createCamMethod(name, options);
-      if (this.forward === undefined && camMethodNeeds(name, 'forward-passes', this.head.kind)) {
+      if (
+        this.forward === undefined &&
+        camMethodNeeds(name, 'forward-passes', this.head.kind, options.compat)
+      ) {
         throw new UsageError('E_USAGE', `the CAM method '${name}' needs forward passes of the model`, {
           hint: 'compute it through CamModel.cam, which holds the session',
         });

@@ -2,6 +2,7 @@ export * from './base.js';
 export * from './device-cam-methods.js';
 export * from './device-cam-plan.js';
 export * from './head-cam.js';
+export * from './library-resize.js';
 export * from './methods/ablation-cam.js';
 export * from './methods/cam.js';
 export * from './methods/eigen-cam.js';

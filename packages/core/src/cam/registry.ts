@@ -33,15 +33,15 @@ export type CamRequirement = 'gap-linear-head' | 'forward-passes' | 'gradients';
 /** The options any method may take; each reads the ones that concern it. */
 export interface CamMethodOptions {
   readonly compat?: CamCompat;
-  /** Score-CAM family: most channels given masked forward passes (default 128). */
+  /** Score-CAM family: most channels given masked forward passes (default 128; all under a library's compat). */
   readonly maxChannels?: number;
   /** Score-CAM family: masked inputs per forward call (default 32). */
   readonly batchSize?: number;
-  /** SS-CAM: noisy masks per channel (35); IS-CAM: integration steps (10). */
+  /** SS-CAM: noisy masks per channel (35); IS-CAM: integration steps (10); SmoothGrad-CAM++ (torch-cam): noisy passes (4). */
   readonly samples?: number;
-  /** SS-CAM: standard deviation of the mask noise (2). */
+  /** SS-CAM: standard deviation of the mask noise (2); SmoothGrad-CAM++ (torch-cam): of the input noise (0.3). */
   readonly sigma?: number;
-  /** SS-CAM: seed of the noise (0). */
+  /** SS-CAM, SmoothGrad-CAM++ (torch-cam): seed of the noise (0). */
   readonly seed?: number;
 }
 
@@ -74,6 +74,8 @@ export interface CamMethodSpec {
   readonly classSpecific: boolean;
   /** Per library that `--compat` names: how its numbers are reproduced; absent: it is refused. */
   readonly libraries: Partial<Record<Exclude<CamCompat, 'paper'>, LibraryNote>>;
+  /** What a library's form needs beyond `needs` (SmoothGrad-CAM++ under torch-cam: a noisy forward pass). */
+  readonly librariesNeed?: Partial<Record<Exclude<CamCompat, 'paper'>, readonly CamRequirement[]>>;
   readonly create: (options: CamMethodOptions) => CamMethod;
 }
 
@@ -114,7 +116,10 @@ const ROWS = table({
     ...BACKPROP,
     graph: true,
     classSpecific: true,
-    libraries: { 'pytorch-grad-cam': 'eps = 1e-6 in the denominator' },
+    libraries: {
+      'pytorch-grad-cam': 'eps = 1e-6 in the denominator',
+      'torch-cam': 'alpha stays g^2 (its division acts on a boolean-index copy); min-max over max + 1e-8',
+    },
     create: (o) => new GradCamPlusPlus(o),
   },
   smoothgradcampp: {
@@ -123,8 +128,12 @@ const ROWS = table({
     needs: HEAD,
     graph: true,
     classSpecific: true,
-    libraries: {},
-    create: () => new SmoothGradCamPlusPlus(),
+    libraries: {
+      'torch-cam':
+        "the last noisy pass's features weighted (seeded noise, --cam-samples 4, --cam-sigma 0.3); alpha eps 1e-8; min-max over max + 1e-8",
+    },
+    librariesNeed: { 'torch-cam': FORWARD },
+    create: (o) => new SmoothGradCamPlusPlus(o),
   },
   xgradcam: {
     summary: 'activation-weighted gradients (closed form)',
@@ -171,7 +180,10 @@ const ROWS = table({
     needs: HEAD,
     withoutHead: { tokens: FORWARD },
     classSpecific: true,
-    libraries: {},
+    libraries: {
+      'pytorch-grad-cam':
+        "the paper's zero ablation where the layer's minimum is 0 (ReLU features: CNNs); other minima, where it writes min - 1e7, refused",
+    },
     create: (o) => new AblationCam(o),
   },
   scorecam: {
@@ -181,6 +193,8 @@ const ROWS = table({
     classSpecific: true,
     libraries: {
       'pytorch-grad-cam': 'align_corners=True masks; softmax over channels of the raw logit',
+      'torch-cam':
+        'masks min-maxed (max + 1e-8) on the grid, then upsampled; softmax over channels of logit - clean logit',
     },
     create: (o) => new ScoreCam(o),
   },
@@ -189,7 +203,9 @@ const ROWS = table({
     paper: 'Wang et al., arXiv 2020',
     needs: FORWARD,
     classSpecific: true,
-    libraries: {},
+    libraries: {
+      'torch-cam': "torch-cam's Score-CAM over noisy masks: softmax over channels of the mean logit gain",
+    },
     create: (o) => new SsCam(o),
   },
   iscam: {
@@ -197,7 +213,9 @@ const ROWS = table({
     paper: 'Naidu et al., arXiv 2020',
     needs: FORWARD,
     classSpecific: true,
-    libraries: {},
+    libraries: {
+      'torch-cam': "torch-cam's Score-CAM over masks scaled cumulatively: coeff += i/N, i.e. i(i+1)/(2N)",
+    },
     create: (o) => new IsCam(o),
   },
   eigencam: {
@@ -239,17 +257,21 @@ export function parseCamMethodName(name: string): CamMethodName {
 type HeadKind = 'gap-linear' | 'class-map' | 'tokens' | 'layer';
 
 /**
- * What `name` needs on a head of kind `head` (a GAP-linear one by default), or undefined when it
- * does not apply to such a head (a closed form on token features).
+ * What `name` needs on a head of kind `head` (a GAP-linear one by default) in `compat`'s form, or
+ * undefined when it does not apply to such a head (a closed form on token features).
  */
 export function camMethodRequirements(
   name: CamMethodName,
   head: HeadKind = 'gap-linear',
+  compat: CamCompat = 'paper',
 ): readonly CamRequirement[] | undefined {
   const spec = CAM_METHODS[name];
-  if ((head === 'tokens' || head === 'layer') && spec.needs.includes('gap-linear-head'))
-    return spec.withoutHead?.[head];
-  return spec.needs;
+  const needs =
+    (head === 'tokens' || head === 'layer') && spec.needs.includes('gap-linear-head')
+      ? spec.withoutHead?.[head]
+      : spec.needs;
+  const more = compat === 'paper' ? undefined : spec.librariesNeed?.[compat];
+  return needs === undefined || more === undefined ? needs : [...new Set([...needs, ...more])];
 }
 
 /**
@@ -260,8 +282,9 @@ export function camMethodNeeds(
   name: CamMethodName,
   requirement: CamRequirement,
   head: HeadKind = 'gap-linear',
+  compat: CamCompat = 'paper',
 ): boolean {
-  return camMethodRequirements(name, head)?.includes(requirement) ?? false;
+  return camMethodRequirements(name, head, compat)?.includes(requirement) ?? false;
 }
 
 /** Whether `compat` gives the paper's numbers for `name` (so the on-device graph may compute it). */

@@ -1,11 +1,12 @@
 /**
  * The masks of the Score-CAM family: one feature channel upsampled to the input size and
- * min-max scaled to [0,1], the way the paper (OpenCV/half-pixel bilinear, plain min-max) or
- * pytorch-grad-cam (`UpsamplingBilinear2d`, i.e. align_corners=True, and max - min + 1e-8) makes them.
+ * min-max scaled to [0,1], the way the paper (OpenCV/half-pixel bilinear, plain min-max),
+ * pytorch-grad-cam (`UpsamplingBilinear2d`, i.e. align_corners=True, and max - min + 1e-8) or
+ * torch-cam (min-max with max + 1e-8 at the feature size, then half-pixel bilinear) makes them.
  */
 import { resampleScoreMap } from '../resample.js';
 import { scoreMap } from '../scoremap.js';
-import { minMaxInPlace } from './normalize.js';
+import { minMaxInPlace, torchCamNormalizeInPlace } from './normalize.js';
 import type { CamCompat } from './types.js';
 
 export function channelMask(
@@ -16,6 +17,11 @@ export function channelMask(
   inputHeight: number,
   compat: CamCompat,
 ): Float32Array {
+  if (compat === 'torch-cam') {
+    // `self._normalize(act.clone(), act.ndim - 2)` at the feature size, then `F.interpolate`.
+    const scaled = torchCamNormalizeInPlace(channel.slice(), 'minmax');
+    return resampleScoreMap(scoreMap(width, height, scaled), inputWidth, inputHeight, 'bilinear').data;
+  }
   if (compat !== 'pytorch-grad-cam') {
     return minMaxInPlace(resampleScoreMap(scoreMap(width, height, channel), inputWidth, inputHeight).data);
   }

@@ -29,6 +29,12 @@ export const CAM_COMPATS: readonly CamCompat[] = ['paper', 'pytorch-grad-cam', '
 export type ForwardScores = (inputs: Float32Array, count: number) => Promise<Float32Array>;
 
 /**
+ * Runs the model on a batch of preprocessed inputs and returns the CAM layer's features
+ * [n*K*h*w] (the [K,h,w] grid of each, as `CamContext.features`).
+ */
+export type ForwardFeatures = (inputs: Float32Array, count: number) => Promise<Float32Array>;
+
+/**
  * Runs one preprocessed input [3,H,W] `count` times with the feature channels masked: copy i
  * multiplies channel k of the feature tensor by masks[i*K + k] (1 keeps it, 0 zeroes it, in every
  * position or token). Returns the class logits [count*C] (the input of a final Softmax, if any).
@@ -56,6 +62,8 @@ export interface CamContext {
   readonly inputHeight?: number;
   /** A forward pass of the model (the forward-pass methods only). */
   readonly forward?: ForwardScores;
+  /** The features of other inputs (SmoothGrad-CAM++ under `compat: 'torch-cam'`: a noisy pass's). */
+  readonly forwardFeatures?: ForwardFeatures;
   /** Forward passes with feature channels zeroed (Ablation-CAM on heads without its closed form). */
   readonly ablate?: AblatedScores;
   /**

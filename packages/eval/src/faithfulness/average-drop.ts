@@ -1,3 +1,4 @@
+import type { CamCompat } from '@cam-localize/core';
 import { mapAtInputSize } from './pixels.js';
 import type { FaithfulnessImage, FaithfulnessMetric, PerturbationPlan } from './types.js';
 
@@ -7,7 +8,10 @@ export interface AverageDropResult {
   readonly original: number;
   /** O: the class probability on the explanation map E = image x map. */
   readonly explanation: number;
-  /** max(0, Y - O) / Y, in [0, 1]: the image's term of Average Drop. */
+  /**
+   * max(0, Y - O) / Y, in [0, 1]: the image's term of Average Drop; max(0, Y - O) under
+   * `compat: 'pytorch-grad-cam'` (its DropInConfidence).
+   */
   readonly drop: number;
   /** O > Y: the image's term of Increase in Confidence. */
   readonly increase: boolean;
@@ -28,11 +32,22 @@ export interface AverageDropResult {
  *
  * One forward pass per image.
  *
+ * `compat: 'pytorch-grad-cam'` takes its `DropInConfidence` (metrics/cam_mult_image.py) instead:
+ * `scores = -scores; return np.maximum(scores, 0)` with scores = O - Y, i.e. max(0, Y - O) NOT
+ * divided by Y, an absolute drop of probability (Y and O stay softmax probabilities, as the
+ * library gives them with `ClassifierOutputSoftmaxTarget`; with `ClassifierOutputTarget` it takes
+ * logits). Increase in Confidence is the same in both (`np.float32(scores > 0)`).
+ *
  * @example
  * const plan = new AverageDrop().plan(image); // plan.count === 1
  */
 export class AverageDrop implements FaithfulnessMetric<AverageDropResult> {
   readonly name = 'avgdrop';
+  readonly compat: CamCompat;
+
+  constructor(options: { compat?: CamCompat } = {}) {
+    this.compat = options.compat ?? 'paper';
+  }
 
   plan(image: FaithfulnessImage): PerturbationPlan<AverageDropResult> {
     const mask = mapAtInputSize(image.map, image.width, image.height);
@@ -45,17 +60,23 @@ export class AverageDrop implements FaithfulnessMetric<AverageDropResult> {
           for (let p = 0; p < plane; p++) into[offset + p] = image.input[offset + p]! * mask[p]!;
         }
       },
-      finish: (probabilities) => averageDropTerms(image.probability, probabilities[0]!),
+      finish: (probabilities) => averageDropTerms(image.probability, probabilities[0]!, this.compat),
     };
   }
 }
 
-/** The two terms of one image from Y (image) and O (explanation map). */
-export function averageDropTerms(original: number, explanation: number): AverageDropResult {
+/** The two terms of one image from Y (image) and O (explanation map), in `compat`'s form. */
+export function averageDropTerms(
+  original: number,
+  explanation: number,
+  compat: CamCompat = 'paper',
+): AverageDropResult {
+  const drop = Math.max(0, original - explanation);
   return {
     original,
     explanation,
-    drop: original > 0 ? Math.max(0, original - explanation) / original : 0,
+    // pytorch-grad-cam's DropInConfidence: `np.maximum(-(O - Y), 0)`, not divided by Y.
+    drop: compat === 'pytorch-grad-cam' ? drop : original > 0 ? drop / original : 0,
     increase: explanation > original,
   };
 }

@@ -1,5 +1,5 @@
 /** The faithfulness metrics by name: the one table the CLI's `--faithfulness` list is checked against. */
-import { UsageError } from '@cam-localize/core';
+import { type CamCompat, UsageError } from '@cam-localize/core';
 import { AverageDrop } from './average-drop.js';
 import { Deletion, type DeletionBaseline } from './deletion.js';
 import { Insertion } from './insertion.js';
@@ -13,13 +13,15 @@ export interface FaithfulnessSettings {
   readonly deletionBaseline?: DeletionBaseline;
   /** Seed of ROAD's imputation noise (default 0). */
   readonly seed?: number;
+  /** `--compat`: `pytorch-grad-cam` gives Average Drop in its DropInConfidence form, max(0, Y - O). */
+  readonly compat?: CamCompat;
 }
 
 export const FAITHFULNESS_METRICS = {
   avgdrop: {
     paper: 'Chattopadhay et al., WACV 2018',
     summary: 'Average Drop and Increase in Confidence of the image times the map',
-    create: (_: FaithfulnessSettings) => new AverageDrop(),
+    create: (s: FaithfulnessSettings) => new AverageDrop(s.compat === undefined ? {} : { compat: s.compat }),
   },
   deletion: {
     paper: 'Petsiuk et al., BMVC 2018',

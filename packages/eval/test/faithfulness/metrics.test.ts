@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { averageDropTerms } from '../../src/faithfulness/average-drop.js';
 import { trapezoidAuc } from '../../src/faithfulness/pixels.js';
 import { riseKernel } from '../../src/faithfulness/rise-blur.js';
 import {
   AverageDrop,
+  createFaithfulnessMetrics,
   Deletion,
   evaluateFaithfulness,
   FaithfulnessAccumulator,
@@ -52,6 +54,30 @@ describe('Average Drop (Chattopadhay et al.)', () => {
     );
     expect(results.avgdrop).toMatchObject({ drop: 0, increase: true });
     expect((results.avgdrop as { explanation: number }).explanation).toBeCloseTo(1 / (1 + Math.E), 6);
+  });
+});
+
+describe('Average Drop under --compat pytorch-grad-cam (its DropInConfidence)', () => {
+  it('is max(0, Y - O) without the division by Y; the paper divides', async () => {
+    const Y = Math.exp(3) / (Math.exp(3) + 1);
+    const O = Math.exp(1) / (Math.exp(1) + 1);
+    // cam_mult_image.py DropInConfidence: `scores = -scores; return np.maximum(scores, 0)`,
+    // scores = scores_after_imputation - scores (perturbation_confidence.py, return_diff=True).
+    const library = Math.max(0, -(Math.fround(O) - Math.fround(Y)));
+    const run = (metric: AverageDrop) =>
+      evaluateFaithfulness(image([1, 2], [1, 0], Y), [metric], channelSumModel(1, 2));
+    const compat = (await run(new AverageDrop({ compat: 'pytorch-grad-cam' }))).results.avgdrop as {
+      drop: number;
+      increase: boolean;
+    };
+    expect(Math.abs(compat.drop - library)).toBeLessThan(1e-6);
+    expect(compat.increase).toBe(false);
+    const paper = (await run(new AverageDrop())).results.avgdrop as { drop: number };
+    expect(paper.drop).toBeCloseTo((Y - O) / Y, 6);
+    expect(createFaithfulnessMetrics(['avgdrop'], { compat: 'pytorch-grad-cam' })[0]).toMatchObject({
+      compat: 'pytorch-grad-cam',
+    });
+    expect(averageDropTerms(0.5, 0.8, 'pytorch-grad-cam')).toMatchObject({ drop: 0, increase: true });
   });
 });
 

@@ -1,6 +1,6 @@
 import { CamError } from '../../errors.js';
 import { CamMethod, channelSums, classWeightRow } from '../base.js';
-import type { AblatedScores, CamContext } from '../types.js';
+import type { AblatedScores, CamCompat, CamContext } from '../types.js';
 import { strongestChannels } from './score-cam.js';
 
 export interface AblationCamOptions {
@@ -16,6 +16,8 @@ export interface AblationCamOptions {
    * token features. `forward-passes`: forward passes on every head (to check one against the other).
    */
   readonly form?: 'auto' | 'forward-passes';
+  /** `pytorch-grad-cam`: its numbers where they are the paper's (see the class comment). */
+  readonly compat?: CamCompat;
 }
 
 /** The ablated channels, strongest first, and the logits of the passes (see `measure`). */
@@ -42,7 +44,12 @@ interface Passes {
  * channel k zeroed in every position, class token included (`context.ablate`: the model's tail
  * from the features on, or the whole model with a mask on them; see ablation-session.ts). Zero is
  * the paper's ablation; pytorch-grad-cam's AblationLayerVit writes min - 1e7 instead, which this
- * does not reproduce. Cost: C + 1 passes per image (e.g. 193 for a ViT-Tiny), in runs of
+ * does not reproduce. `compat: 'pytorch-grad-cam'`: its AblationLayer zeroes a channel only where
+ * the layer's minimum is 0 (`if torch.min(output) == 0: output[i, self.indices[i], :] = 0`,
+ * ablation_layer.py; ReLU features, the CNNs), where its weights (original - ablated) / original
+ * are the paper's and this computes them; else it writes `torch.min(output) - ABLATION_VALUE`
+ * (1e7, lowered again by each copy of the batch it writes), which is not reproduced: an image whose
+ * features have another minimum is refused (CamError). Cost: C + 1 passes per image (e.g. 193 for a ViT-Tiny), in runs of
  * `batchSize`, shared by the image's classes; `maxChannels` bounds it.
  *
  * @example
@@ -52,6 +59,7 @@ export class AblationCam extends CamMethod {
   readonly maxChannels: number;
   readonly batchSize: number;
   readonly form: 'auto' | 'forward-passes';
+  readonly compat: CamCompat;
   /** The last image's passes (see `measure`), for its other classes. */
   private last: { readonly input: Float32Array; readonly passes: Promise<Passes> } | undefined;
 
@@ -60,11 +68,13 @@ export class AblationCam extends CamMethod {
     this.maxChannels = options.maxChannels ?? Number.POSITIVE_INFINITY;
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 32));
     this.form = options.form ?? 'auto';
+    this.compat = options.compat ?? 'paper';
     if (!(this.maxChannels >= 1))
       throw new CamError('E_CAM', `Ablation-CAM maxChannels must be >= 1, got ${this.maxChannels}`);
   }
 
   protected channelWeights(context: CamContext, classIndex: number): Float32Array | Promise<Float32Array> {
+    if (this.compat === 'pytorch-grad-cam') assertZeroMinimum(context.features);
     if (this.form === 'auto' && context.head.kind !== 'tokens') return closedFormWeights(context, classIndex);
     return this.measuredWeights(context, classIndex);
   }
@@ -112,6 +122,18 @@ export class AblationCam extends CamMethod {
     }
     return { selected, logits };
   }
+}
+
+/** pytorch-grad-cam's zero ablation needs `torch.min(output) == 0`; any other minimum is refused. */
+function assertZeroMinimum(features: Float32Array): void {
+  let lo = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < features.length; i++) if (features[i]! < lo) lo = features[i]!;
+  if (lo === 0) return;
+  throw new CamError(
+    'E_CAM',
+    `--compat pytorch-grad-cam: the layer's minimum is ${lo}, not 0, so pytorch-grad-cam ablates with min - 1e7, which is not reproduced`,
+    { hint: 'use --compat paper (zero ablation), or a layer after a ReLU' },
+  );
 }
 
 function sameValues(a: Float32Array, b: Float32Array): boolean {

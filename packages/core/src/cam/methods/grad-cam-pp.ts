@@ -1,6 +1,7 @@
 import { CamMethod, channelSums, classWeightRow, weightedSum } from '../base.js';
 import type { CamGraphBuilder, GradientGraphBuilder } from '../graph-form.js';
-import type { CamCompat, CamContext } from '../types.js';
+import { torchCamNormalizeInPlace } from '../normalize.js';
+import type { CamCompat, CamContext, Normalization } from '../types.js';
 
 /**
  * Grad-CAM++: Chattopadhyay et al., "Grad-CAM++: Improved Visual Explanations for Deep
@@ -12,24 +13,45 @@ import type { CamCompat, CamContext } from '../types.js';
  * denominator gives alpha 0, as in torch-cam.
  * `compat: 'pytorch-grad-cam'` adds its eps = 1e-6 to the denominator: with tiny gradients (small
  * classifier weights, large grids) alpha then tends to g^2/1e-6 instead of 1/(2 + sum F g).
+ * `compat: 'torch-cam'` reproduces torch-cam's GradCAMpp (gradient.py), whose alpha stays g^2:
+ * `alpha[idx][mask].div_(d[mask] + eps)` divides the copy that boolean indexing makes, never
+ * `alpha` itself, so w_k = sum_ij g^2 relu(g) (on a GAP-linear head hw g^2 relu(g), i.e. ~ W^3);
+ * and its `_normalize` divides by max + 1e-8 after the min is subtracted (`torchCamNormalizeInPlace`).
  *
  * @example
  * const map = await new GradCamPlusPlus().compute(context, target);
  */
 export class GradCamPlusPlus extends CamMethod {
   readonly eps: number;
+  readonly compat: CamCompat;
 
   constructor(options: { compat?: CamCompat } = {}) {
     super();
-    this.eps = options.compat === 'pytorch-grad-cam' ? 1e-6 : 0;
+    this.compat = options.compat ?? 'paper';
+    this.eps = this.compat === 'pytorch-grad-cam' ? 1e-6 : 0;
   }
 
   protected channelWeights(context: CamContext, classIndex: number): Float32Array {
+    if (this.compat === 'torch-cam') {
+      // torch-cam: `alpha[idx][mask].div_(d[mask] + eps)` leaves alpha = g^2 (see the class comment).
+      const row = classWeightRow(context, classIndex);
+      const size = context.width * context.height;
+      return Float32Array.from(row, (w) => {
+        const g = w / size;
+        return g > 0 ? size * g * g * g : 0;
+      });
+    }
     return plusPlusWeights(context, classIndex, this.eps);
+  }
+
+  protected override normalize(map: Float32Array, normalization: Normalization): Float32Array {
+    if (this.compat === 'torch-cam') return torchCamNormalizeInPlace(map, normalization);
+    return super.normalize(map, normalization);
   }
 
   /** The same alphas with the gradient at each position (where it is 0, alpha is 0). */
   protected override gradientMap(context: CamContext, gradients: Float32Array): Float32Array {
+    if (this.compat === 'torch-cam') return torchCamGradientMap(context, gradients);
     const size = context.width * context.height;
     const sums = channelSums(context);
     const weights = new Float32Array(context.channels);
@@ -65,6 +87,21 @@ export class GradCamPlusPlus extends CamMethod {
     const weights = g.sum(g.op('Mul', [alpha, grad]), [2, 3]);
     return g.sum(g.op('Mul', [weights, g.activation]), [1]);
   }
+}
+
+/** torch-cam's GradCAMpp from real gradients: w_k = sum_ij G^2 relu(G) (alpha never divided). */
+function torchCamGradientMap(context: CamContext, gradients: Float32Array): Float32Array {
+  const size = context.width * context.height;
+  const weights = new Float32Array(context.channels);
+  for (let k = 0; k < context.channels; k++) {
+    let w = 0;
+    for (let p = k * size; p < (k + 1) * size; p++) {
+      const g = gradients[p]!;
+      if (g > 0) w += g * g * g;
+    }
+    weights[k] = w;
+  }
+  return weightedSum(context, weights);
 }
 
 /** The closed form's channel weights (shared with SmoothGrad-CAM++, whose closed form this is). */

@@ -1,13 +1,15 @@
 import { CamError } from '../../errors.js';
 import { CamMethod, channelSums } from '../base.js';
+import { torchCamNormalizeInPlace } from '../normalize.js';
 import { channelMask } from '../score-masks.js';
-import type { CamCompat, CamContext } from '../types.js';
+import type { CamCompat, CamContext, Normalization } from '../types.js';
 
 export interface ScoreCamOptions {
   /**
    * At most this many channels get masked forward passes, the ones with the largest mean
    * activation; the rest weigh 0. Each channel costs one forward pass (SS-CAM and IS-CAM: one per
-   * sample), so the cap bounds the cost (default 128; `Infinity` for the paper's exact method).
+   * sample), so the cap bounds the cost (default 128; `Infinity` for the paper's exact method;
+   * under a library's `compat` the default is `Infinity`, as the libraries weigh every channel).
    */
   readonly maxChannels?: number;
   /** Masked inputs per forward call (default 32). */
@@ -26,6 +28,13 @@ export interface ScoreCamOptions {
  * `compat: 'pytorch-grad-cam'`: masks upsampled with align_corners=True and scaled by
  * (max - min + 1e-8); the score of a pass is the raw logit f(X * H_k)_c, and the weights are a
  * softmax of those logits over the channels (the paper takes the softmax over the classes).
+ * `compat: 'torch-cam'` (activation.py, ScoreCAM and its SSCAM, ISCAM): each channel is min-maxed
+ * at the feature size BEFORE the upsampling (`self._normalize(act.clone(), act.ndim - 2)`, then
+ * `F.interpolate(..., mode="bilinear", align_corners=False)`); the score of a pass is
+ * `chunk_scores - baseline_scores`, the raw output of the class minus the clean image's; the
+ * weights are `torch.softmax(weight.view(...), -1)`, a softmax over the channels of those
+ * differences (averaged over the samples first); the map is min-maxed with max + 1e-8. With
+ * `maxChannels` below the channel count, the softmax runs over the channels measured.
  *
  * @example
  * const method = new ScoreCam({ maxChannels: 256, batchSize: 16 });
@@ -40,9 +49,9 @@ export class ScoreCam extends CamMethod {
 
   constructor(options: ScoreCamOptions = {}) {
     super();
-    this.maxChannels = options.maxChannels ?? 128;
-    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 32));
     this.compat = options.compat ?? 'paper';
+    this.maxChannels = options.maxChannels ?? (this.compat === 'paper' ? 128 : Number.POSITIVE_INFINITY);
+    this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 32));
     if (!(this.maxChannels >= 1))
       throw new CamError('E_CAM', `Score-CAM maxChannels must be >= 1, got ${this.maxChannels}`);
   }
@@ -100,17 +109,30 @@ export class ScoreCam extends CamMethod {
       const classes = head.numClasses;
       for (let b = 0; b < count; b++) {
         const row = scores.subarray(b * classes, (b + 1) * classes);
-        const score = this.compat === 'pytorch-grad-cam' ? row[classIndex]! : softmaxAt(row, classIndex);
         const s = Math.floor((start + b) / this.samples);
-        totals[s] = totals[s]! + score;
+        totals[s] = totals[s]! + this.passScore(row, classIndex, context);
       }
     }
     const means = Float32Array.from(totals, (total) => total / this.samples);
     const weights = new Float32Array(channels);
-    for (const [s, k] of selected.entries()) {
-      weights[k] = this.compat === 'pytorch-grad-cam' ? softmaxAt(means, s) : means[s]!;
-    }
+    // Both libraries: a softmax over the channels (`torch.softmax(..., -1)`), not over the classes.
+    const overChannels = this.compat !== 'paper';
+    for (const [s, k] of selected.entries()) weights[k] = overChannels ? softmaxAt(means, s) : means[s]!;
     return weights;
+  }
+
+  /** What one masked pass scores: the paper's class probability, or a library's raw output. */
+  private passScore(row: Float32Array, classIndex: number, context: CamContext): number {
+    if (this.compat === 'pytorch-grad-cam') return row[classIndex]!;
+    // torch-cam: `weight[slice_] = chunk_scores - baseline_scores[chunk_indices]` (the baseline
+    // cancels in the softmax over channels; it is kept for the library's rounding).
+    if (this.compat === 'torch-cam') return row[classIndex]! - context.scores[classIndex]!;
+    return softmaxAt(row, classIndex);
+  }
+
+  protected override normalize(map: Float32Array, normalization: Normalization): Float32Array {
+    if (this.compat === 'torch-cam') return torchCamNormalizeInPlace(map, normalization);
+    return super.normalize(map, normalization);
   }
 }
 

@@ -16,7 +16,12 @@ export interface SsCamOptions extends ScoreCamOptions {
  * arXiv:2006.14255, 2020 (the variant with noise on the masks).
  *
  * w_k = (1/N) sum_i softmax(f(X * (H_k + delta_i)))_c with delta_i ~ N(0, sigma^2) per pixel and
- * H_k Score-CAM's mask; M_c = relu(sum_k w_k F_k). N forward passes per channel.
+ * H_k Score-CAM's mask; M_c = relu(sum_k w_k F_k). N forward passes per channel. The noise:
+ * `SeededRandom(seed).normal()` times sigma, channel after channel (strongest first), sample
+ * after sample, each mask [H,W] row-major, restarted for each image.
+ * `compat: 'torch-cam'` (activation.py, SSCAM): torch-cam's Score-CAM (see ScoreCam) with
+ * w = softmax over channels of (1/N) sum_i (f(X * (H_k + delta_i))_c - f(X)_c); torch's own noise
+ * stream is not replayed (the same noise gives the library's numbers).
  *
  * @example
  * const map = await new SsCam({ samples: 10, sigma: 0.5, seed: 7 }).compute(contextWithForward, target);
