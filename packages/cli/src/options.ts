@@ -28,7 +28,12 @@ import {
   type ResizeEngine,
   UsageError,
 } from '@cam-localize/core';
-import { checkWorkerCount, defaultPoolSize } from '@cam-localize/core/workers';
+import {
+  checkWorkerCount,
+  DEFAULT_MAX_BATCH_PIXELS,
+  DEFAULT_MAX_INPUT_PIXELS,
+  defaultPoolSize,
+} from '@cam-localize/core/workers';
 import { BOX_MODES, type BoxMode, DEFAULT_THRESHOLD, formatThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 
@@ -48,6 +53,9 @@ export interface ModelFlags extends HeadFlags {
   threads?: number;
   batch?: number;
   maxPixels?: number;
+  maxInputPixels?: number;
+  maxBatchPixels?: number;
+  allowSvg?: boolean;
   workers?: number;
   nullForward?: boolean;
   resizeEngine?: ResizeEngine;
@@ -87,6 +95,8 @@ export function pipelineOptionsFromFlags(
   batchSize: number;
   keepImages: boolean;
   maxPixels?: number;
+  maxBatchPixels?: number;
+  allowSvg?: boolean;
   resizeEngine?: ResizeEngine;
 } {
   return {
@@ -94,6 +104,8 @@ export function pipelineOptionsFromFlags(
     batchSize: batchFor(flags, provider),
     keepImages,
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+    ...(flags.maxBatchPixels === undefined ? {} : { maxBatchPixels: flags.maxBatchPixels }),
+    ...(flags.allowSvg === true ? { allowSvg: true } : {}),
     ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
   };
 }
@@ -195,11 +207,22 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     .option('--classifier-weights <name>', 'initializer [C,K] of the linear classifier over the feature map')
     .option('--classifier-bias <name>', 'initializer [C] of the classifier bias');
   addTokenOptions(command);
-  return command.option(
-    '--max-pixels <n>',
-    'refuse images larger than this many pixels',
-    positiveInteger('--max-pixels'),
-  );
+  return command
+    .option('--max-pixels <n>', 'refuse images larger than this many pixels', positiveInteger('--max-pixels'))
+    .option(
+      '--max-input-pixels <n>',
+      `refuse a model whose input (declared, or set by the preprocessing) is larger than this many pixels (default ${DEFAULT_MAX_INPUT_PIXELS} = 2048x2048)`,
+      positiveInteger('--max-input-pixels'),
+    )
+    .option(
+      '--max-batch-pixels <n>',
+      `refuse a batch whose inputs together (batch x input pixels) are more than this (default ${DEFAULT_MAX_BATCH_PIXELS} = 32 x 1024x1024)`,
+      positiveInteger('--max-batch-pixels'),
+    )
+    .option(
+      '--allow-svg',
+      'read SVG images (refused by default, whatever the file is named), rendered at the size the preprocessing needs',
+    );
 }
 
 /** The flags that name a head by hand (model options, and `inspect`). */
@@ -433,6 +456,8 @@ export function modelOptionsFromFlags(
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
     ...(head === undefined ? {} : { head }),
     ...(flags.maxPixels === undefined ? {} : { maxPixels: flags.maxPixels }),
+    ...(flags.maxInputPixels === undefined ? {} : { maxInputPixels: flags.maxInputPixels }),
+    ...(flags.allowSvg === true ? { allowSvg: true } : {}),
     ...(flags.nullForward ? { nullForward: true } : {}),
     ...(flags.resizeEngine === undefined ? {} : { resizeEngine: flags.resizeEngine }),
   };

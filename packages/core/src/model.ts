@@ -47,6 +47,7 @@ import { appendCamGraph, type CamGraph, camTargetsTensor } from './onnx/cam-grap
 import { readOnnxModel } from './onnx/read-model.js';
 import type { OnnxModel } from './onnx/schema.js';
 import { ImagePreparer, type PreparedImage } from './pipeline/image-preparer.js';
+import { checkInputArea } from './pipeline/memory-budget.js';
 import { checkWorkerCount } from './pipeline/task-pool.js';
 import { OutputReplay } from './runtime/output-replay.js';
 import { availableProviders } from './runtime/providers.js';
@@ -70,6 +71,10 @@ export interface CamModelOptions {
   readonly head?: HeadOverrides;
   /** Largest accepted image, in pixels. */
   readonly maxPixels?: number;
+  /** Largest model input, in pixels (default DEFAULT_MAX_INPUT_PIXELS): refused at load. */
+  readonly maxInputPixels?: number;
+  /** Read SVG images, rendered at the size the preprocessing needs (default: refused). */
+  readonly allowSvg?: boolean;
   /**
    * Threads that decode and preprocess images (`prepare`): 0 (the default) does it on the calling
    * thread; N >= 1 starts a pool of N decode workers, so that many images are prepared at once.
@@ -185,6 +190,7 @@ export class CamModel {
       modelFile: onnx.path,
     });
     const [inputWidth, inputHeight] = modelInputSize(onnx, config);
+    checkInputArea(onnx.path, inputWidth, inputHeight, options.maxInputPixels);
     const device = options.device ?? 'auto';
     const backprop: BackpropModel | undefined =
       options.backprop !== undefined && needsBackprop(onnx, options.backprop, head)
@@ -268,6 +274,7 @@ export class CamModel {
         workers: checkWorkerCount(options.workers ?? 0),
         ...(options.resizeEngine === undefined ? {} : { resizeEngine: options.resizeEngine }),
         ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+        ...(options.allowSvg === undefined ? {} : { allowSvg: options.allowSvg }),
       });
     } catch (error) {
       await session.release();

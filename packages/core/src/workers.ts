@@ -20,6 +20,13 @@ export {
   type PrepareRequest,
   type PrepareResponse,
 } from './pipeline/prepare-task.js';
+// The memory a model's input may take: its area (checked by CamModel.load), and the rule
+// batch x input pixels the pipeline's batch memory is held to
+export {
+  checkBatchPixels,
+  DEFAULT_MAX_BATCH_PIXELS,
+  DEFAULT_MAX_INPUT_PIXELS,
+} from './pipeline/memory-budget.js';
 // libuv's thread pool, which runs every sharp decode of every worker: size it before first use
 export { ioThreadPoolSize, LIBUV_DEFAULT_THREADS, recommendedIoThreads } from './pipeline/io-threads.js';
 // A pool of worker threads that run named tasks, with transfers and typed errors across threads

@@ -18,7 +18,7 @@
  * the batch hand-over post-batch.ts).
  */
 import type { CamModel, Inference, PreparedImage, ResizeEngine } from '@cam-localize/core';
-import { type PrepareResponse, TaskPool } from '@cam-localize/core/workers';
+import { checkBatchPixels, type PrepareResponse, TaskPool } from '@cam-localize/core/workers';
 import type { EarlyWorkers } from './early-workers.js';
 import {
   deviceTargets,
@@ -38,6 +38,9 @@ export interface PipelineOptions {
   /** Keep decoded images for overlays. */
   readonly keepImages: boolean;
   readonly maxPixels?: number;
+  /** The rule batch x input pixels <= this (core's DEFAULT_MAX_BATCH_PIXELS when unset). */
+  readonly maxBatchPixels?: number;
+  readonly allowSvg?: boolean;
   readonly resizeEngine?: ResizeEngine;
 }
 
@@ -119,6 +122,14 @@ export class ImagePipeline {
     options: PipelineOptions,
     spawned?: EarlyWorkers,
   ): Promise<ImagePipeline> {
+    // Refused before the batch memory is taken or a worker starts.
+    checkBatchPixels(
+      model.onnx.path,
+      model.inputWidth,
+      model.inputHeight,
+      Math.max(1, options.batchSize),
+      options.maxBatchPixels,
+    );
     const early = spawned?.size === options.workers ? spawned : undefined;
     if (spawned !== undefined && early === undefined) await spawned.close();
     // Score-CAM and the faithfulness metrics need the session: their post-processing stays here.
@@ -138,6 +149,7 @@ export class ImagePipeline {
         inputWidth: model.inputWidth,
         inputHeight: model.inputHeight,
         ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+        ...(options.allowSvg === true ? { allowSvg: true } : {}),
         ...(options.resizeEngine === undefined ? {} : { resizeEngine: options.resizeEngine }),
       },
       ...(postHere

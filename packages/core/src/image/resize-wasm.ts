@@ -58,6 +58,9 @@ function cachedIdentity(size: number): Coefficients {
   return c;
 }
 
+/** The most source bytes copied into WebAssembly memory for one resize (64 MiB: 21 MP of RGB). */
+const WASM_MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+
 /**
  * `resizeRegionIntoTensor` in WebAssembly: resizes `img` to `width x height` and writes the window
  * `region`, normalised, into `target`. Returns false, having written nothing, where WebAssembly
@@ -87,6 +90,9 @@ export function resizeRegionIntoTensorWasm(
     img.width !== width ? axisTaps(coefficients(img.width, width, interpolation, antialias)) : undefined;
   const rows = rowEnd - row0;
   const srcBytes = rows * img.width * bpp;
+  // The kernel reads its rows from its own memory: a copy the JS passes, reading in place, do not
+  // make. Above this the copy would be a second image at once, so the JS passes take it.
+  if (srcBytes > WASM_MAX_SOURCE_BYTES) return false;
   const tmpBytes = hor === undefined ? 0 : rows * w * 3;
   const planeFloats = 3 * w * h;
   const bytes =

@@ -18,6 +18,7 @@ import {
 } from '../files/regular-file.js';
 import { decodePlainJpegRgba } from './jpeg-wasm.js';
 import { rgbImageOf } from './rgba.js';
+import { looksLikeSvg, svgDensity } from './svg-sniff.js';
 import type { RgbaPixels, RgbImage } from './types.js';
 
 // The subset of sharp's API used here; typed loosely so that no type import pulls sharp in.
@@ -96,6 +97,18 @@ export interface LoadImageOptions {
    * sharp; `sharp`: everything with sharp.
    */
   decoder?: 'auto' | 'sharp';
+  /**
+   * Read SVG (and SVGZ) images, recognised by their content whatever the file's name. Default
+   * false: libvips renders an SVG at its declared size (118 bytes can declare 9999x9999), and a
+   * dataset of photos never holds one, so one is refused with an ImageError.
+   */
+  allowSvg?: boolean;
+  /**
+   * The size the caller needs of an image of `width x height` (e.g. its preprocessing resize): an
+   * allowed SVG is rendered at a density that gives that, never larger than declared, and its
+   * size is the size rendered.
+   */
+  neededSize?: (width: number, height: number) => { width: number; height: number };
 }
 
 function tooLarge(name: string, width: number, height: number, maxPixels: number): ImageError {
@@ -157,7 +170,8 @@ async function load(
   const input = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (options.resize === undefined) {
+  const density = looksLikeSvg(bytes) ? await svgRenderDensity(sharp, input, name, options) : undefined;
+  if (options.resize === undefined && density === undefined) {
     // A plain JPEG, decoded in WebAssembly on this thread (same pixels; jpeg-wasm.ts says why).
     const plain = options.decoder === 'sharp' ? undefined : await decodePlainJpegRgba(input, maxPixels);
     if (plain !== undefined) return rgba ? { ...plain, file: name } : rgbImageOf({ ...plain, file: name });
@@ -172,7 +186,7 @@ async function load(
 
   let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
   try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
+    meta = await sharp(input, { limitInputPixels: false, ...densityOption(density) }).metadata();
   } catch (error) {
     throw decodeError(name, error);
   }
@@ -182,7 +196,10 @@ async function load(
   let out: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
     const plan = options.resize?.(...uprightSize(meta));
-    out = await rawPipeline(sharp(input, limitedInput(maxPixels)), plan).toBuffer({
+    out = await rawPipeline(
+      sharp(input, { ...limitedInput(maxPixels), ...densityOption(density) }),
+      plan,
+    ).toBuffer({
       resolveWithObject: true,
     });
   } catch (error) {
@@ -216,6 +233,43 @@ function unreadable(name: string, error: unknown): ImageError {
 
 function emptyFile(name: string): ImageError {
   return new ImageError('E_IMAGE_READ', 'cannot read image file: empty file (0 bytes)', { file: name });
+}
+
+/**
+ * The density to render an SVG at (see {@link LoadImageOptions.allowSvg}): the one that gives the
+ * needed size, or libvips' own 72 dpi when the caller names none. Throws the ImageError of a
+ * refused SVG when SVG is not allowed.
+ */
+async function svgRenderDensity(
+  sharp: SharpFactory,
+  input: Buffer,
+  name: string,
+  options: LoadImageOptions,
+): Promise<number> {
+  if (options.allowSvg !== true) {
+    throw new ImageError(
+      'E_IMAGE_READ',
+      'is an SVG (vector) image, whatever its name says: not read unless SVG is allowed',
+      {
+        file: name,
+        hint: 'convert it to PNG or JPEG, or pass --allow-svg (allowSvg) to render it at the size the model needs',
+      },
+    );
+  }
+  if (options.neededSize === undefined) return 72;
+  let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
+  try {
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeError(name, error);
+  }
+  const [width, height] = uprightSize(meta);
+  if (!(width > 0 && height > 0)) return 72;
+  return svgDensity(width, height, options.neededSize(width, height));
+}
+
+function densityOption(density: number | undefined): { density?: number } {
+  return density === undefined ? {} : { density };
 }
 
 /** Decoder options: the pixel limit, and failing on a truncated or corrupt file. */
@@ -252,7 +306,13 @@ function rgbFromRaw(
   name: string,
 ): RgbImage {
   const { width, height, channels } = out.info;
-  const data = new Uint8Array(width * height * 3);
+  const bytes = width * height * 3;
+  // sharp's own buffer, when it holds just these pixels (not a slice of Node's shared pool): a copy
+  // would be a second image's worth of memory at once (300 MB at 100 MP)
+  if (channels === 3 && out.data.byteOffset === 0 && out.data.buffer.byteLength === bytes) {
+    return { width, height, data: new Uint8Array(out.data.buffer, 0, bytes), file: name };
+  }
+  const data = new Uint8Array(bytes);
   if (channels === 3) {
     data.set(out.data.subarray(0, data.length));
   } else if (channels === 1) {

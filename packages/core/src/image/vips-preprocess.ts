@@ -7,7 +7,7 @@
 import type { ImageGeometry } from '../geometry.js';
 import { keptRegion, type ModelInputSize, normalizeRegion, preprocessGeometry } from './preprocess.js';
 import type { PreprocessConfig } from './presets.js';
-import { loadImage } from './sharp-codec.js';
+import { type LoadImageOptions, loadImage } from './sharp-codec.js';
 
 /** How images are resized: Pillow-exact in JS (default), or by libvips while decoding. */
 export type ResizeEngine = 'pil' | 'vips';
@@ -21,13 +21,12 @@ export async function preprocessWithVips(
   source: string | Uint8Array,
   config: PreprocessConfig,
   input: ModelInputSize,
-  options: { file: string; maxPixels?: number },
+  options: Pick<LoadImageOptions, 'maxPixels' | 'allowSvg' | 'neededSize'> & { file: string },
   out?: Float32Array,
 ): Promise<{ tensor: Float32Array; geometry: ImageGeometry }> {
   let geometry: ImageGeometry | undefined;
   const region = await loadImage(source, {
-    file: options.file,
-    ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+    ...options,
     resize: (width, height) => {
       geometry = preprocessGeometry(width, height, config, input);
       const kept = keptRegion(geometry);

@@ -12,7 +12,7 @@ import type { PreprocessConfig } from '../image/presets.js';
 import { loadImage, loadPixels } from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
 import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
-import type { PrepareInit, PrepareRequest, PrepareResponse } from './prepare-task.js';
+import { decodeLimits, type PrepareInit, type PrepareRequest, type PrepareResponse } from './prepare-task.js';
 import { TaskPool } from './task-pool.js';
 
 /** An image loaded and preprocessed for the model. */
@@ -29,6 +29,8 @@ export interface ImagePreparerOptions {
   readonly inputWidth: number;
   readonly inputHeight: number;
   readonly maxPixels?: number;
+  /** Read SVG images, rendered at the size the preprocessing needs. */
+  readonly allowSvg?: boolean;
   /** Decode workers; 0 decodes on the calling thread. */
   readonly workers: number;
   readonly resizeEngine?: ResizeEngine;
@@ -47,6 +49,7 @@ export class ImagePreparer {
       inputWidth: options.inputWidth,
       inputHeight: options.inputHeight,
       ...(options.maxPixels === undefined ? {} : { maxPixels: options.maxPixels }),
+      ...(options.allowSvg === undefined ? {} : { allowSvg: options.allowSvg }),
       ...(options.resizeEngine === undefined ? {} : { resizeEngine: options.resizeEngine }),
     };
     const pool = await TaskPool.start<PrepareRequest, PrepareResponse>({
@@ -66,10 +69,7 @@ export class ImagePreparer {
 
   async prepare(source: string | Uint8Array, file: string, keepImage: boolean): Promise<PreparedImage> {
     if (this.pool === undefined) {
-      const limits = {
-        file,
-        ...(this.options.maxPixels === undefined ? {} : { maxPixels: this.options.maxPixels }),
-      };
+      const limits = decodeLimits(this.options, file);
       if (this.options.resizeEngine === 'vips') {
         const { tensor, geometry } = await preprocessWithVips(
           source,

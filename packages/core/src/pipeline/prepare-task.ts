@@ -6,9 +6,15 @@
  * worker that does other tasks too (the CLI's pipeline worker).
  */
 import type { ImageGeometry } from '../geometry.js';
-import { preprocess } from '../image/preprocess.js';
+import { preprocess, preprocessGeometry } from '../image/preprocess.js';
 import type { PreprocessConfig } from '../image/presets.js';
-import { loadImage, loadPixels, readImageBytesSync, setUpDecoderForPool } from '../image/sharp-codec.js';
+import {
+  type LoadImageOptions,
+  loadImage,
+  loadPixels,
+  readImageBytesSync,
+  setUpDecoderForPool,
+} from '../image/sharp-codec.js';
 import type { RgbImage } from '../image/types.js';
 import { preprocessWithVips, type ResizeEngine } from '../image/vips-preprocess.js';
 import type { TaskResult } from './task-worker.js';
@@ -18,6 +24,8 @@ export interface PrepareInit {
   readonly inputWidth: number;
   readonly inputHeight: number;
   readonly maxPixels?: number;
+  /** Read SVG images, rendered at the size the preprocessing needs (see LoadImageOptions). */
+  readonly allowSvg?: boolean;
   /** Who resizes: Pillow-exact in JS (default) or libvips while decoding. */
   readonly resizeEngine?: ResizeEngine;
 }
@@ -45,6 +53,25 @@ export interface PrepareResponse {
   readonly ms: number;
 }
 
+/**
+ * What the decoder is told of one image: its name, the pixel limit and, where SVG is allowed, the
+ * size the preprocessing resizes to (an SVG is rendered at that, not at its declared size).
+ */
+export function decodeLimits(
+  init: Pick<PrepareInit, 'config' | 'inputWidth' | 'inputHeight' | 'maxPixels' | 'allowSvg'>,
+  file: string,
+): LoadImageOptions & { file: string } {
+  const neededSize = (width: number, height: number) => {
+    const g = preprocessGeometry(width, height, init.config, init);
+    return { width: g.resizeWidth, height: g.resizeHeight };
+  };
+  return {
+    file,
+    ...(init.maxPixels === undefined ? {} : { maxPixels: init.maxPixels }),
+    ...(init.allowSvg === true ? { allowSvg: true, neededSize } : {}),
+  };
+}
+
 /** Sets up a worker for decode tasks and returns the handler of one task. */
 export async function createPrepareTask(
   init: PrepareInit,
@@ -53,10 +80,7 @@ export async function createPrepareTask(
   const input = { inputWidth: init.inputWidth, inputHeight: init.inputHeight };
   return async (request): Promise<TaskResult<PrepareResponse>> => {
     const started = performance.now();
-    const limits = {
-      file: request.file,
-      ...(init.maxPixels === undefined ? {} : { maxPixels: init.maxPixels }),
-    };
+    const limits = decodeLimits(init, request.file);
     const plane = 3 * init.inputWidth * init.inputHeight;
     const out =
       request.into === undefined
