@@ -62,7 +62,12 @@ function parseHeader(
   return { descr: descr[1]!, fortran: fortran[1] === 'True', shape: dims };
 }
 
-/** Decode a whole .npy file held in memory. `file` only names it in errors. */
+const LITTLE_ENDIAN_PLATFORM = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Decode a whole .npy file held in memory. `file` only names it in errors. The data is a view of
+ * `bytes` where their order and alignment allow (the usual case), else a copy.
+ */
 export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw npyError(file, 'not a .npy file (no \\x93NUMPY magic)');
@@ -118,7 +123,11 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
     );
   }
   let data: Float32Array | Float64Array;
-  if (size === 4) {
+  const at = bytes.byteOffset + dataStart;
+  if (little === LITTLE_ENDIAN_PLATFORM && at % size === 0) {
+    // The platform's byte order, aligned (numpy pads the header to 64 bytes): a view, no copy.
+    data = size === 4 ? new Float32Array(bytes.buffer, at, count) : new Float64Array(bytes.buffer, at, count);
+  } else if (size === 4) {
     data = new Float32Array(count);
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(dataStart + i * 4, little);
   } else {

@@ -67,6 +67,19 @@ describe('parseNpy', () => {
       }
     }
   });
+  it('views the bytes where order and alignment allow, and copies where they do not', () => {
+    for (const descr of ['<f4', '<f8'] as const) {
+      const bytes = npyBytes({ descr, shape: '(2, 3)', values });
+      const viewed = parseNpy(bytes);
+      expect(viewed.data.buffer).toBe(bytes.buffer);
+      // The same file one byte into a larger buffer: its data is misaligned, so it is copied.
+      const shifted = new Uint8Array(bytes.length + 1);
+      shifted.set(bytes, 1);
+      const copied = parseNpy(shifted.subarray(1));
+      expect(copied.data.buffer).not.toBe(shifted.buffer);
+      expect(Array.from(copied.data)).toEqual(Array.from(viewed.data));
+    }
+  });
   it('reads 1-D and 0-D shapes', () => {
     expect(parseNpy(npyBytes({ descr: '<f4', shape: '(3,)', values: [1, 2, 3] })).shape).toEqual([3]);
     expect(parseNpy(npyBytes({ descr: '<f8', shape: '()', values: [7] })).shape).toEqual([]);

@@ -2,12 +2,19 @@ import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { UsageError } from '@cam-localize/core';
-import fg from 'fast-glob';
 
 /** The image extensions `predict` picks up from folders and globs. */
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'gif', 'avif', 'bmp'];
 
 const EXTENSION_SET = new Set(IMAGE_EXTENSIONS.flatMap((e) => [`.${e}`, `.${e.toUpperCase()}`]));
+
+type FastGlob = typeof import('fast-glob');
+
+/** fast-glob, loaded for the first name that is neither a file nor a folder (its modules cost start-up). */
+async function fastGlob(): Promise<FastGlob> {
+  const loaded = (await import('fast-glob')) as FastGlob & { default?: FastGlob };
+  return loaded.default ?? loaded;
+}
 
 /**
  * Files, folders (searched recursively for images) and globs to a sorted, de-duplicated list of
@@ -26,6 +33,7 @@ export async function discoverImages(
 ): Promise<string[]> {
   const found = new Map<string, string>();
   const visitedFolders = new Set<string>();
+  let fg: FastGlob | undefined;
   for (const pattern of patterns) {
     const path = resolve(cwd, pattern);
     const info = await stat(path).catch(() => undefined);
@@ -34,7 +42,7 @@ export async function discoverImages(
     const searchedBefore = info?.isDirectory() === true && visitedFolders.has(await realpath(path));
     if (info?.isFile()) matches = [path];
     else if (info?.isDirectory()) matches = await imagesUnder(path, visitedFolders);
-    else if (fg.isDynamicPattern(pattern)) {
+    else if ((fg ??= await fastGlob()).isDynamicPattern(pattern)) {
       matches = await fg(pattern, { cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false });
     } else {
       throw new UsageError('E_USAGE', `no such file or folder: ${pattern}`);

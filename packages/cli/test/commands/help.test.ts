@@ -4,7 +4,7 @@ import { buildProgram } from '../../src/main.js';
 import { runCli } from '../cli-process.js';
 
 /** The commands the program has, as its top-level help lists them. */
-const COMMANDS = buildProgram().commands.map((command) => command.name());
+const COMMANDS = (await buildProgram()).commands.map((command) => command.name());
 
 describe('--help of every command', () => {
   const help = new Map<string, string>();

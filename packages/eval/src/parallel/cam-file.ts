@@ -41,7 +41,12 @@ async function loadFirst(
   candidates: string[],
 ): Promise<{ file: string; array: NpyArray } | { file: string; missing: true }> {
   for (const file of candidates) {
-    if (existsSync(file)) return { file, array: await readNpyAsync(file) };
+    // One open per existing file: a missing candidate is the open's ENOENT, not a separate check.
+    try {
+      return { file, array: await readNpyAsync(file) };
+    } catch (error) {
+      if ((error as { cause?: { code?: unknown } }).cause?.code !== 'ENOENT') throw error;
+    }
   }
   return { file: candidates[0]!, missing: true };
 }
