@@ -155,8 +155,8 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
     .addOption(
       new Option(
         '--preset <name>',
-        "preprocessing preset (default: imagenet, or what the model's metadata or <model>.preprocess.json says)",
-      ).choices(PRESET_NAMES),
+        "preprocessing preset (default: imagenet, or what the model's metadata or <model>.preprocess.json says, or, for a model not exported by PyTorch, another preset the probe of the first 32 images finds clearly better: auto; README: Preprocessing presets)",
+      ).choices([...PRESET_NAMES, 'auto']),
     )
     .option('--resize <size>', 'resize: shorter side N, or WxH for an exact resize')
     .addOption(new Option('--resize-mode <mode>', 'how --resize N applies').choices(['shorter', 'exact']))
@@ -393,7 +393,7 @@ export function addLocalizeOptions(command: Command): Command {
 /** Preprocessing overrides from flags (a preset among them); unset flags leave the model's own. */
 export function preprocessFromFlags(flags: ModelFlags): PreprocessOverrides {
   const raw: Record<string, unknown> = {};
-  if (flags.preset !== undefined) raw.preset = flags.preset;
+  if (flags.preset !== undefined && flags.preset !== 'auto') raw.preset = flags.preset;
   if (flags.resize !== undefined) {
     const size = parseSize(flags.resize, '--resize');
     raw.resize =

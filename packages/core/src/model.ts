@@ -12,6 +12,7 @@
  * const map = await model.cam(result, result.ranked[0]); // [h,w] map of the top class
  * await model.release();
  */
+import { existsSync } from 'node:fs';
 import { AblationSession } from './ablation-session.js';
 import type { DeviceCamMethod } from './cam/device-cam-methods.js';
 import {
@@ -39,8 +40,13 @@ import type { LayerRequest } from './grad/layer.js';
 import { fuseLayerCams } from './grad/layer-fusion.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
-import { type PreprocessOverrides, readSidecarPreprocess, resolvePreprocess } from './image/config.js';
+import { type PreprocessOverrides, readSidecarPreprocess, sidecarPaths } from './image/config.js';
 import type { PreprocessConfig } from './image/presets.js';
+import {
+  fitToModelInput,
+  type PreprocessProvenance,
+  resolvePreprocessWithSources,
+} from './image/provenance.js';
 import type { ResizeEngine } from './image/vips-preprocess.js';
 import { addGraphOutputs } from './onnx/add-outputs.js';
 import { appendCamGraph, type CamGraph, camTargetsTensor } from './onnx/cam-graph.js';
@@ -148,6 +154,8 @@ export class CamModel {
     private readonly ablation: AblationSession,
     /** The backward graph's runs, when the model was loaded with one. */
     private readonly backprop: BackpropRunner | undefined,
+    /** Where each preprocessing value came from, and what was fitted to the model's input. */
+    readonly preprocessProvenance: PreprocessProvenance,
   ) {
     this.forwardScores = async (inputs, count) => {
       const out = await this.session.run(inputs, count);
@@ -183,12 +191,24 @@ export class CamModel {
       if (options.backprop === undefined || !(error instanceof HeadNotFoundError)) throw error;
     }
     const sidecar = await readSidecarPreprocess(onnx.path);
-    const config = resolvePreprocess({
+    const resolved = resolvePreprocessWithSources({
       metadata: onnx.metadata,
       sidecar,
+      sidecarFile: sidecar === null ? undefined : sidecarPaths(onnx.path).find((p) => existsSync(p)),
       overrides: options.preprocess ?? null,
       modelFile: onnx.path,
     });
+    // A preset made for another input size is fitted to the model's before any image is read.
+    const fitted = fitToModelInput(resolved.config, resolved.provenance.sources, fixedInputSize(onnx), {
+      cropFixed: options.preprocess?.crop !== undefined,
+      file: onnx.path,
+    });
+    const config = fitted.config;
+    const provenance: PreprocessProvenance = {
+      ...resolved.provenance,
+      sources: fitted.sources,
+      ...(fitted.adapted === undefined ? {} : { adapted: fitted.adapted }),
+    };
     const [inputWidth, inputHeight] = modelInputSize(onnx, config);
     checkInputArea(onnx.path, inputWidth, inputHeight, options.maxInputPixels);
     const device = options.device ?? 'auto';
@@ -293,6 +313,7 @@ export class CamModel {
       graph === undefined ? undefined : { graph, request: request! },
       new AblationSession(onnx, head, [inputWidth, inputHeight], session, options.threads),
       backprop === undefined ? undefined : new BackpropRunner(session, backprop, gradientMaps),
+      provenance,
     );
   }
 
@@ -574,6 +595,14 @@ export class CamModel {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();
   }
+}
+
+/** The model's declared input [width, height], or undefined where H or W is not a fixed number. */
+export function fixedInputSize(onnx: OnnxModel): [number, number] | undefined {
+  const dims = onnx.realInputs()[0]?.shape ?? [];
+  const h = dims[2];
+  const w = dims[3];
+  return typeof w === 'number' && typeof h === 'number' && w > 0 && h > 0 ? [w, h] : undefined;
 }
 
 /** The model's input size: its declared H and W, or the preprocessing's crop/resize size. */

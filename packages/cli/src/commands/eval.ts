@@ -16,6 +16,7 @@ import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js'
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags } from '../pipeline/shard.js';
+import { DEFAULT_FRAME, mapsFrame } from '../pipeline/maps-frame.js';
 import { assertStoredSizes } from '../pipeline/stored-size-check.js';
 
 interface EvalFlags extends ShardFlags {
@@ -24,7 +25,7 @@ interface EvalFlags extends ShardFlags {
   boxes: 'all' | 'largest';
   interval: number;
   iou?: string;
-  size: number;
+  size?: number;
   split?: 'train' | 'test' | 'all';
   labels?: string;
   limit?: number;
@@ -62,7 +63,11 @@ export function registerEval(program: Command): void {
       '--iou <levels>',
       'IoU levels in percent, comma-separated (default 30,50,70; 50 with --boxes largest)',
     )
-    .option('--size <n>', 'evaluation frame (maps and boxes resized to NxN)', positiveInteger('--size'), 224)
+    .option(
+      '--size <n>',
+      "evaluation frame (maps and boxes resized to NxN; default: the maps' size where the first maps are one NxN size, as `run --save-cams` writes them, else 224)",
+      positiveInteger('--size'),
+    )
     .addOption(new Option('--split <split>', 'CUB-200-2011 split').choices(['train', 'test', 'all']))
     .option('--labels <file>', 'class list mapping annotation names (wnids, VOC names) to class indices')
     .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
@@ -107,11 +112,19 @@ export function registerEval(program: Command): void {
         intervalSeconds: flags.progressInterval,
       });
       let last = 0;
+      const size =
+        flags.size ??
+        mapsFrame(
+          resolve(flags.cams),
+          dataset.items.map((item) => item.id),
+        );
+      if (flags.size === undefined && size !== DEFAULT_FRAME)
+        process.stderr.write(`eval: frame ${size}x${size}, the size of the maps (--size sets another)\n`);
       const result = await scoreCamDirectory(dataset, resolve(flags.cams), {
         thresholds: thresholdGrid(flags.interval),
         iouThresholds,
         multiContour: flags.boxes === 'all',
-        size: flags.size,
+        size,
         onProgress: (done) => {
           while (last < done) {
             progress.tick(true);
@@ -142,7 +155,7 @@ export function registerEval(program: Command): void {
         boxes: flags.boxes,
         interval: flags.interval,
         iouLevels: iouThresholds,
-        size: flags.size,
+        size,
         allowMissing: flags.allowMissing === true,
       };
       const counts = {

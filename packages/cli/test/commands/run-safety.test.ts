@@ -24,10 +24,11 @@ function filesUnder(dir: string): string[] {
 }
 
 /** Adds one image to a metadata dataset under the given id (label 1, one box). */
+/** Adds an image entry; its stored size is the test bed's (227x227), which run checks against the file. */
 function addImage(dataset: string, id: string): void {
   appendFileSync(join(dataset, 'image_ids.txt'), `${id}\n`);
   appendFileSync(join(dataset, 'class_labels.txt'), `${id},1\n`);
-  appendFileSync(join(dataset, 'image_sizes.txt'), `${id},500,375\n`);
+  appendFileSync(join(dataset, 'image_sizes.txt'), `${id},227,227\n`);
   appendFileSync(join(dataset, 'localization.txt'), `${id},10,10,200,200\n`);
 }
 
