@@ -54,7 +54,7 @@ import { assertSameRun, buildRunConfig } from '../pipeline/run-config.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags, writeDatasetIds } from '../pipeline/shard.js';
 import { ImagePipeline } from '../pipeline/stream.js';
-import { recordRunSession } from '../reporting/run-log.js';
+import { finishRunSession, sessionTotals, startRunSession } from '../reporting/run-log.js';
 import { buildReports, printSummary } from '../reporting.js';
 import { VERSION } from '../version.js';
 
@@ -266,7 +266,8 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
     label: 'run',
     intervalSeconds: flags.progressInterval,
   });
-  const started = new Date().toISOString();
+  // Written now, so that a session killed before its end is still in run-log.json.
+  const session = await startRunSession(runDir.path, VERSION, flags.resume === true);
   try {
     await pipeline.run(todo, (record, item) => {
       const kept = gridMaps === undefined ? record : gridMaps.take(record);
@@ -282,18 +283,11 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
     await pipeline.close();
   }
 
-  await recordRunSession(
-    runDir.path,
-    {
-      started,
-      finished: new Date().toISOString(),
-      toolVersion: VERSION,
-      images: pipeline.stats.images,
-      seconds: pipeline.stats.seconds,
-      throughput: pipeline.describeStats(),
-    },
-    flags.resume === true,
-  );
+  const sessions = await finishRunSession(runDir.path, session, {
+    images: pipeline.stats.images,
+    seconds: pipeline.stats.seconds,
+    throughput: pipeline.describeStats(),
+  });
   const summary = await buildReports(runDir.path, {
     render: galleryRenderer(model, evaluator),
     galleryCount: flags.report ? flags.gallery : 0,
@@ -306,6 +300,7 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
     images: todo.length,
     ...(flags.resume === true ? { retried } : {}),
     throughput: pipeline.describeStats(),
+    ...(sessions.length > 1 ? { totals: sessionTotals(sessions) } : {}),
   });
   if (summary.metrics.images.failed > 0) process.exitCode = 1;
   if (summary.metrics.warnings.missingGroundTruth.images > 0 && !flags.allowMissing) process.exitCode = 1;

@@ -1,10 +1,18 @@
 import { describeDegenerateBoxes, METRICS, type MetricTable, summaryLines } from '@cam-localize/eval';
+import type { SessionTotals } from './run-log.js';
 import type { Summary } from './run-metrics.js';
 
 /** The one-screen summary on stderr at the end of a run. */
 export function printSummary(
   summary: Summary,
-  run: { seconds: number; images: number; throughput: string; retried?: number },
+  run: {
+    seconds: number;
+    images: number;
+    throughput: string;
+    retried?: number;
+    /** All sessions of a resumed run (run-log.json), when there were several. */
+    totals?: SessionTotals;
+  },
   table: MetricTable = METRICS,
 ): void {
   const m = summary.metrics;
@@ -13,6 +21,7 @@ export function printSummary(
       `(${run.throughput}, peak RSS ` +
       `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB); protocol ${m.protocol}`,
   ];
+  if (run.totals !== undefined) lines.push(`  ${describeTotals(run.totals)}`);
   for (const line of summaryLines(m, table)) lines.push(`  ${line}`);
   const missing = m.warnings.missingGroundTruth;
   if (missing.images > 0) {
@@ -32,6 +41,12 @@ export function printSummary(
     `  wrote ${summary.files.map((f) => f.replace(`${summary.dir}/`, '')).join(', ')} in ${summary.dir}`,
   );
   process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** A resumed run's sessions together: `all 2 sessions: 40 images in 12.3 s (3.3 img/s)`. */
+function describeTotals(totals: SessionTotals): string {
+  const rate = totals.seconds > 0 ? totals.images / totals.seconds : 0;
+  return `all ${totals.sessions} sessions: ${totals.images} images in ${totals.seconds.toFixed(1)} s (${rate.toFixed(1)} img/s)`;
 }
 
 /** After --resume: how many of the images processed now had failed before (0 said too). */
