@@ -26,7 +26,7 @@ import { RunDirectory, writeJsonAtomic } from './pipeline/run-dir.js';
 import { extraSections, type SectionBuilder } from './reporting/extra-sections.js';
 import { boxAccCurves, colormapOf, pictureKeys, runFigures, writeFigures } from './reporting/figures.js';
 import { renderGalleries } from './reporting/galleries.js';
-import { datasetName, runHeader } from './reporting/header.js';
+import { configurationRows, datasetName, runHeader } from './reporting/header.js';
 import {
   bestAndWorst,
   type ClassRow,
@@ -111,11 +111,7 @@ async function writeReportFiles(
     title: `cam-localize run: ${datasetName(config.dataset)}`,
     generated: new Date().toISOString(),
     header: runHeader(analysis, await readRunLog(dir)),
-    config: Object.fromEntries(
-      Object.entries(config)
-        .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
-        .map(([k, v]) => [k, v as string | number | boolean | null]),
-    ),
+    config: configurationRows(config),
     metrics: metricRows(analysis.metrics, options.metrics),
     ...(curves ? { curves } : {}),
     figures,

@@ -64,6 +64,14 @@ export { type ImageSize, type LoadImageOptions, loadImage, readImageSize } from 
 export { resizeRgb } from './image/resize.js';
 export { PRESET_NAMES, PRESETS, type PreprocessConfig, type PresetName } from './image/presets.js';
 export { type PreprocessOverrides, parsePreprocessOverrides } from './image/config.js';
+export type { PreprocessField, PreprocessProvenance, PreprocessSources } from './image/provenance.js';
+export {
+  choosePreset,
+  type PresetProbe,
+  type PresetProbeRow,
+  type ProbeImage,
+  probePresets,
+} from './preset-probe.js';
 export { RESIZE_ENGINES, type ResizeEngine } from './image/vips-preprocess.js';
 
 // Rendering: colormaps, overlays, boxes and their labels

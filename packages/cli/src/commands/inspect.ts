@@ -1,4 +1,15 @@
-import { formatInspection, inspectModel } from '@cam-localize/core';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  CamModel,
+  choosePreset,
+  formatInspection,
+  inspectModel,
+  type ProbeImage,
+  probePresets,
+  UsageError,
+} from '@cam-localize/core';
+import { readDataset } from '@cam-localize/eval';
 import type { Command } from 'commander';
 import {
   addTokenOptions,
@@ -6,10 +17,13 @@ import {
   headOverridesFromFlags,
   layerRequestFromFlags,
 } from '../options.js';
+import { discoverImages } from '../pipeline/discover.js';
+import { formatProbeTable } from '../pipeline/probe-table.js';
 
 interface InspectFlags extends HeadFlags {
   json?: boolean;
   layers?: boolean;
+  probe?: string;
 }
 
 /**
@@ -31,8 +45,13 @@ export function registerInspect(program: Command): void {
       (value: string, previous: string[] = []) => [...previous, value],
     )
     .option('--channels-last', 'the layer is [N,H,W,C] (guessed from its shape when not given)')
-    .option('--layers', 'list the candidate layers (module outputs) with their shapes');
+    .option('--layers', 'list the candidate layers (module outputs) with their shapes')
+    .option(
+      '--probe <dataset or photos>',
+      'score each preprocessing preset on 32 images (Top-1 where labels exist, else confidence and entropy) and recommend one',
+    );
   addTokenOptions(command).action(async (model: string, flags: InspectFlags) => {
+    if (flags.probe !== undefined) return probe(model, flags.probe, flags);
     const backprop = layerRequestFromFlags(flags, 'gradcam');
     const inspection = await inspectModel(model, headOverridesFromFlags(flags) ?? {}, {
       ...(flags.layer === undefined ? {} : { backprop: backprop! }),
@@ -42,4 +61,40 @@ export function registerInspect(program: Command): void {
       flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : `${formatInspection(inspection)}\n`,
     );
   });
+}
+
+/** `inspect --probe`: the preset probe's table and its recommendation (JSON with --json). */
+async function probe(modelPath: string, where: string, flags: InspectFlags): Promise<void> {
+  const images = await probeImages(where);
+  const head = headOverridesFromFlags(flags);
+  const model = await CamModel.load(modelPath, { device: 'cpu', ...(head === undefined ? {} : { head }) });
+  try {
+    const result = await probePresets(model, images);
+    const choice = choosePreset(result);
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify({ ...result, recommended: choice.preset, reason: choice.reason }, null, 2)}\n`
+        : `${formatProbeTable(result, choice.preset)}\nwhy: ${choice.reason}\n`,
+    );
+  } finally {
+    await model.release();
+  }
+}
+
+/** A dataset folder's first images with their labels, or the photos a path or pattern names. */
+async function probeImages(where: string): Promise<ProbeImage[]> {
+  let folder = false;
+  try {
+    folder = statSync(where).isDirectory();
+  } catch {
+    // a pattern or a missing path: discoverImages says which
+  }
+  if (folder) {
+    const dataset = await readDataset(resolve(where));
+    if (dataset.items.length > 0)
+      return dataset.items.map((item) => ({ file: item.file, label: item.classIndex }));
+  }
+  const files = await discoverImages([where], process.cwd(), () => {});
+  if (files.length === 0) throw new UsageError('E_USAGE', `no images in ${where}`);
+  return files.map((file) => ({ file }));
 }

@@ -1,5 +1,5 @@
 import { basename, dirname, relative } from 'node:path';
-import { CamModel, imagenetLabels, type Labels, readLabels } from '@cam-localize/core';
+import { imagenetLabels, type Labels, readLabels } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
@@ -13,6 +13,7 @@ import {
   type ModelFlags,
   modelOptionsFromFlags,
   pipelineOptionsFromFlags,
+  preprocessFromFlags,
   type ShardFlags,
   workersFromFlags,
 } from '../options.js';
@@ -32,6 +33,9 @@ import { GridMapsWriter } from '../pipeline/grid-maps.js';
 import { deviceCamRequest, type PredictWork } from '../pipeline/image-work.js';
 import { exitOnInterrupt, resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel, assertMethodFitsModel, predictTarget } from '../pipeline/model-checks.js';
+import { PredictionCheck } from '../pipeline/prediction-check.js';
+import { announcePreprocessing, preprocessRan } from '../pipeline/preprocess-provenance.js';
+import { loadWithPresetChoice } from '../pipeline/preset-choice.js';
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { describePredictStdout, predictStdout, ResultTable } from '../pipeline/result-table.js';
 import { RunDirectory } from '../pipeline/run-dir.js';
@@ -111,20 +115,31 @@ async function predict(patterns: string[], flags: PredictFlags, early: EarlyWork
   const target = predictTarget(flags.target, (name) => (labels ?? imagenetLabels()).indexOf(name));
   const threshold = parseThreshold(flags.threshold);
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, flags.out ?? '.'));
-  const model = await CamModel.load(flags.model, {
-    ...modelOptionsFromFlags(flags, { method: flags.method }),
-    keepImages: false,
-    deviceCam: deviceCamRequest(
-      {
-        command: 'predict',
-        target,
-        method: flags.method,
-        normalization: flags.normalize ?? 'relu-minmax',
-        camOptions,
-      },
-      flags.camOnDevice,
-    ),
-  });
+  const { model, choice: presetChoice } = await loadWithPresetChoice(
+    flags.model,
+    {
+      ...modelOptionsFromFlags(flags, { method: flags.method }),
+      keepImages: false,
+      deviceCam: deviceCamRequest(
+        {
+          command: 'predict',
+          target,
+          method: flags.method,
+          normalization: flags.normalize ?? 'relu-minmax',
+          camOptions,
+        },
+        flags.camOnDevice,
+      ),
+    },
+    flags,
+    () => items.map((item) => ({ file: item.file })),
+    preprocessFromFlags(flags),
+  );
+  announcePreprocessing(model);
+  const check = new PredictionCheck(
+    flags.model,
+    `preset ${preprocessRan(model, flags, { choice: presetChoice }).preset}`,
+  );
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
@@ -200,6 +215,7 @@ async function predict(patterns: string[], flags: PredictFlags, early: EarlyWork
       if (table) progress.printAbove(process.stdout, table.row(record as never));
       if (record.status === 'error')
         progress.printAbove(process.stderr, `cam-localize: ${item.file}: ${record.error}\n`);
+      check.observe(record as never);
       progress.tick(record.status === 'ok');
     });
   } finally {

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { CamModel, type Labels, parseTarget, readLabels, UsageError } from '@cam-localize/core';
+import { type Labels, parseTarget, readLabels, UsageError } from '@cam-localize/core';
 import {
   type DatasetItem,
   type DeletionBaseline,
@@ -47,6 +47,9 @@ import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { deviceCamRequest, type RunWork } from '../pipeline/image-work.js';
 import { resumeCommand } from '../pipeline/interrupt.js';
 import { assertLabelsFitModel, assertMethodFitsModel } from '../pipeline/model-checks.js';
+import { PredictionCheck } from '../pipeline/prediction-check.js';
+import { announcePreprocessing } from '../pipeline/preprocess-provenance.js';
+import { loadWithPresetChoice } from '../pipeline/preset-choice.js';
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { checkRunRecord } from '../pipeline/record-schema.js';
 import type { RunRecord } from '../pipeline/records.js';
@@ -178,14 +181,22 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
   const out = flags.out ?? join('runs', dataset.root.split('/').filter(Boolean).pop() ?? 'run');
   await assertArtifactFolders(flags.saveCams, overlayFolder(flags.overlays, out));
   const overlayDir = overlayFolder(flags.overlays, out);
-  const model = await CamModel.load(flags.model, {
-    ...modelOptionsFromFlags(flags, { preprocess, method: flags.method }),
-    keepImages: false,
-    deviceCam: deviceCamRequest(
-      { command: 'run', target, method: flags.method, normalization, camOptions },
-      faithfulness === undefined ? flags.camOnDevice : 'off',
-    ),
-  });
+  const { model, choice: presetChoice } = await loadWithPresetChoice(
+    flags.model,
+    {
+      ...modelOptionsFromFlags(flags, { preprocess, method: flags.method }),
+      keepImages: false,
+      deviceCam: deviceCamRequest(
+        { command: 'run', target, method: flags.method, normalization, camOptions },
+        faithfulness === undefined ? flags.camOnDevice : 'off',
+      ),
+    },
+    flags,
+    // The whole dataset's first images, so that every shard and --limit make the same choice.
+    () => dataset.items.map((item) => ({ file: item.file, label: item.classIndex })),
+    preprocess,
+  );
+  announcePreprocessing(model);
   // auto says what it picked and why (e.g. which CUDA library is missing).
   if (flags.device === 'auto') process.stderr.write(`cam-localize: device ${model.deviceChoice.reason}\n`);
   assertLabelsFitModel(labels, flags.labels, model);
@@ -201,6 +212,7 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
       normalization,
       preprocess,
       model,
+      ...(presetChoice === undefined ? {} : { presetChoice }),
       ...(faithfulness === undefined ? {} : { faithfulness }),
     })),
     ...(sharded ? { shard: sharded.record } : {}),
@@ -268,12 +280,14 @@ async function run(root: string, flags: RunFlags, early: EarlyWorkers): Promise<
   });
   // Written now, so that a session killed before its end is still in run-log.json.
   const session = await startRunSession(runDir.path, VERSION, flags.resume === true);
+  const check = new PredictionCheck(flags.model, `preset ${config.preprocessRan?.preset ?? 'unknown'}`);
   try {
     await pipeline.run(todo, (record, item) => {
       const kept = gridMaps === undefined ? record : gridMaps.take(record);
       if (filling.has(item.id)) return progress.tick(record.status === 'ok');
       runDir.append(kept as RunRecord);
       if (record.status === 'error') process.stderr.write(`cam-localize: ${item.file}: ${record.error}\n`);
+      check.observe(kept as RunRecord);
       progress.tick(record.status === 'ok');
     });
   } finally {

@@ -27,6 +27,8 @@ import { BOX_MODES, type BoxMode, formatThreshold, parseThreshold } from '@cam-l
 import { batchFor, type CamFlags, type LocalizeFlags, type ModelFlags } from '../options.js';
 import { annotationsDigest } from './annotations-digest.js';
 import type { FaithfulnessWork } from './faithfulness-step.js';
+import { type PreprocessRan, preprocessRan } from './preprocess-provenance.js';
+import type { PresetChoice } from './preset-choice.js';
 import { assertSameShard, type ShardRecord } from './shard.js';
 
 export type { BoxMode };
@@ -96,6 +98,8 @@ export interface RunConfig {
   readonly preprocess: PreprocessOverrides;
   /** The preprocessing flags as typed. */
   readonly preprocessFlags: Readonly<Record<string, string | undefined>>;
+  /** The preprocessing that ran, and where each value came from (absent in runs written before it). */
+  readonly preprocessRan?: PreprocessRan;
   readonly head: {
     readonly featureTensor: string | null;
     readonly classifierWeights: string | null;
@@ -128,6 +132,7 @@ export async function buildRunConfig(input: {
   readonly normalization: Normalization;
   readonly preprocess: PreprocessOverrides;
   readonly model: CamModel;
+  readonly presetChoice?: PresetChoice;
   readonly faithfulness?: FaithfulnessWork;
 }): Promise<RunConfig> {
   const { flags, dataset, protocol, boxes, normalization, preprocess, model, faithfulness } = input;
@@ -171,6 +176,10 @@ export async function buildRunConfig(input: {
       scale: flags.scale,
       interpolation: flags.interpolation,
     },
+    preprocessRan: preprocessRan(model, flags, {
+      protocol: protocol.resize === 'preset' ? undefined : protocol.name,
+      choice: input.presetChoice,
+    }),
     head: {
       featureTensor: flags.featureTensor ?? null,
       classifierWeights: flags.classifierWeights ?? null,
@@ -271,6 +280,7 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   limit: [orNull(isNumber), 'a number or null'],
   preprocess: [isObject, 'an object'],
   preprocessFlags: [isObject, 'an object'],
+  preprocessRan: [isObject, 'an object', 'optional'],
   head: [isObject, 'an object'],
   provider: [isString, 'a provider name', 'optional'],
   fingerprint: [isObject, 'an object', 'optional'],

@@ -19,7 +19,8 @@ import {
 } from '@cam-localize/eval';
 import { TRUTH_COLOUR } from '../pipeline/artifacts.js';
 import { csvRow } from '../pipeline/csv.js';
-import { fingerprintDifferences } from '../pipeline/run-config.js';
+import { describeResize } from '../pipeline/preprocess-provenance.js';
+import { fingerprintDifferences, type RunConfig } from '../pipeline/run-config.js';
 import { writeInside } from '../pipeline/safe-paths.js';
 import { type ComparedRun, disagreements, runName } from './compare-runs.js';
 import { accuracyByIoULevel, writeFigures } from './figures.js';
@@ -98,12 +99,23 @@ export async function writeComparison(
 function runsTable(runs: readonly ComparedRun[]): ReportTable {
   return {
     title: 'Runs',
-    header: ['run', 'model', 'method', 'target', 'threshold', 'boxes', 'protocol', 'images ok'],
+    header: [
+      'run',
+      'model',
+      'preprocessing',
+      'method',
+      'target',
+      'threshold',
+      'boxes',
+      'protocol',
+      'images ok',
+    ],
     rows: runs.map((run) => {
       const c = run.analysis.config;
       return [
         runName(run),
         c.model.split('/').pop() ?? c.model,
+        preprocessingSummary(c),
         c.method,
         c.target,
         c.threshold,
@@ -113,6 +125,16 @@ function runsTable(runs: readonly ComparedRun[]): ReportTable {
       ];
     }),
   };
+}
+
+/** Input size, preset and resize/crop that ran (runs before `preprocessRan`: the fingerprint's values). */
+function preprocessingSummary(c: RunConfig): string {
+  const config = c.preprocessRan?.config ?? c.fingerprint?.preprocess;
+  if (config === undefined) return 'not recorded';
+  const size = c.preprocessRan ? `${c.preprocessRan.inputSize[0]}x${c.preprocessRan.inputSize[1]}, ` : '';
+  const preset = c.preprocessRan?.preset.split(',')[0] ?? c.preprocessFlags.preset ?? 'not given';
+  const crop = config.crop === null ? 'no crop' : `crop ${config.crop[0]}x${config.crop[1]}`;
+  return `${size}preset ${preset}, resize ${describeResize(config.resize)}, ${crop}, ${config.channelOrder.toUpperCase()}`;
 }
 
 function settingsTable(runs: readonly ComparedRun[]): ReportTable {

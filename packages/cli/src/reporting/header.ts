@@ -1,6 +1,8 @@
 /** The report's header: what was run, on what, with which settings, when, and how fast. */
 import { basename } from 'node:path';
 import type { ReportHeaderItem } from '@cam-localize/eval';
+import { describePreprocessing } from '../pipeline/preprocess-provenance.js';
+import type { RunConfig } from '../pipeline/run-config.js';
 import { VERSION } from '../version.js';
 import type { RunAnalysis } from './run-analysis.js';
 import type { RunSession } from './run-log.js';
@@ -13,7 +15,6 @@ export function datasetName(path: string): string {
 export function runHeader(analysis: RunAnalysis, sessions: readonly RunSession[]): ReportHeaderItem[] {
   const { config, metrics, protocol } = analysis;
   const fingerprint = config.fingerprint;
-  const preset = config.preprocessFlags.preset;
   const images = metrics.images;
   const items: ReportHeaderItem[] = [
     {
@@ -26,7 +27,7 @@ export function runHeader(analysis: RunAnalysis, sessions: readonly RunSession[]
     },
     { label: 'method', value: `${config.method}, normalization ${config.normalization}` },
     { label: 'target', value: config.target },
-    { label: 'preset', value: preset ?? 'none (the model’s own or the default preprocessing)' },
+    ...preprocessingRows(config),
     { label: 'protocol', value: config.protocol },
     {
       label: 'thresholds',
@@ -63,4 +64,55 @@ export function runHeader(analysis: RunAnalysis, sessions: readonly RunSession[]
     },
   );
   return items;
+}
+
+/**
+ * The preprocessing that ran, value by value with where it came from. Runs written before
+ * `preprocessRan` show their fingerprint's resolved values, sources not recorded.
+ */
+function preprocessingRows(config: RunConfig): ReportHeaderItem[] {
+  const ran = config.preprocessRan;
+  if (ran !== undefined) {
+    return [
+      { label: 'preset', value: ran.preset },
+      ...describePreprocessing(ran.config, ran.sources, ran.inputSize),
+    ];
+  }
+  const preset = config.preprocessFlags.preset;
+  const rows: ReportHeaderItem[] = [
+    {
+      label: 'preset',
+      value: preset ?? 'not given (the model’s own or the default preprocessing; sources not recorded)',
+    },
+  ];
+  const resolved = config.fingerprint?.preprocess;
+  return resolved === undefined ? rows : [...rows, ...describePreprocessing(resolved, undefined)];
+}
+
+/** What an unset (null) setting means, so the configuration table never shows a raw null. */
+const UNSET: Readonly<Record<string, string>> = {
+  labels: 'none given (the dataset’s or the built-in class names)',
+  workers: 'default (cores - 1, at least 2)',
+  batch: 'the model’s',
+  limit: 'none (every image)',
+};
+
+/**
+ * The report's configuration table: config.json's plain settings (nulls said in words) and the
+ * preprocessing that ran, value by value with its source.
+ */
+export function configurationRows(config: RunConfig): Record<string, string | number | boolean> {
+  const rows: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === null) rows[key] = UNSET[key] ?? 'not set';
+    else if (['string', 'number', 'boolean'].includes(typeof value))
+      rows[key] = value as string | number | boolean;
+  }
+  const ran = config.preprocessRan;
+  const resolved = ran?.config ?? config.fingerprint?.preprocess;
+  if (resolved !== undefined) {
+    for (const { label, value } of describePreprocessing(resolved, ran?.sources, ran?.inputSize))
+      rows[`preprocessing: ${label}`] = value;
+  }
+  return rows;
 }

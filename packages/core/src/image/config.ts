@@ -30,6 +30,7 @@ import { DataError, UsageError } from '../errors.js';
 import { readRegularFile } from '../files/regular-file.js';
 import {
   isPresetName,
+  PREPROCESS_FIELDS,
   PRESET_NAMES,
   PRESETS,
   type PreprocessConfig,
@@ -112,17 +113,7 @@ export function parsePreprocessOverrides(
   }
   const o = value as Record<string, unknown>;
   const out: { -readonly [K in keyof PreprocessOverrides]: PreprocessOverrides[K] } = {};
-  const known = new Set([
-    'preset',
-    'resize',
-    'crop',
-    'mean',
-    'std',
-    'channelOrder',
-    'scale',
-    'interpolation',
-    'antialias',
-  ]);
+  const known = new Set(['preset', ...PREPROCESS_FIELDS]);
   for (const k of Object.keys(o)) {
     if (!known.has(k)) fail(where, k, `unknown key (known: ${[...known].join(', ')})`);
   }

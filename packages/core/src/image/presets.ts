@@ -36,6 +36,18 @@ export interface PreprocessConfig {
   readonly antialias: boolean;
 }
 
+/** The fields of a {@link PreprocessConfig}, in the order messages and tables list them. */
+export const PREPROCESS_FIELDS = [
+  'resize',
+  'crop',
+  'mean',
+  'std',
+  'channelOrder',
+  'scale',
+  'interpolation',
+  'antialias',
+] as const satisfies readonly (keyof PreprocessConfig)[];
+
 /**
  * - `imagenet`: torchvision's ImageNet eval transform: Resize(256) (shorter side, bilinear,
  *   antialiased as PIL does), CenterCrop(224), ToTensor, Normalize(ImageNet mean/std).
