@@ -80,7 +80,18 @@ export interface LocalizeFlags {
   minArea: number;
 }
 
-/** Pipeline worker threads: --workers, or one per core but one (at least 2). */
+/**
+ * `--workers` of run, predict and eval, one definition: worker threads doing `work`, 0 for none
+ * (all on the main thread), default core's `defaultPoolSize()`.
+ */
+export function workersOption(work: string): Option {
+  return new Option(
+    '--workers <n>',
+    `${work} (default: max(2, cores - 1) = ${defaultPoolSize()}; 0: all on the main thread)`,
+  ).argParser((v) => checkWorkerCount(Number(v), '--workers'));
+}
+
+/** Worker threads: --workers, or one per core but one (at least 2). */
 export function workersFromFlags(flags: { workers?: number }): number {
   return flags.workers ?? defaultPoolSize();
 }
@@ -179,11 +190,7 @@ export function addModelOptions(command: Command, { required = true } = {}): Com
       `images per forward pass (default ${DEFAULT_BATCH.cpu} on the CPU, ${DEFAULT_BATCH.cuda} on a GPU; a fixed-batch model runs in batches of its own size, the last one filled)`,
       positiveInteger('--batch'),
     )
-    .option(
-      '--workers <n>',
-      `threads that decode images and post-process maps (default: max(2, cores - 1) = ${defaultPoolSize()}; 0: all on the main thread)`,
-      (v) => checkWorkerCount(Number(v), '--workers'),
-    )
+    .addOption(workersOption('threads that decode images and post-process maps'))
     .addOption(
       new Option(
         '--resize-engine <engine>',

@@ -33,8 +33,8 @@ import {
 import { PxapEvaluator, type PxapResult, type PxapState } from './evaluators/pxap.js';
 import { groundTruthLabels, type ReadMaskOptions, readGroundTruthMask } from './masks.js';
 import { loadCamForEval } from './parallel/cam-file.js';
-import { resolveWorkers, runPool } from './parallel/pool.js';
-import type { FileJob } from './parallel/worker-messages.js';
+import { resolveWorkers, type ScoreBatch, scoreOnPool, startScorePool } from './parallel/score-pool.js';
+import type { FileJob } from './parallel/score-task.js';
 import { groundTruthInFrame } from './protocol-frame.js';
 
 /**
@@ -70,7 +70,7 @@ export interface ScoreCamOptions {
   /**
    * Worker threads that read, resize, normalise and score the .npy files themselves (the calling
    * thread only sends ids, file candidates and boxes, and merges the workers' counters). Default
-   * min(2, os.availableParallelism()); 1: everything on the calling thread. Results and problems
+   * max(2, cores - 1); 0: everything on the calling thread. Results and problems
    * are identical either way. The calling thread is used regardless when a custom `resample` or
    * `loadMask` is given (functions cannot be sent to a worker) or when any image has a
    * ground-truth mask (PxAP is scored on the calling thread only). By default a small job gets
@@ -300,9 +300,7 @@ export async function scoreCamDirectory(
       throw new UsageError('E_USAGE', `batchSize must be a positive integer, got ${batchSize}`);
     }
     let index = 0;
-    let id = 0;
-    const sent = new Map<number, DatasetItem[]>();
-    const next = () => {
+    const next = (): ScoreBatch<DatasetItem[]> | undefined => {
       const files: FileJob[] = [];
       const sentItems: DatasetItem[] = [];
       while (files.length < batchSize && index < items.length) {
@@ -339,23 +337,18 @@ export async function scoreCamDirectory(
         sentItems.push(item);
       }
       if (files.length === 0) return undefined;
-      sent.set(id, sentItems);
-      return { message: { type: 'files' as const, id: id++, files }, transfer: [] };
+      return { request: { kind: 'files', files }, transfer: [], tag: sentItems };
     };
-    const states = await runPool({
-      workers: threads,
-      init: {
-        options: {
-          thresholds: evaluator.thresholds,
-          iouThresholds: [...evaluator.iouThresholds],
-          multiContour: evaluator.multiContour,
-        },
-        size,
+    const pool = await startScorePool(threads, {
+      options: {
+        thresholds: evaluator.thresholds,
+        iouThresholds: [...evaluator.iouThresholds],
+        multiContour: evaluator.multiContour,
       },
-      next,
-      onDone: (batchId, outcomes) => {
-        const batch = sent.get(batchId)!;
-        sent.delete(batchId);
+      size,
+    });
+    try {
+      await scoreOnPool(pool, evaluator, next, ({ outcomes }, batch) => {
         batch.forEach((item, k) => {
           const outcome = outcomes![k]!;
           if (outcome.problem !== undefined) {
@@ -366,9 +359,10 @@ export async function scoreCamDirectory(
           if (outcome.scored) scored++;
           progress();
         });
-      },
-    });
-    for (const state of states) evaluator.mergeState(state);
+      });
+    } finally {
+      await pool.close();
+    }
   };
 
   const threads =
@@ -376,7 +370,7 @@ export async function scoreCamDirectory(
       ? threadsForJob(items.length)
       : Math.min(resolveWorkers(options.workers), items.length);
   const onThreads =
-    threads > 1 &&
+    threads > 0 &&
     options.resample === undefined &&
     options.loadMask === undefined &&
     !items.some((item) => item.mask !== undefined);

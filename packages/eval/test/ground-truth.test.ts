@@ -93,7 +93,7 @@ describe('scoreCamDirectory: sizes and boxes', () => {
         { id: 'img/a.png', file: join(tmp, 'img', 'a.png'), boxes: [{ x0: -10, y0: 5, x1: 60, y1: 15 }] },
       ],
     };
-    const result = await scoreCamDirectory(dataset, cams, { workers: 1 });
+    const result = await scoreCamDirectory(dataset, cams, { workers: 0 });
     expect(result.problems).toEqual([]);
     expect(result.clippedBoxes).toBe(1);
     expect(result.metrics.levels.find((l) => l.iouThreshold === 70)!.maxBoxAcc).toBe(100);
@@ -102,7 +102,7 @@ describe('scoreCamDirectory: sizes and boxes', () => {
       ...dataset,
       items: [{ ...dataset.items[0]!, file: join(tmp, 'img', 'none.png') }],
     };
-    const missing = await scoreCamDirectory(gone, cams, { workers: 1 });
+    const missing = await scoreCamDirectory(gone, cams, { workers: 0 });
     expect(missing.problemCounts['no-image-size']).toBe(1);
     expect(missing.problems[0]!.message).toContain('none.png');
   });

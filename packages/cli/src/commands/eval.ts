@@ -9,7 +9,14 @@ import {
 } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
-import { addShardOptions, positiveInteger, type ShardFlags, thresholdInterval } from '../options.js';
+import {
+  addShardOptions,
+  positiveInteger,
+  type ShardFlags,
+  thresholdInterval,
+  workersFromFlags,
+  workersOption,
+} from '../options.js';
 import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
 import { type EvalSettings, evalMetricSettings, evalMetrics, evalPart } from '../pipeline/eval-parts.js';
 import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
@@ -35,6 +42,7 @@ interface EvalFlags extends ShardFlags {
   allowMissing?: boolean;
   trustSizes?: boolean;
   progressInterval: number;
+  workers?: number;
 }
 
 /**
@@ -85,6 +93,7 @@ export function registerEval(program: Command): void {
       '--trust-sizes',
       "use the stored image sizes (image_sizes.txt, VOC <size>) without checking them against the images' headers, as wsolevaluation does: for metadata without images",
     )
+    .addOption(workersOption('threads that read and score the score maps'))
     .action(async (root: string, flags: EvalFlags) => {
       await assertCamFolder(resolve(flags.cams));
       const dataset = await readDataset(resolve(root), {
@@ -125,6 +134,7 @@ export function registerEval(program: Command): void {
         iouThresholds,
         multiContour: flags.boxes === 'all',
         size,
+        workers: workersFromFlags(flags),
         onProgress: (done) => {
           while (last < done) {
             progress.tick(true);

@@ -20,6 +20,7 @@ import {
   type WorkItem,
   type WorkTiming,
 } from './image-work.js';
+import { postChunkSize } from './schedule-plan.js';
 
 export interface PostBatch {
   readonly items: readonly WorkItem[];
@@ -90,15 +91,6 @@ export function headCamSource(init: PostInit): CamSource {
       (inference.maps === undefined ? undefined : deviceMapOf(inference.maps, classIndex, request)) ??
       headCam.cam({ features: inference.features, scores: inference.scores }, classIndex, request),
   };
-}
-
-/**
- * Images per post-processing task: a batch is spread over the workers. As one task, a batch of 32
- * held its worker for ~25 ms, and every image queued behind it (two of each later batch) waited:
- * on 16 cores that capped `predict --device cuda` at ~1,250 img/s with every thread under half busy.
- */
-export function postChunkSize(images: number, workers: number): number {
-  return Math.max(1, Math.ceil(images / Math.max(1, workers)));
 }
 
 /**

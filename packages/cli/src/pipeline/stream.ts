@@ -4,18 +4,15 @@
  *   files --(pool: decode + preprocess)--> batches --(session worker: forward)--> outputs
  *   outputs --(pool: CAMs, boxes, evaluation, .npy, overlays)--> records --(this thread: in order)--> onRecord
  *
- * The main thread only orchestrates: it keeps a bounded window of images being prepared, assembles
- * batches, keeps up to two forward passes queued on the session, hands each batch's outputs to a
- * worker in one transfer, and delivers records in the input order. Every queue is bounded, so
+ * The main thread only orchestrates: it keeps a bounded window of images being prepared
+ * (prepare-window.ts), assembles batches, keeps forward passes queued on the session, hands each
+ * batch's outputs to the workers in chunks, and delivers records in the input order. How far each
+ * window reaches is the schedule plan's (schedule-plan.ts). Every queue is bounded, so
  * memory stays flat in the number of images. A failing image becomes an error record and the
  * stream goes on; a failing batch is retried image by image so one bad input cannot take others
  * down with it. With `workers: 0`, a CAM method that needs the session (Score-CAM) or
  * `run --faithfulness` (perturbed inputs through the session), the post-processing runs here, on
  * the main thread, with the same code.
- *
- * At about 440 lines this file stays whole on purpose: `ImagePipeline` is one scheduling loop whose
- * windows, batch memory and in-order delivery read together (the per-image work is image-work.ts,
- * the batch hand-over post-batch.ts).
  */
 import type { CamModel, Inference, PreparedImage, ResizeEngine } from '@cam-localize/core';
 import { checkBatchPixels, type PrepareResponse, TaskPool } from '@cam-localize/core/workers';
@@ -30,6 +27,8 @@ import {
 } from './image-work.js';
 import type { PipelineInit, PipelineRequest } from './pipeline-worker.js';
 import { postInChunks } from './post-batch.js';
+import { BatchMemory, type Group, PreparationWindow, type Prepared } from './prepare-window.js';
+import { schedulePlan } from './schedule-plan.js';
 
 export interface PipelineOptions {
   /** Worker threads for decoding and post-processing; 0 does everything on this thread. */
@@ -44,48 +43,28 @@ export interface PipelineOptions {
   readonly resizeEngine?: ResizeEngine;
 }
 
-interface Prepared<T> {
-  readonly item: T;
-  readonly prepared?: PreparedImage;
-  readonly error?: unknown;
-  readonly ms: number;
-  /** Where its tensor sits in the group's batch memory. */
-  readonly position: number;
-}
+/** Post-processing under way, oldest first: records are delivered in input order. */
+class RecordDelivery<T extends WorkItem> {
+  private readonly posting: { group: Group<T>; records: Promise<ImageRecord[]> }[] = [];
+  constructor(private readonly onRecord: (record: ImageRecord, item: T) => void) {}
 
-/** A group of images submitted for preparation, and the batch memory they are written into. */
-interface Submitted<T> {
-  readonly entries: Promise<Prepared<T>>[];
-  readonly memory: SharedArrayBuffer | undefined;
-}
-
-/** Batch memories (shared, so decode workers write into them), reused group after group. */
-class BatchMemory {
-  private readonly free: SharedArrayBuffer[] = [];
-  constructor(private readonly bytes: number) {}
-  acquire(): SharedArrayBuffer {
-    return this.free.pop() ?? new SharedArrayBuffer(this.bytes);
+  get size(): number {
+    return this.posting.length;
   }
-  release(memory: SharedArrayBuffer): void {
-    this.free.push(memory);
+
+  add(group: Group<T>, records: Promise<ImageRecord[]>): void {
+    this.posting.push({ group, records });
   }
-}
 
-interface Group<T> {
-  /** Records of images that failed before the forward pass (in input order among the others). */
-  readonly slots: ({ kind: 'failed'; record: ImageRecord; item: T } | { kind: 'ok'; index: number })[];
-  readonly ready: Prepared<T>[];
-  readonly memory: SharedArrayBuffer | undefined;
-}
-
-/**
- * Tasks in flight per worker: together at least two batches, so that the next group's images are
- * decoded while the last of this group's finish (a group waits for its slowest image; at 2 per
- * worker, 15 workers held fewer images than one batch of 32 and sat idle at each group's tail).
- */
-function tasksPerWorker(options: PipelineOptions): number {
-  const workers = Math.max(1, options.workers);
-  return Math.max(2, Math.ceil((2 * Math.max(1, options.batchSize)) / workers) + 1);
+  /** Waits for the oldest group's records and hands them on, failed images in their places. */
+  async deliverOldest(): Promise<void> {
+    const head = this.posting.shift()!;
+    const records = await head.records;
+    for (const slot of head.group.slots) {
+      if (slot.kind === 'failed') this.onRecord(slot.record, slot.item);
+      else this.onRecord(records[slot.index]!, head.group.ready[slot.index]!.item);
+    }
+  }
 }
 
 /** What a pipeline run cost: wall time, and CPU time of the whole process (every thread). */
@@ -157,7 +136,7 @@ export class ImagePipeline {
         : { post: { work, head: model.head, inputWidth: model.inputWidth, inputHeight: model.inputHeight } }),
     };
     // The session's first-run cost (a GPU's kernel search) is paid while the workers start.
-    const inFlight = tasksPerWorker(options);
+    const inFlight = schedulePlan(options).tasksPerWorker;
     const [pool] = await Promise.all([
       early !== undefined
         ? early.start(init, inFlight)
@@ -218,77 +197,29 @@ export class ImagePipeline {
     onRecord: (record: ImageRecord, item: T) => void,
   ): Promise<void> {
     const batchSize = Math.max(1, this.options.batchSize);
-    const threads = Math.max(1, this.workers);
-    // Enough images in preparation to keep every worker busy while two batches are in the model.
-    const prefetch = Math.max(2 * batchSize + 2, batchSize + tasksPerWorker(this.options) * threads);
-    const iterator = items[Symbol.iterator]();
-    // Groups of up to `batchSize` images, formed as they are submitted: each group's decode workers
-    // write straight into its batch memory (shared), which the session reads as one input.
-    const pending: Submitted<T>[] = [];
-    let open: Submitted<T> | undefined;
-    let submitted = 0;
-    let exhausted = false;
-    const fill = () => {
-      while (!exhausted && submitted < prefetch) {
-        const next = iterator.next();
-        if (next.done === true) {
-          exhausted = true;
-          open = undefined;
-          break;
-        }
-        if (open === undefined) {
-          open = { entries: [], memory: this.pool === undefined ? undefined : this.memory.acquire() };
-          pending.push(open);
-        }
-        const position = open.entries.length;
-        open.entries.push(this.prepare(next.value, open.memory, position));
-        submitted++;
-        if (open.entries.length === batchSize) open = undefined;
-      }
-    };
-    const nextGroup = async (): Promise<Group<T> | undefined> => {
-      fill();
-      const head = pending.shift();
-      if (head === undefined) return undefined;
-      if (head === open) open = undefined;
-      submitted -= head.entries.length;
-      const group: Group<T> = { slots: [], ready: [], memory: head.memory };
-      for (const entry of head.entries) {
-        const p = await entry;
-        fill();
-        if (p.prepared === undefined)
-          group.slots.push({ kind: 'failed', record: errorRecord(p.item, p.error), item: p.item });
-        else group.slots.push({ kind: 'ok', index: group.ready.push(p) - 1 });
-      }
-      return group;
-    };
-
-    const inferring: Promise<{ group: Group<T>; outputs: Outputs<T> }>[] = [];
-    const posting: { group: Group<T>; records: Promise<ImageRecord[]> }[] = [];
-    const deliver = async () => {
-      const head = posting.shift()!;
-      const records = await head.records;
-      for (const slot of head.group.slots) {
-        if (slot.kind === 'failed') onRecord(slot.record, slot.item);
-        else onRecord(records[slot.index]!, head.group.ready[slot.index]!.item);
-      }
-    };
-    const maxPosting = 2 * threads;
+    const plan = schedulePlan({ batchSize, workers: this.workers });
+    const preparing = new PreparationWindow<T>(
+      items[Symbol.iterator](),
+      batchSize,
+      plan.prefetch,
+      (item, memory, position) => this.prepare(item, memory, position),
+      this.pool === undefined ? undefined : this.memory,
+    );
+    const forwarding: Promise<{ group: Group<T>; outputs: Outputs<T> }>[] = [];
+    const delivery = new RecordDelivery<T>(onRecord);
     for (;;) {
-      const group = await nextGroup();
-      if (group !== undefined) inferring.push(this.infer(group).then((outputs) => ({ group, outputs })));
-      // Two forward passes queued on the session, so it never waits for this thread.
-      if (inferring.length >= 2 || (group === undefined && inferring.length > 0)) {
-        const done = await inferring.shift()!;
-        posting.push({ group: done.group, records: this.post(done.group, done.outputs) });
+      const group = await preparing.next();
+      if (group !== undefined) forwarding.push(this.infer(group).then((outputs) => ({ group, outputs })));
+      const prepared = group === undefined; // every item has been through preparation
+      if (forwarding.length >= plan.queuedForwardPasses || (prepared && forwarding.length > 0)) {
+        const done = await forwarding.shift()!;
+        delivery.add(done.group, this.post(done.group, done.outputs));
       }
-      while (
-        posting.length > maxPosting ||
-        (group === undefined && inferring.length === 0 && posting.length > 0)
-      ) {
-        await deliver();
+      const forwarded = prepared && forwarding.length === 0;
+      while (delivery.size > plan.postWindow || (forwarded && delivery.size > 0)) {
+        await delivery.deliverOldest();
       }
-      if (group === undefined && inferring.length === 0 && posting.length === 0) break;
+      if (forwarded && delivery.size === 0) break;
     }
   }
 

@@ -5,7 +5,8 @@
 import type { ImageGeometry, Inference } from '@cam-localize/core';
 import { describe, expect, it } from 'vitest';
 import type { ImageRecord, WorkItem } from '../../src/pipeline/image-work.js';
-import { type PostBatch, postChunkSize, postInChunks } from '../../src/pipeline/post-batch.js';
+import { type PostBatch, postInChunks } from '../../src/pipeline/post-batch.js';
+import { postChunkSize } from '../../src/pipeline/schedule-plan.js';
 
 const CLASSES = 4;
 const GEOMETRY: ImageGeometry = {

@@ -72,12 +72,7 @@ export class BackpropRunner {
     }));
     let scores: Float32Array[] = [];
     for (let t = 0; t < columns; t++) {
-      const targets = BigInt64Array.from(rows.map((r) => BigInt(r[t] ?? -1)));
-      const outputs = await this.session.run(input, count, {
-        ...options,
-        transfer: false,
-        extra: { ...options.extra, [graph.targetsInput]: { data: targets, dims: [count, 1] } },
-      });
+      const outputs = await this.runColumn(input, count, rows, t, graph.targetsInput, options);
       const classes = this.output(outputs, graph.classesOutput).data;
       const cam = this.output(outputs, graph.camOutput).data;
       maps.forEach((m, i) => {
@@ -122,12 +117,7 @@ export class BackpropRunner {
       })),
     }));
     for (let t = 0; t < Math.max(1, columns); t++) {
-      const targets = BigInt64Array.from(rows.map((r) => BigInt(r[t] ?? -1)));
-      const outputs = await this.session.run(input, count, {
-        ...options,
-        transfer: false,
-        extra: { ...options.extra, [graph.targetsInput]: { data: targets, dims: [count, 1] } },
-      });
+      const outputs = await this.runColumn(input, count, rows, t, graph.targetsInput, options);
       const classes = this.output(outputs, graph.classesOutput).data;
       if (t === 0) {
         const scores = this.output(outputs, this.model.scoreOutput).data;
@@ -159,6 +149,23 @@ export class BackpropRunner {
       classGradients: layers[0]!.classGradients,
       moreLayers: layers.slice(1).map((layer, l) => ({ ...layer, grid: gridShape(grids[l + 1]!) })),
     }));
+  }
+
+  /** One session run with column `t` of the targets as `grad_targets` [N,1] (the input is only read). */
+  private runColumn(
+    input: Float32Array,
+    count: number,
+    rows: readonly (readonly number[])[],
+    t: number,
+    targetsInput: string,
+    options: RunOptions,
+  ): Promise<Record<string, OutputTensor>> {
+    const targets = BigInt64Array.from(rows.map((r) => BigInt(r[t] ?? -1)));
+    return this.session.run(input, count, {
+      ...options,
+      transfer: false,
+      extra: { ...options.extra, [targetsInput]: { data: targets, dims: [count, 1] } },
+    });
   }
 
   private output(outputs: Record<string, OutputTensor>, name: string): OutputTensor {

@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { readNpyFloat32 } from '../../../../test-support/npy.js';
 import { describeWithTestBed, shared } from '../../../../test-support/testbed.js';
+import { resizeGeometry } from '../../src/geometry.js';
 import { CamModel, type PreparedImage } from '../../src/model.js';
 import { maxDifference } from '../cam/context.js';
 
@@ -24,16 +25,7 @@ describeWithTestBed('gradient CAMs in the graph = the JS path (test bed)', () =>
       const images: PreparedImage[] = [0, 1].map((i) => ({
         file: `image ${i}`,
         tensor: input.slice(i * plane, (i + 1) * plane),
-        geometry: {
-          originalWidth: 224,
-          originalHeight: 224,
-          resizeWidth: 224,
-          resizeHeight: 224,
-          cropX: 0,
-          cropY: 0,
-          inputWidth: 224,
-          inputHeight: 224,
-        },
+        geometry: resizeGeometry(224, 224, 224, 224),
       }));
       const backprop = { ...(layer === undefined ? {} : { layers: [layer] }), always: true };
       const options = { device: 'cpu' as const, preprocess: { preset: 'imagenet' as const }, backprop };

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, expect, it } from 'vitest';
 import { readNpyFloat32 } from '../../../../test-support/npy.js';
 import { describeWithTestBed, hasTestBed, shared } from '../../../../test-support/testbed.js';
+import { resizeGeometry } from '../../src/geometry.js';
 import { valuesToGrid } from '../../src/grad/layer.js';
 import { CamModel, type PreparedImage } from '../../src/model.js';
 
@@ -61,16 +62,7 @@ describeWithTestBed('gradients through the graph = PyTorch autograd (golden/grad
         const batch: PreparedImage[] = [0, 1].map((i) => ({
           file: `image ${i}`,
           tensor: input.slice(i * plane, (i + 1) * plane),
-          geometry: {
-            originalWidth: 224,
-            originalHeight: 224,
-            resizeWidth: 224,
-            resizeHeight: 224,
-            cropX: 0,
-            cropY: 0,
-            inputWidth: 224,
-            inputHeight: 224,
-          },
+          geometry: resizeGeometry(224, 224, 224, 224),
         }));
         const inferences = await model.infer(batch, 5, [
           [classes[0]!, classes[1]!],

@@ -1,21 +1,30 @@
 /**
- * MaxBoxAcc / MaxBoxAccV2 over many in-memory score maps on several threads
- * (node:worker_threads). Each worker runs its own BoxAccuracyEvaluator over the maps it is sent
- * (batches of maps, their buffers transferred) and posts its state at the end; the calling thread
- * merges the states. The counters are integers, so the result is identical to one
- * BoxAccuracyEvaluator fed every map on the calling thread.
+ * MaxBoxAcc / MaxBoxAccV2 over many in-memory score maps on several threads: batches of maps
+ * (their buffers transferred) go to eval's worker pool (score-pool.ts, a core `TaskPool`), each
+ * batch is scored by an evaluator of its own and its counters come back to be merged here. The
+ * counters are integers, so the result is identical to one BoxAccuracyEvaluator fed every map on
+ * the calling thread.
  */
 import { type Box, UsageError } from '@cam-localize/core';
+import { defaultPoolSize } from '@cam-localize/core/workers';
 import {
   BoxAccuracyEvaluator,
   type BoxAccuracyOptions,
   type BoxAccuracyResult,
 } from '../evaluators/box-accuracy.js';
-import { type PoolBatch, resolveWorkers, runOnThreads, runPool, startThreads, type Worker } from './pool.js';
-import type { MapJob, WorkerInit } from './worker-messages.js';
+import {
+  resolveWorkers,
+  type ScoreBatch,
+  type ScorePool,
+  scoreOnPool,
+  startScorePool,
+} from './score-pool.js';
+import type { MapJob, ScoreInit } from './score-task.js';
 
-export { defaultWorkers } from './pool.js';
 export { workerFlavour } from './ts-hooks.js';
+
+/** The default number of worker threads: core's `defaultPoolSize()`, max(2, cores - 1). */
+export const defaultWorkers = defaultPoolSize;
 
 /** One image: its score map in the evaluation frame (values in [0, 1]) and ground-truth boxes. */
 export interface ParallelMapJob {
@@ -24,7 +33,10 @@ export interface ParallelMapJob {
 }
 
 export interface ScoreMapsParallelOptions extends Partial<BoxAccuracyOptions> {
-  /** Threads. Default min(2, os.availableParallelism()); 1 scores on the calling thread, no Worker. */
+  /**
+   * Worker threads. Default max(2, cores - 1); 0 scores on the calling thread, no Worker (at most
+   * one thread per job).
+   */
   workers?: number;
   /** Maps per message to a worker. Default 16. */
   batchSize?: number;
@@ -37,7 +49,7 @@ export interface ScoreMapsParallelOptions extends Partial<BoxAccuracyOptions> {
 }
 
 export interface ScoreMapsParallelResult extends BoxAccuracyResult {
-  /** Threads used (1: the calling thread). */
+  /** Worker threads used (0: the calling thread). */
   workers: number;
 }
 
@@ -63,7 +75,7 @@ function batchSizeOf(options: ScoreMapsParallelOptions): number {
   return batchSize;
 }
 
-function initFor(evaluator: BoxAccuracyEvaluator): WorkerInit {
+function initFor(evaluator: BoxAccuracyEvaluator): ScoreInit {
   return {
     options: {
       thresholds: evaluator.thresholds,
@@ -79,9 +91,8 @@ function batches(
   jobs: readonly ParallelMapJob[],
   batchSize: number,
   transfer: boolean,
-): () => PoolBatch | undefined {
+): () => ScoreBatch<undefined> | undefined {
   let next = 0;
-  let id = 0;
   return () => {
     if (next >= jobs.length) return undefined;
     const first = next;
@@ -94,7 +105,7 @@ function batches(
       maps.push({ width: job.map.width, height: job.map.height, data, gtBoxes: [...job.gtBoxes] });
       if (!buffers.includes(data.buffer as ArrayBuffer)) buffers.push(data.buffer as ArrayBuffer);
     }
-    return { message: { type: 'maps', id: id++, first, maps }, transfer: buffers };
+    return { request: { kind: 'maps', first, maps }, transfer: buffers, tag: undefined };
   };
 }
 
@@ -120,33 +131,33 @@ export async function scoreMapsParallel(
   jobs: readonly ParallelMapJob[],
   options: ScoreMapsParallelOptions = {},
 ): Promise<ScoreMapsParallelResult> {
-  const workers = Math.min(resolveWorkers(options.workers), Math.max(1, jobs.length));
+  const workers = Math.min(resolveWorkers(options.workers), jobs.length);
   const batchSize = batchSizeOf(options);
   const evaluator = evaluatorFor(options);
-  if (workers === 1) {
+  if (workers === 0) {
     scoreInProcess(evaluator, jobs);
-    return { ...evaluator.compute(), workers: 1 };
+    return { ...evaluator.compute(), workers: 0 };
   }
-  const states = await runPool({
-    workers,
-    init: initFor(evaluator),
-    next: batches(jobs, batchSize, options.transfer === true),
-  });
-  for (const state of states) evaluator.mergeState(state);
+  const pool = await startScorePool(workers, initFor(evaluator));
+  try {
+    await scoreOnPool(pool, evaluator, batches(jobs, batchSize, options.transfer === true));
+  } finally {
+    await pool.close();
+  }
   return { ...evaluator.compute(), workers };
 }
 
 /**
  * Worker threads kept across calls, for scoring several sets of maps with the same settings
  * without paying thread start-up and JIT warm-up each time. `score()` calls run one after the
- * other; idle threads do not keep the process alive, but `close()` ends them. After a failed call
- * the threads are replaced on the next one. With workers = 1 everything runs on the calling thread.
+ * other; idle threads do not keep the process alive, but `close()` ends them. A call whose worker
+ * died replaces the threads on the next one. With workers = 0 everything runs on the calling thread.
  */
 export class BoxAccuracyPool {
   readonly workers: number;
   private readonly options: ScoreMapsParallelOptions;
   private readonly batchSize: number;
-  private threads: Promise<Worker[]> | undefined;
+  private pool: Promise<ScorePool> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -159,26 +170,7 @@ export class BoxAccuracyPool {
 
   /** Starts the threads (if not yet) and waits until they are ready; `score()` does it too. */
   async start(): Promise<void> {
-    if (this.closed) throw new UsageError('E_USAGE', 'this BoxAccuracyPool is closed');
-    if (this.workers === 1) return;
-    if (this.threads === undefined) {
-      const started = startThreads(this.workers, initFor(evaluatorFor(this.options)));
-      this.threads = started;
-      started.then(
-        (threads) => {
-          for (const t of threads) {
-            t.unref();
-            t.once('exit', () => {
-              if (this.threads === started) this.threads = undefined;
-            });
-          }
-        },
-        () => {
-          if (this.threads === started) this.threads = undefined;
-        },
-      );
-    }
-    await this.threads;
+    await this.started();
   }
 
   /** The metrics of `jobs` alone (each call starts from zero), as `scoreMapsParallel`. */
@@ -188,40 +180,45 @@ export class BoxAccuracyPool {
     return run;
   }
 
+  private async started(): Promise<ScorePool | undefined> {
+    if (this.closed) throw new UsageError('E_USAGE', 'this BoxAccuracyPool is closed');
+    if (this.workers === 0) return undefined;
+    if (this.pool === undefined) {
+      const starting = startScorePool(this.workers, initFor(evaluatorFor(this.options)));
+      this.pool = starting;
+      starting.catch(() => {
+        if (this.pool === starting) this.pool = undefined;
+      });
+    }
+    return this.pool;
+  }
+
   private async scoreNow(jobs: readonly ParallelMapJob[]): Promise<ScoreMapsParallelResult> {
     const evaluator = evaluatorFor(this.options);
-    if (this.workers === 1) {
-      if (this.closed) throw new UsageError('E_USAGE', 'this BoxAccuracyPool is closed');
+    const pool = await this.started();
+    if (pool === undefined) {
       scoreInProcess(evaluator, jobs);
-      return { ...evaluator.compute(), workers: 1 };
+      return { ...evaluator.compute(), workers: 0 };
     }
-    await this.start();
-    const threads = await this.threads!;
     try {
-      const states = await runOnThreads(threads, {
-        workers: threads.length,
-        init: initFor(evaluator),
-        next: batches(jobs, this.batchSize, this.options.transfer === true),
-      });
-      for (const state of states) evaluator.mergeState(state);
+      await scoreOnPool(pool, evaluator, batches(jobs, this.batchSize, this.options.transfer === true));
     } catch (e) {
-      // A failed worker stays idle and others may still hold batches: start afresh next time.
-      this.threads = undefined;
-      await Promise.all(threads.map((t) => t.terminate()));
+      // A map that cannot be scored leaves the threads sound; a thread that died does not.
+      if (pool.size < this.workers) {
+        this.pool = undefined;
+        await pool.close();
+      }
       throw e;
     }
-    return { ...evaluator.compute(), workers: threads.length };
+    return { ...evaluator.compute(), workers: pool.size };
   }
 
   /** Ends the threads (after any call in progress). */
   async close(): Promise<void> {
     this.closed = true;
     await this.queue;
-    const threads = this.threads;
-    this.threads = undefined;
-    if (threads !== undefined) {
-      const started = await threads.catch(() => [] as Worker[]);
-      await Promise.all(started.map((t) => t.terminate()));
-    }
+    const pool = this.pool;
+    this.pool = undefined;
+    if (pool !== undefined) await (await pool.catch(() => undefined))?.close();
   }
 }

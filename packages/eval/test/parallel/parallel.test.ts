@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Box, type ScoreMap, UsageError } from '@cam-localize/core';
@@ -43,18 +43,20 @@ describe('scoreMapsParallel (worker threads from src/, via the TypeScript module
 
   it('runs from the sources under vitest', () => {
     expect(workerFlavour()).toBe('source');
-    expect(defaultWorkers()).toBeGreaterThanOrEqual(1);
-    expect(defaultWorkers()).toBeLessThanOrEqual(2);
+    // One convention with core's pools and --workers: worker threads, max(2, cores - 1) by default.
+    expect(defaultWorkers()).toBe(Math.max(2, availableParallelism() - 1));
   });
 
   it('gives exactly the single-threaded result, whatever the workers and batch size', async () => {
     const ref = reference(js, true);
+    const calling = await scoreMapsParallel(js, { workers: 0 });
+    expect(calling.workers).toBe(0);
     const one = await scoreMapsParallel(js, { workers: 1 });
     expect(one.workers).toBe(1);
     const two = await scoreMapsParallel(js, { workers: 2, batchSize: 4 });
     expect(two.workers).toBe(2);
     const three = await scoreMapsParallel(js, { workers: 3, batchSize: 7, multiContour: true });
-    for (const r of [one, two, three]) {
+    for (const r of [calling, one, two, three]) {
       const { workers: _w, ...metrics } = r;
       expect(metrics).toEqual(ref);
     }
@@ -90,6 +92,7 @@ describe('scoreMapsParallel (worker threads from src/, via the TypeScript module
       /^job 9: score map value 1\.5 at pixel 17 is outside \[0, 1\]/,
     );
     await expect(scoreMapsParallel(bad, { workers: 1 })).rejects.toThrow(/^job 9: score map value 1\.5/);
+    await expect(scoreMapsParallel(bad, { workers: 0 })).rejects.toThrow(/^job 9: score map value 1\.5/);
     const noGt = jobs(4, 2);
     noGt[3]!.gtBoxes = [];
     await expect(scoreMapsParallel(noGt, { workers: 2, batchSize: 1 })).rejects.toThrow(
@@ -98,7 +101,12 @@ describe('scoreMapsParallel (worker threads from src/, via the TypeScript module
   });
 
   it('validates its options and handles no job at all', async () => {
-    await expect(scoreMapsParallel(js, { workers: 0 })).rejects.toThrow(/workers must be a positive integer/);
+    await expect(scoreMapsParallel(js, { workers: -1 })).rejects.toThrow(
+      /workers must be a whole number >= 0/,
+    );
+    await expect(scoreMapsParallel(js, { workers: 1.5 })).rejects.toThrow(
+      /workers must be a whole number >= 0/,
+    );
     await expect(scoreMapsParallel(js, { workers: 2, batchSize: 0 })).rejects.toThrow(/batchSize/);
     const empty = await scoreMapsParallel([], { workers: 2 });
     expect(empty.count).toBe(0);
@@ -135,9 +143,9 @@ describe('BoxAccuracyPool (threads kept across calls)', () => {
       await pool.close();
     }
     await expect(pool.score(a)).rejects.toThrow(/closed/);
-    const inProcess = new BoxAccuracyPool({ workers: 1, multiContour: false });
+    const inProcess = new BoxAccuracyPool({ workers: 0, multiContour: false });
     const { workers, ...v1 } = await inProcess.score(b);
-    expect(workers).toBe(1);
+    expect(workers).toBe(0);
     expect(v1).toEqual(reference(b, false));
     await inProcess.close();
   });
@@ -177,7 +185,7 @@ describe('scoreCamDirectory with worker threads', () => {
     });
 
     const progress1: number[] = [];
-    const single = await scoreCamDirectory(ds, cams, { workers: 1, onProgress: (d) => progress1.push(d) });
+    const single = await scoreCamDirectory(ds, cams, { workers: 0, onProgress: (d) => progress1.push(d) });
     const progress2: number[] = [];
     const multi = await scoreCamDirectory(ds, cams, {
       workers: 2,
@@ -200,7 +208,7 @@ describe('scoreCamDirectory with worker threads', () => {
 
     const v1 = await scoreCamDirectory(ds, cams, { workers: 2, multiContour: false, iouThresholds: [50] });
     expect(v1).toEqual(
-      await scoreCamDirectory(ds, cams, { workers: 1, multiContour: false, iouThresholds: [50] }),
+      await scoreCamDirectory(ds, cams, { workers: 0, multiContour: false, iouThresholds: [50] }),
     );
 
     const controller = new AbortController();
