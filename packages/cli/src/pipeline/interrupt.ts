@@ -31,12 +31,28 @@ export function exitOnInterrupt(describe: () => string, cleanUp: () => void = ()
 
 /**
  * The command line that continues this run: the same arguments with --resume (and without
- * --overwrite, which would discard what was kept), quoted for a POSIX shell.
+ * --overwrite, which would discard what was kept), quoted for a POSIX shell, after the invocation
+ * that actually ran (so that it runs when pasted into the same shell).
  */
-export function resumeCommand(args: readonly string[]): string {
+export function resumeCommand(
+  args: readonly string[],
+  ran: readonly string[] = invocation(process.env, process.argv[1]),
+): string {
   const kept = args.filter((a) => a !== '--overwrite');
   if (!kept.includes('--resume')) kept.push('--resume');
-  return ['cam-localize', ...kept.map(shellQuote)].join(' ');
+  return [...ran, ...kept.map(shellQuote)].join(' ');
+}
+
+/**
+ * How this process was started: `cam-localize` (the repository's bin/ shim, or an installed bin of
+ * that name), `pnpm -s cam-localize` (the root script; -s keeps pnpm's banner off stdout), else
+ * `node <the entry file>`.
+ */
+export function invocation(env: NodeJS.ProcessEnv, entry: string | undefined): string[] {
+  if (env.CAM_LOCALIZE_INVOKED_AS === 'cam-localize') return ['cam-localize'];
+  if (env.npm_lifecycle_event === 'cam-localize') return ['pnpm', '-s', 'cam-localize'];
+  if (entry !== undefined && /(^|\/)cam-localize$/.test(entry)) return ['cam-localize'];
+  return ['node', shellQuote(entry ?? 'packages/cli/dist/bin.cjs')];
 }
 
 function shellQuote(arg: string): string {

@@ -140,10 +140,12 @@ describeWithTestBed('cam-localize run with hostile inputs', () => {
     expect(interrupted.stderr).toContain(
       `interrupted (SIGINT). ${kept} finished images are kept in ${results}`,
     );
-    const hint = /continue with:\n\s+cam-localize (.+)\n/.exec(interrupted.stderr)?.[1];
-    expect(hint).toBe([...args, '--resume'].join(' '));
+    // The invocation that ran (here `node <bin>`), so that the line runs when pasted (issue 26).
+    const hint = /continue with:\n\s+node (\S+) (.+)\n/.exec(interrupted.stderr);
+    expect(hint?.[1]).toBe(BIN);
+    expect(hint?.[2]).toBe([...args, '--resume'].join(' '));
     expect(existsSync(join(out, 'run.lock'))).toBe(false);
-    const resumed = await runCli(hint!.split(' '));
+    const resumed = await runCli(hint![2]!.split(' '));
     expect(resumed.code, resumed.stderr).toBe(0);
     const ids = readJsonLines<{ id: string }>(results).map((r) => r.id);
     expect(new Set(ids).size).toBe(40);
@@ -199,7 +201,7 @@ describeWithTestBed('cam-localize run with hostile inputs', () => {
     child.kill('SIGINT');
     const interrupted = await exit;
     expect(interrupted.code).toBe(130);
-    const hint = /continue with:\n\s+cam-localize (.+)\n/.exec(interrupted.stderr)?.[1];
+    const hint = new RegExp(`continue with:\\n\\s+node ${BIN} (.+)\\n`).exec(interrupted.stderr)?.[1];
     expect(hint).toBe([...args, '--resume'].join(' '));
     const resumed = await runCli(hint!.split(' '));
     expect(resumed.code, resumed.stderr).toBe(0);
