@@ -1,7 +1,7 @@
 /**
  * Small datasets for CLI tests, laid out in wsolevaluation's metadata format over the real
- * ILSVRC photos of the test bed (the few used are copied in: a link out of the dataset folder is
- * refused without --allow-outside-root), plus deliberately broken images.
+ * ILSVRC photos of the test bed (the few used are copied in, so that a test owns its folder),
+ * plus deliberately broken images.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

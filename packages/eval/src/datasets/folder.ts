@@ -3,7 +3,7 @@
  * ground truth. Ids are paths relative to the folder. Symbolic links to files and folders are
  * followed (`Dirent.isFile()` is false for a link, so each entry is stat-ed through it); a folder
  * is entered once per real path, so links that loop (`sub/up -> ..`) end the walk instead of
- * repeating it. Links that lead outside the folder are refused unless `allowOutsideRoot`.
+ * repeating it. Links may lead outside the folder (a folder of links to a central copy).
  */
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
