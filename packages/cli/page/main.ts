@@ -3,14 +3,21 @@
  * sorts, a threshold slider that recomputes every box and the run's figures with the CLI's own
  * localize code, a detail view (A and B side by side with RUN_B), and keyboard navigation.
  * `window.camView` exposes `state()` and `setThreshold(t)` for tests and benchmarks.
+ *
+ * A slider move recomputes the boxes of the photos on screen (and the detail view) only; the
+ * others are computed when they scroll into view or when state() asks for them. The figures come
+ * from each image's IoU curve over every slider position, computed once by sweep workers after the
+ * first paint; an image whose curve has not arrived yet is computed at the threshold instead.
  */
 import type { ViewImage, ViewRun } from '../src/view/view-data.js';
-import { figuresOf, type ImageState, imageAt, type RunFigures } from './compute.js';
+import { decisionsOf, figuresOf, type ImageState, imageAt, isScored, type RunFigures } from './compute.js';
 import { boxAccCurves, curveSvg, drawImage, moveMarker } from './draw.js';
+import { type SweptRun, startSweeps } from './sweeps.js';
 
-interface Side {
+interface Side extends SweptRun {
   readonly run: ViewRun;
-  states: ImageState[];
+  /** Each image's state at the current threshold, computed when first needed. */
+  states: (ImageState | undefined)[];
   figures: RunFigures;
   readonly byId: Map<string, number>;
 }
@@ -23,11 +30,13 @@ const sides: Side[] = (['a', 'b'] as const)
     states: [],
     figures: { scored: 0, gtKnownLoc: null, top1Loc: null, boxAccByIoU: {} },
     byId: new Map(data[k]!.images.map((im, i) => [im.id, i])),
+    curves: new Array(data[k]!.images.length),
+    curvesLeft: data[k]!.images.length,
   }));
 const A = sides[0]!;
 let threshold = Math.round(A.run.settings.threshold * 1000) / 1000;
 let order: number[] = [];
-const timing = { computeMs: 0, redrawMs: 0 };
+const timing = { computeMs: 0, redrawMs: 0, curvesMs: 0, computedImages: 0 };
 
 const $ = (id: string) => document.getElementById(id)!;
 function make<K extends keyof HTMLElementTagNameMap>(
@@ -41,11 +50,36 @@ function make<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+/** An image's boxes and decisions at the current threshold. */
+function stateOf(side: Side, i: number): ImageState {
+  let s = side.states[i];
+  if (s === undefined) {
+    s = imageAt(side.run, side.run.images[i]!, threshold);
+    side.states[i] = s;
+    timing.computedImages++;
+  }
+  return s;
+}
+
+/** An image's Loc decisions at the current threshold: from its curve, else computed. */
+function decide(side: Side, i: number): { gtKnownLoc?: boolean; top1Loc?: boolean } | undefined {
+  const image = side.run.images[i]!;
+  if (!isScored(image)) return undefined;
+  const curve = side.curves[i];
+  return curve ? decisionsOf(image, curve[sliderIndex()]!) : stateOf(side, i);
+}
+
+function sliderIndex(): number {
+  return Math.round(threshold * 1000);
+}
+
+/** The figures at the threshold; the boxes are left to be computed where they are shown. */
 function recompute(): void {
   const started = performance.now();
+  timing.computedImages = 0;
   for (const side of sides) {
-    side.states = side.run.images.map((image) => imageAt(side.run, image, threshold));
-    side.figures = figuresOf(side.run, side.states, threshold);
+    side.states = new Array(side.run.images.length);
+    side.figures = figuresOf(side.run, (i) => decide(side, i), threshold);
   }
   timing.computeMs = performance.now() - started;
 }
@@ -196,7 +230,9 @@ const observer = new IntersectionObserver((entries) => {
 });
 
 function iouOf(i: number): number {
-  const s = A.states[i]!;
+  const curve = A.curves[i];
+  if (curve) return curve[sliderIndex()]!;
+  const s = stateOf(A, i);
   return (s.groundTruth ?? s.predicted).iou ?? 0;
 }
 
@@ -209,7 +245,7 @@ function sizeOf(image: ViewImage): string {
 
 function captionOf(i: number): string {
   const image = A.run.images[i]!;
-  const s = A.states[i]!;
+  const s = stateOf(A, i);
   const name = image.id.split('/').pop() ?? image.id;
   const iou = (s.groundTruth ?? s.predicted).iou;
   return `${name} · ${image.gtName ?? image.predictedName ?? ''} · IoU ${iou === undefined ? '–' : iou.toFixed(2)}`;
@@ -222,7 +258,7 @@ function drawCard(i: number): void {
     canvas = make('canvas');
     card.prepend(canvas);
   }
-  const s = A.states[i]!;
+  const s = stateOf(A, i);
   const image = A.run.images[i]!;
   drawImage(
     canvas,
@@ -263,9 +299,11 @@ function layout(): void {
   order = [];
   for (const [i, image] of A.run.images.entries()) {
     if (cls !== '' && String(image.gtClass) !== cls) continue;
-    const s = A.states[i]!;
-    if (outcome === 'correct' && s.gtKnownLoc !== true) continue;
-    if (outcome === 'wrong' && s.gtKnownLoc !== false) continue;
+    if (outcome !== '') {
+      const known = decide(A, i)?.gtKnownLoc;
+      if (outcome === 'correct' && known !== true) continue;
+      if (outcome === 'wrong' && known !== false) continue;
+    }
     const iou = iouOf(i);
     if (iou < lo || iou > hi) continue;
     if (size !== '' && sizeOf(image) !== size) continue;
@@ -369,7 +407,7 @@ function openDetail(i: number): void {
   for (const side of sides) {
     const j = side.byId.get(image.id);
     if (j === undefined) continue;
-    const s = side.states[j]!;
+    const s = stateOf(side, j);
     const im = side.run.images[j]!;
     const canvas = make('canvas', { 'data-run': side.run.key });
     const figure = make('figure');
@@ -430,12 +468,23 @@ function start(): void {
     ready: true,
     openMs: performance.now() - opened,
     timing: () => ({ ...timing }),
+    /** Whether every image's IoU curve has arrived (slider moves read the figures from them). */
+    curvesReady: () => sides.every((s) => s.curvesLeft === 0),
     setThreshold,
+    /** Every image's boxes at the threshold (those not on screen are computed now) and the figures. */
     state: (key: 'a' | 'b' = 'a') => {
       const side = sides.find((s) => s.run.key === key)!;
-      return { threshold, images: side.states, metrics: side.figures };
+      const images = side.run.images.map((_, i) => stateOf(side, i));
+      return { threshold, images, metrics: side.figures };
     },
   };
+  requestAnimationFrame(() =>
+    setTimeout(() =>
+      startSweeps(sides, (ms) => {
+        timing.curvesMs = ms;
+      }),
+    ),
+  );
 }
 
 start();

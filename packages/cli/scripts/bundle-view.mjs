@@ -33,9 +33,7 @@ const stubs = {
   },
 };
 
-const result = await build({
-  entryPoints: [join(cli, 'page', 'main.ts')],
-  outfile: join(cli, 'dist', 'view', 'page.js'),
+const common = {
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -44,10 +42,28 @@ const result = await build({
   sourcemap: false,
   legalComments: 'none',
   plugins: [stubs],
-  define: { 'import.meta.url': '"file:///cam-localize/view/page.js"' },
   banner: { js: 'var process = globalThis.process || { env: {} };' },
   logLevel: 'warning',
+};
+// The sweep worker (page/sweep-worker.ts) goes into the page as a string, started from a blob:
+// URL, since a page opened from file:// may not start a worker from a file.
+const worker = await build({
+  ...common,
+  entryPoints: [join(cli, 'page', 'sweep-worker.ts')],
+  write: false,
+  define: { 'import.meta.url': '"file:///cam-localize/view/sweep-worker.js"' },
+});
+const result = await build({
+  ...common,
+  entryPoints: [join(cli, 'page', 'main.ts')],
+  outfile: join(cli, 'dist', 'view', 'page.js'),
+  define: {
+    'import.meta.url': '"file:///cam-localize/view/page.js"',
+    SWEEP_WORKER_SOURCE: JSON.stringify(worker.outputFiles[0].text),
+  },
   metafile: true,
 });
 const bytes = Object.values(result.metafile.outputs)[0]?.bytes ?? 0;
-process.stdout.write(`view page: dist/view/page.js (${(bytes / 1024).toFixed(0)} KB)\n`);
+process.stdout.write(
+  `view page: dist/view/page.js (${(bytes / 1024).toFixed(0)} KB, sweep worker included)\n`,
+);

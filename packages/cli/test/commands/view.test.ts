@@ -27,6 +27,9 @@ interface Rec {
   predicted: { boxes: number[][]; iou?: number };
   groundTruth?: { boxes: number[][]; iou?: number };
   loc?: { gtKnownLoc: boolean; top1Loc: boolean };
+  /** The page's decisions (state()'s images). */
+  gtKnownLoc?: boolean;
+  top1Loc?: boolean;
 }
 
 function curveAt(csv: string, t: number): number[] {
@@ -195,6 +198,26 @@ describeWithTestBed('cam-localize view (fast model, the first 300 ILSVRC photos)
         expect(await page.locator('td[data-figure="GT-known Loc"]').first().textContent()).toBe(
           `${metrics35.localization.gtKnownLoc.toFixed(2)}%`,
         );
+
+        // Once the sweep workers have every image's IoU curve, the figures come from the curves:
+        // still run's, and equal to the decisions of every image's recomputed boxes at any threshold.
+        await page.waitForFunction(
+          () => (window as never as { camView: { curvesReady(): boolean } }).camView.curvesReady(),
+          null,
+          { timeout: 60_000, polling: 100 },
+        );
+        expect((await state(0.2)).metrics.gtKnownLoc).toBe(metrics20.localization.gtKnownLoc);
+        const swept35 = await state(0.35);
+        expect(swept35.metrics.gtKnownLoc).toBe(metrics35.localization.gtKnownLoc);
+        expect(swept35.metrics.top1Loc).toBe(metrics35.localization.top1Loc);
+        for (const t of [0.05, 0.27, 0.5, 0.813]) {
+          const at = await state(t);
+          const scored = at.images.filter((im: Rec) => im.gtKnownLoc !== undefined);
+          const rate = (pick: (im: Rec) => unknown) => (scored.filter(pick).length * 100) / scored.length;
+          expect(at.metrics.gtKnownLoc).toBe(rate((im) => im.gtKnownLoc));
+          expect(at.metrics.top1Loc).toBe(rate((im) => im.top1Loc));
+        }
+        await state(0.35);
 
         // Keyboard: the slider moves by its step, arrows move between photos, Enter opens A and B side by side.
         await page.locator('#threshold').focus();
