@@ -13,6 +13,7 @@ import {
   openRegularFileSync,
   writeAllSync,
 } from '@cam-localize/core/workers';
+import { GRID_MAPS_FILE, readGridMaps } from './grid-maps.js';
 import { writeFailure } from './io-errors.js';
 import { BadLines, checkRunRecord } from './record-schema.js';
 import { fingerprintDifferences, type RunConfig, readRunConfig } from './run-config.js';
@@ -281,10 +282,37 @@ async function writeMerged(
       throw writeFailure(error, results);
     }
     output.commit();
+    await mergeGridMaps(shards, ids, locations, out);
   } catch (error) {
     throw error instanceof UsageError ? error : writeFailure(error, out);
   } finally {
     for (const fd of fds) closeSync(fd);
     lock.release();
   }
+}
+
+/**
+ * The shards' grid-maps.jsonl as one, in dataset order, so `view` can open the merged run: each
+ * image's maps from the shard whose record was kept (else any shard that has them). None without maps.
+ */
+async function mergeGridMaps(
+  shards: readonly ShardRun[],
+  ids: readonly string[],
+  locations: ReadonlyMap<string, Location>,
+  out: string,
+): Promise<void> {
+  const maps = await Promise.all(shards.map((shard) => readGridMaps(shard.dir)));
+  if (maps.every((m) => m === undefined)) return;
+  const path = join(out, GRID_MAPS_FILE);
+  const output = openAtomicFileSync(path);
+  try {
+    for (const id of ids) {
+      const line = maps[locations.get(id)!.shard]?.get(id) ?? maps.find((m) => m?.has(id))?.get(id);
+      if (line !== undefined) writeAllSync(output.fd, Buffer.from(`${JSON.stringify(line)}\n`));
+    }
+  } catch (error) {
+    output.abort();
+    throw writeFailure(error, path);
+  }
+  output.commit();
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@cam-localize/core';
@@ -68,6 +68,28 @@ describe('mergeShards', () => {
     expect(config.shard).toBeUndefined();
     expect(config.fingerprint).toEqual(fingerprint);
     expect(config.mergedFrom).toHaveLength(3);
+  });
+
+  it("combines the shards' grid-maps.jsonl in dataset order, so view opens the merged run", async () => {
+    const dirs = await shards(3);
+    const mapsOf = (id: string) => ({
+      id,
+      geometry: { inputWidth: 4, inputHeight: 4 },
+      maps: [{ class: 1, width: 1, height: 1, data: 'AACAPw==' }],
+    });
+    for (const dir of dirs) {
+      const own = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n');
+      const lines = own.map((line) => `${JSON.stringify(mapsOf(JSON.parse(line).id))}\n`);
+      writeFileSync(join(dir, 'grid-maps.jsonl'), `${lines.join('')}{"torn`);
+    }
+    const out = join(dirs[0]!, '..', 'merged');
+    await mergeShards(dirs, out);
+    const merged = readFileSync(join(out, 'grid-maps.jsonl'), 'utf8').trim().split('\n');
+    expect(merged.map((line) => JSON.parse(line))).toEqual(ids.map(mapsOf));
+    // Shards made with --no-grid-maps: the merged run has none either.
+    const plain = await shards(2);
+    await mergeShards(plain, join(plain[0]!, '..', 'merged'));
+    expect(existsSync(join(plain[0]!, '..', 'merged', 'grid-maps.jsonl'))).toBe(false);
   });
 
   it('names the images an unfinished shard lacks; a torn last line is not a record', async () => {
