@@ -61,7 +61,8 @@ export async function loadRun(
   if (config.protocol === 'wsolevaluation')
     throw new UsageError(
       'E_USAGE',
-      `${root}: view redraws the tool protocol's boxes; this run used --protocol wsolevaluation`,
+      `${root}: view cannot redraw this run's boxes: --protocol wsolevaluation boxes every contour of the GT class's map with OpenCV's sweep, which the page does not run`,
+      { hint: 'view a run made with the tool defaults (the same command without --protocol wsolevaluation)' },
     );
   const lines = (await readRegularFile(join(root, 'results.jsonl'), 'utf8'))
     .split('\n')

@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRun } from '../../src/view/run-data.js';
 import { BIN, runCli } from '../cli-process.js';
 
 const base = mkdtempSync(join(tmpdir(), 'cam-view-server-'));
@@ -137,6 +138,17 @@ describe('cam-localize view: what the server and --export may touch', () => {
       expect(answer.status, path).toBe(404);
       expect(answer.body, path).not.toContain('secret');
     }
+  });
+
+  it('refuses a --protocol wsolevaluation run, saying why and what to view instead', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cam-view-wsol-'));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ command: 'run', protocol: 'wsolevaluation' }));
+    const error = await loadRun(dir, 'a', () => '').then(
+      () => undefined,
+      (e: unknown) => e as Error & { hint?: string },
+    );
+    expect(error?.message).toMatch(/--protocol wsolevaluation boxes every contour/);
+    expect(error?.hint).toMatch(/without --protocol wsolevaluation/);
   });
 
   it('--export writes only inside DIR: a planted link out of it stops the export', async () => {
