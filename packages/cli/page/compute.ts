@@ -188,6 +188,16 @@ function sameBoxes(a: readonly Box[], b: readonly Box[]): boolean {
   return true;
 }
 
+/** An image's Loc decisions at fraction `t`, from the deciding class's boxes alone (imageAt's rule). */
+export function decisionsAt(
+  run: ViewRun,
+  image: ViewImage,
+  t: number,
+): { gtKnownLoc: boolean; top1Loc: boolean } {
+  const gt = (image.gtExact ?? []).map(([x0, y0, x1, y1]) => ({ x0, y0, x1, y1 }));
+  return decisionsOf(image, maxIou(boxesAt(run, image, decidingClass(image), t), gt, run.settings.iou));
+}
+
 /** An image's Loc decisions at one threshold, from its IoU there (imageAt's rule). */
 export function decisionsOf(image: ViewImage, iou: number): { gtKnownLoc: boolean; top1Loc: boolean } {
   const locOk = iou >= 0.5;

@@ -10,7 +10,15 @@
  * first paint; an image whose curve has not arrived yet is computed at the threshold instead.
  */
 import type { ViewImage, ViewRun } from '../src/view/view-data.js';
-import { decisionsOf, figuresOf, type ImageState, imageAt, isScored, type RunFigures } from './compute.js';
+import {
+  decisionsAt,
+  decisionsOf,
+  figuresOf,
+  type ImageState,
+  imageAt,
+  isScored,
+  type RunFigures,
+} from './compute.js';
 import { boxAccCurves, curveSvg, drawImage, moveMarker } from './draw.js';
 import { type SweptRun, startSweeps } from './sweeps.js';
 
@@ -61,12 +69,20 @@ function stateOf(side: Side, i: number): ImageState {
   return s;
 }
 
-/** An image's Loc decisions at the current threshold: from its curve, else computed. */
+/**
+ * An image's Loc decisions at the current threshold: from its curve; else at the run's own
+ * threshold from its record; else from its state when computed, or from the deciding class's boxes.
+ */
 function decide(side: Side, i: number): { gtKnownLoc?: boolean; top1Loc?: boolean } | undefined {
   const image = side.run.images[i]!;
   if (!isScored(image)) return undefined;
   const curve = side.curves[i];
-  return curve ? decisionsOf(image, curve[sliderIndex()]!) : stateOf(side, i);
+  if (curve) return decisionsOf(image, curve[sliderIndex()]!);
+  const { settings } = side.run;
+  if (settings.recordsAtThreshold && threshold === settings.threshold) return image.loc;
+  if (side.states[i]) return side.states[i];
+  timing.computedImages++;
+  return decisionsAt(side.run, image, threshold);
 }
 
 function sliderIndex(): number {

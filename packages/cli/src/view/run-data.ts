@@ -120,6 +120,7 @@ export async function loadRun(
       settings: {
         threshold: threshold.kind === 'fraction' ? threshold.value : 0.2,
         thresholdText: String(config.threshold ?? '0.2'),
+        recordsAtThreshold: threshold.kind === 'fraction',
         mode: String(config.boxes ?? 'largest'),
         connectivity: Number(config.connectivity ?? 8) === 4 ? 4 : 8,
         minArea: Number(config.minArea ?? 1),

@@ -9,6 +9,8 @@ export interface ViewSettings {
   /** The run's own threshold as a fraction of the maximum (the slider's start). */
   readonly threshold: number;
   readonly thresholdText: string;
+  /** Whether the records' boxes and decisions were made at `threshold` (a fraction of the maximum). */
+  readonly recordsAtThreshold: boolean;
   readonly mode: string;
   readonly connectivity: 4 | 8;
   readonly minArea: number;
