@@ -5,6 +5,7 @@ import { UsageError } from '@cam-localize/core';
 import { describe, expect, it } from 'vitest';
 import { mergeShards } from '../../src/pipeline/merge-shards.js';
 import { selectShard, shardOf, writeDatasetIds } from '../../src/pipeline/shard.js';
+import { loadRun } from '../../src/view/run-data.js';
 import { sampleRunConfig } from '../run-config-sample.js';
 
 const ids = Array.from({ length: 60 }, (_, i) => `img/${String(i).padStart(3, '0')}.jpg`);
@@ -79,13 +80,18 @@ describe('mergeShards', () => {
     });
     for (const dir of dirs) {
       const own = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n');
-      const lines = own.map((line) => `${JSON.stringify(mapsOf(JSON.parse(line).id))}\n`);
+      const records = own.map((line) => ({ ...JSON.parse(line), predicted: { class: 1, boxes: [] } }));
+      writeFileSync(join(dir, 'results.jsonl'), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+      const lines = records.map((r) => `${JSON.stringify(mapsOf(r.id))}\n`);
       writeFileSync(join(dir, 'grid-maps.jsonl'), `${lines.join('')}{"torn`);
     }
     const out = join(dirs[0]!, '..', 'merged');
     await mergeShards(dirs, out);
     const merged = readFileSync(join(out, 'grid-maps.jsonl'), 'utf8').trim().split('\n');
     expect(merged.map((line) => JSON.parse(line))).toEqual(ids.map(mapsOf));
+    // What `view` reads of the merged run: every image, with its maps.
+    const { run } = await loadRun(out, 'a', (_, file) => file);
+    expect(run.images.map((image) => [image.id, image.maps?.length])).toEqual(ids.map((id) => [id, 1]));
     // Shards made with --no-grid-maps: the merged run has none either.
     const plain = await shards(2);
     await mergeShards(plain, join(plain[0]!, '..', 'merged'));
