@@ -20,10 +20,10 @@ import {
 import { assertCamFolder, camCoverage } from '../pipeline/cam-coverage.js';
 import { type EvalSettings, evalMetricSettings, evalMetrics, evalPart } from '../pipeline/eval-parts.js';
 import { checkedItems, missingSummary } from '../pipeline/ground-truth-check.js';
+import { DEFAULT_FRAME, mapsFrame } from '../pipeline/maps-frame.js';
 import { addProgressOption, Progress } from '../pipeline/progress.js';
 import { writeJsonAtomic } from '../pipeline/run-dir.js';
 import { selectShard, shardFromFlags } from '../pipeline/shard.js';
-import { DEFAULT_FRAME, mapsFrame } from '../pipeline/maps-frame.js';
 import { assertStoredSizes } from '../pipeline/stored-size-check.js';
 
 interface EvalFlags extends ShardFlags {

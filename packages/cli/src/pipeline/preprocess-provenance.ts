@@ -3,9 +3,23 @@
  * model's metadata, its `.preprocess.json` sidecar, the protocol, the preset probe, the model's
  * input size): what config.json keeps as `preprocessRan`, and what the report and `compare` show.
  */
-import type { CamModel, PreprocessConfig, PreprocessField } from '@cam-localize/core';
+import type {
+  CamModel,
+  PreprocessConfig,
+  PreprocessField,
+  PresetName,
+  PresetProbe,
+} from '@cam-localize/core';
 import type { ModelFlags } from '../options.js';
-import type { PresetChoice } from './preset-choice.js';
+
+/** How the preset was chosen, for config.json, the report and stderr. */
+export interface PresetChoice {
+  readonly preset: PresetName;
+  /** `probe` (the probe's table and rule), `pytorch` (a PyTorch export: imagenet without a probe). */
+  readonly how: 'probe' | 'pytorch';
+  readonly reason: string;
+  readonly probe?: PresetProbe;
+}
 
 /** config.json's `preprocessRan`. */
 export interface PreprocessRan {

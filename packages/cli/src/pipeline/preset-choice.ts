@@ -11,13 +11,12 @@ import {
   type CamModelOptions,
   choosePreset,
   type PreprocessOverrides,
-  type PresetName,
   type PresetProbe,
   type ProbeImage,
   probePresets,
 } from '@cam-localize/core';
 import type { ModelFlags } from '../options.js';
-import { FIELD_FLAGS } from './preprocess-provenance.js';
+import { FIELD_FLAGS, type PresetChoice } from './preprocess-provenance.js';
 import { formatProbeTable } from './probe-table.js';
 
 /** The flags that set preprocessing; any of them given turns the automatic choice off. */
@@ -25,15 +24,6 @@ const PREPROCESS_FLAGS = ['preset', ...Object.values(FIELD_FLAGS).flat()] as con
 
 export function preprocessFlagsGiven(flags: ModelFlags): boolean {
   return PREPROCESS_FLAGS.some((f) => flags[f] !== undefined && !(f === 'preset' && flags.preset === 'auto'));
-}
-
-/** How the preset was chosen, for config.json, the report and stderr. */
-export interface PresetChoice {
-  readonly preset: PresetName;
-  /** `probe` (the probe's table and rule), `pytorch` (a PyTorch export: imagenet without a probe). */
-  readonly how: 'probe' | 'pytorch';
-  readonly reason: string;
-  readonly probe?: PresetProbe;
 }
 
 /**
@@ -87,3 +77,5 @@ export async function loadWithPresetChoice(
   const preprocess = { ...base, preset: choice.preset };
   return { model: await CamModel.load(path, { ...options, preprocess }), choice };
 }
+
+export type { PresetChoice } from './preprocess-provenance.js';
