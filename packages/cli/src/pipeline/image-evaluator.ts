@@ -58,6 +58,8 @@ export interface ImageEvaluation {
 interface Framed {
   /** The map in the evaluation frame (the model input), normalised as the protocol says. */
   readonly evalMap: ScoreMap;
+  /** Its values before float32 rounding (wsolevaluation normalises in float64), for PxAP as eval reads them. */
+  readonly evalValues?: Float64Array;
   /** Boxes in the evaluation frame. */
   readonly evalBoxes: Box[];
   /** The same boxes in original pixels. */
@@ -163,6 +165,7 @@ export class ImageEvaluator {
       item,
       gtBoxes: gtEval,
       map: judged.evalMap,
+      ...(judged.evalValues === undefined ? {} : { values: judged.evalValues }),
       gtBoxesOfMap:
         this.protocol.gtBoxes === 'resize-truncate' ? gtEval : gt.boxes.map((b) => boxToInput(geometry, b)),
       boxes: judged.evalBoxes,
@@ -223,7 +226,12 @@ export class ImageEvaluator {
       const threshold =
         this.settings.threshold.kind === 'fraction' ? this.settings.threshold.value : DEFAULT_THRESHOLD.value;
       const evalBoxes = wsolBoxes(evalMap, threshold, { multiContour: this.settings.mode === 'all' });
-      return { evalMap, evalBoxes, boxes: evalBoxes.map((b) => boxToOriginal(geometry, b)) };
+      return {
+        evalMap,
+        evalValues: inFrame.values,
+        evalBoxes,
+        boxes: evalBoxes.map((b) => boxToOriginal(geometry, b)),
+      };
     }
     const localized = localizeCam(map, geometry, {
       ...this.settings,

@@ -39,6 +39,11 @@ export interface FramedImage {
   readonly gtBoxes: readonly Box[];
   /** The map judged (the ground-truth class's CAM, else the top-1's), normalised, in the evaluation frame. */
   readonly map: ScoreMap;
+  /**
+   * The map's values before float32 rounding, where the protocol normalises in float64
+   * (wsolevaluation): what `eval --cams` scores from the saved map, so PxAP reads these.
+   */
+  readonly values?: ArrayLike<number>;
   /** Ground-truth boxes in the map's frame. */
   readonly gtBoxesOfMap: readonly Box[];
   /** The judged map's boxes at the chosen threshold, in the localization frame. */

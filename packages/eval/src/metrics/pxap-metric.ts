@@ -3,7 +3,6 @@
  * (`readGroundTruthMask`, in the frame of the map) and its map's pixel histograms are kept in its
  * record (`pxap`), sparsely, then replayed into a `PxapEvaluator` like every other metric.
  */
-import type { ScoreMap } from '@cam-localize/core';
 import type { DatasetItem } from '../datasets/types.js';
 import { PxapEvaluator, type PxapResult, type PxapState } from '../evaluators/pxap.js';
 import { groundTruthLabels, readGroundTruthMask } from '../masks.js';
@@ -40,7 +39,7 @@ function dense(pairs: readonly number[], bins: number): Float64Array {
 
 /** The histograms of `map` (normalised, in the evaluation frame) over the item's mask. */
 export async function pxapOfImage(
-  map: ScoreMap,
+  map: { readonly width: number; readonly height: number; readonly data: ArrayLike<number> },
   item: DatasetItem,
   thresholds: ArrayLike<number>,
 ): Promise<PxapRecord> {
@@ -63,7 +62,12 @@ class PxapMetric implements MetricEvaluator<PxapRecord, Record<string, unknown>,
   /** PxAP scores the same map as MaxBoxAcc, against the mask read as `eval` reads it. */
   async observe(image: FramedImage): Promise<PxapRecord | undefined> {
     if (image.item.mask === undefined) return undefined;
-    return pxapOfImage(image.map, image.item, this.evaluator.thresholds);
+    const { width, height } = image.map;
+    return pxapOfImage(
+      { width, height, data: image.values ?? image.map.data },
+      image.item,
+      this.evaluator.thresholds,
+    );
   }
 
   accumulate(record: PxapRecord): void {
