@@ -19,8 +19,8 @@ const chromiumPath = process.env.CAM_LOCALIZE_CHROMIUM ?? '/usr/bin/chromium';
 const hasChromium = existsSync(chromiumPath);
 const model = ['--model', FAST_MODEL, '--preset', 'mobilenet', '--device', 'cpu'];
 const IMAGES = 300;
-/** The README's screenshot, rewritten when CAM_LOCALIZE_SCREENSHOT=1. */
-const SCREENSHOT = resolve(__dirname, '..', '..', '..', '..', 'docs', 'images', 'view.jpg');
+/** A screenshot of the page, written when CAM_LOCALIZE_SCREENSHOT=1 (runs/ is not tracked). */
+const SCREENSHOT = resolve(__dirname, '..', '..', '..', '..', 'runs', 'view.jpg');
 
 interface Rec {
   id: string;
