@@ -3,8 +3,9 @@
  * head, adds the feature map to the graph outputs, opens a session on the chosen device and
  * resolves the preprocessing; then images go in and score maps come out.
  *
- * At about 410 lines it stays one file: the one-stop API reads best whole, and its members are thin
- * calls into the modules that do the work (head/, image/, runtime/, cam/, pipeline/).
+ * At about 550 lines it stays one file: the one-stop API reads best whole, and its members are thin
+ * calls into the modules that do the work (head/, image/, runtime/, cam/, grad/, pipeline/; the choice
+ * of the session's graph and of the preprocessing is session-graph.ts).
  *
  * @example
  * const model = await CamModel.load('resnet18.onnx', { preprocess: { preset: 'imagenet' } });
@@ -12,9 +13,7 @@
  * const map = await model.cam(result, result.ranked[0]); // [h,w] map of the top class
  * await model.release();
  */
-import { existsSync } from 'node:fs';
 import { AblationSession } from './ablation-session.js';
-import type { DeviceCamMethod } from './cam/device-cam-methods.js';
 import {
   type DeviceCamRequest,
   type DeviceMaps,
@@ -35,21 +34,15 @@ import {
   type ClassGradient,
   type LayerValues,
 } from './grad/backprop-runner.js';
-import { appendGradientCamGraph } from './grad/gradient-cam-graph.js';
 import type { LayerRequest } from './grad/layer.js';
 import { fuseLayerCams } from './grad/layer-fusion.js';
 import { type CamHead, detectCamHead, type HeadOverrides } from './head/detect.js';
 import { assertMethodFitsHead, tokensToGrid } from './head/tokens.js';
-import { type PreprocessOverrides, readSidecarPreprocess, sidecarPaths } from './image/config.js';
+import type { PreprocessOverrides } from './image/config.js';
 import type { PreprocessConfig } from './image/presets.js';
-import {
-  fitToModelInput,
-  type PreprocessProvenance,
-  resolvePreprocessWithSources,
-} from './image/provenance.js';
+import type { PreprocessProvenance } from './image/provenance.js';
 import type { ResizeEngine } from './image/vips-preprocess.js';
-import { addGraphOutputs } from './onnx/add-outputs.js';
-import { appendCamGraph, type CamGraph, camTargetsTensor } from './onnx/cam-graph.js';
+import { type CamGraph, camTargetsTensor } from './onnx/cam-graph.js';
 import { readOnnxModel } from './onnx/read-model.js';
 import type { OnnxModel } from './onnx/schema.js';
 import { ImagePreparer, type PreparedImage } from './pipeline/image-preparer.js';
@@ -67,6 +60,7 @@ import type {
   RunOptions,
 } from './runtime/types.js';
 import type { ScoreMap } from './scoremap.js';
+import { modelPreprocessing, sessionGraph } from './session-graph.js';
 
 export interface CamModelOptions {
   readonly device?: Device;
@@ -190,25 +184,7 @@ export class CamModel {
       // Without a head the gradient methods still apply, by backprop from a named layer.
       if (options.backprop === undefined || !(error instanceof HeadNotFoundError)) throw error;
     }
-    const sidecar = await readSidecarPreprocess(onnx.path);
-    const resolved = resolvePreprocessWithSources({
-      metadata: onnx.metadata,
-      sidecar,
-      sidecarFile: sidecar === null ? undefined : sidecarPaths(onnx.path).find((p) => existsSync(p)),
-      overrides: options.preprocess ?? null,
-      modelFile: onnx.path,
-    });
-    // A preset made for another input size is fitted to the model's before any image is read.
-    const fitted = fitToModelInput(resolved.config, resolved.provenance.sources, fixedInputSize(onnx), {
-      cropFixed: options.preprocess?.crop !== undefined,
-      file: onnx.path,
-    });
-    const config = fitted.config;
-    const provenance: PreprocessProvenance = {
-      ...resolved.provenance,
-      sources: fitted.sources,
-      ...(fitted.adapted === undefined ? {} : { adapted: fitted.adapted }),
-    };
+    const { config, provenance } = await modelPreprocessing(onnx, options.preprocess, fixedInputSize(onnx));
     const [inputWidth, inputHeight] = modelInputSize(onnx, config);
     checkInputArea(onnx.path, inputWidth, inputHeight, options.maxInputPixels);
     const device = options.device ?? 'auto';
@@ -228,54 +204,14 @@ export class CamModel {
     const onDevice =
       request !== undefined &&
       useDeviceCam(request, head, onnx.opset, device, cudaInstalled, backprop !== undefined);
-    const graph =
-      onDevice && backprop === undefined
-        ? appendCamGraph(onnx, head, {
-            method: request!.method as DeviceCamMethod,
-            normalization: request!.normalization,
-            maxRank: request!.maxRank,
-          })
-        : undefined;
-    const gradientMaps =
-      onDevice && backprop !== undefined
-        ? {
-            graph: appendGradientCamGraph(onnx, {
-              layers: backprop.layers,
-              scoreTensor: backprop.logits,
-              probed: backprop.probed,
-              method: request!.method,
-              grid: backprop.grids[0]!,
-              normalization: request!.normalization,
-              maxRank: request!.maxRank,
-            }),
-            method: request!.method,
-            normalization: request!.normalization,
-            request: request!,
-          }
-        : undefined;
-    const outputs =
-      gradientMaps !== undefined
-        ? [...new Set([backprop!.scoreOutput, ...gradientMaps.graph.outputs])]
-        : backprop !== undefined
-          ? [...new Set([backprop.scoreOutput, ...backprop.graph.outputs])]
-          : graph === undefined
-            ? [head.scoreTensor, head.featureTensor]
-            : [...graph.outputs];
-    const session = await createSession(
-      gradientMaps?.graph.bytes ??
-        backprop?.graph.bytes ??
-        graph?.bytes ??
-        addGraphOutputs(onnx, [head.featureTensor]),
-      {
-        device,
-        ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
-        outputs,
-        file: onnx.path,
-      },
-    );
-    const extraInputs = session.extraInputNames.filter(
-      (n) => n !== graph?.targetsInput && n !== backprop?.graph.targetsInput,
-    );
+    const chosen = sessionGraph(onnx, head, backprop, request, onDevice);
+    const session = await createSession(chosen.bytes, {
+      device,
+      ...(options.threads === undefined ? {} : { intraOpThreads: options.threads }),
+      outputs: chosen.outputs,
+      file: onnx.path,
+    });
+    const extraInputs = session.extraInputNames.filter((n) => !chosen.addedInputs.includes(n));
     if (extraInputs.length > 0) {
       await session.release();
       const names = [session.inputName, ...extraInputs];
@@ -310,9 +246,9 @@ export class CamModel {
       preparer,
       options.keepImages ?? true,
       options.nullForward === true ? new OutputReplay() : undefined,
-      graph === undefined ? undefined : { graph, request: request! },
+      chosen.camGraph === undefined ? undefined : { graph: chosen.camGraph, request: request! },
       new AblationSession(onnx, head, [inputWidth, inputHeight], session, options.threads),
-      backprop === undefined ? undefined : new BackpropRunner(session, backprop, gradientMaps),
+      backprop === undefined ? undefined : new BackpropRunner(session, backprop, chosen.gradientMaps),
       provenance,
     );
   }

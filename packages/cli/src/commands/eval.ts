@@ -1,3 +1,9 @@
+/**
+ * `cam-localize eval <dataset> --cams <dir>`. `registerEval` and its action stay long (about 170
+ * lines): they are the command's one sequence (flags, dataset, shard, size check, scoring, parts,
+ * summary), read top to bottom; splitting it into one session that `run`, `predict` and `eval`
+ * share is issue 30, item 4.
+ */
 import { resolve } from 'node:path';
 import { UsageError } from '@cam-localize/core';
 import {

@@ -1,3 +1,8 @@
+/**
+ * `cam-localize predict <photos>`. `predict` stays one function of about 150 lines: the command's
+ * one sequence (images, labels, model, preset choice, pipeline, records, summary), the same steps
+ * as `run`'s; making the two one image-run session is issue 30, item 4.
+ */
 import { basename, dirname, relative } from 'node:path';
 import { imagenetLabels, type Labels, readLabels } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';

@@ -1,3 +1,8 @@
+/**
+ * `cam-localize run <dataset>`. `run` stays one function of about 170 lines: the command's one
+ * sequence (dataset, run folder and lock, model and preset choice, pipeline, records, metrics,
+ * report), the same steps as `predict`'s; making the two one image-run session is issue 30, item 4.
+ */
 import { join, resolve } from 'node:path';
 import { type Labels, parseTarget, readLabels, UsageError } from '@cam-localize/core';
 import {

@@ -3,6 +3,9 @@
  * every image exactly once), plus what the report's figures and galleries need: each scored
  * image's IoU, its ground-truth size class and failure mode. Memory holds one number per image
  * and a few gallery candidates, not the records.
+ *
+ * `analyseRun` (about 100 lines) stays whole: one pass over the records, each line read, checked,
+ * replayed into the metrics and sorted into the figures' buckets in the same loop.
  */
 
 import { join } from 'node:path';

@@ -5,6 +5,10 @@
  * (GlobalAveragePool, ReduceMean over H,W, or an AveragePool whose kernel covers the map).
  * Class-map heads (SqueezeNet): Conv 1x1 to C channels (optionally Relu) -> global average.
  * Transformers (a class-token Gather before the classifier, or token options given): tokens.ts.
+ *
+ * `detectCamHead` (about 170 lines) stays whole: one detection algorithm, the overrides checked,
+ * the candidates walked from every score output, the best chosen and the message built from the
+ * same walk; its steps are already helpers (poolAt, linearAt, upstreamPool).
  */
 import { HeadNotFoundError } from '../errors.js';
 import { describeNode, type OnnxModel, type OnnxNode } from '../onnx/schema.js';

@@ -2,6 +2,9 @@
  * ONNX external data: reading a tensor's bytes from a file next to the model (TensorProto
  * external_data: location, offset, length). Owns the path rule: only files inside the model's
  * folder, after links are resolved, may be read.
+ *
+ * `readExternalData` (about 100 lines) stays whole: one read, each check (location, confinement,
+ * regular file, offset, length against the dims and the array limit) guarding the next.
  */
 import { kMaxLength } from 'node:buffer';
 import { closeSync, fstatSync, readSync, realpathSync } from 'node:fs';

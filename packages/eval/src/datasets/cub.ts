@@ -4,6 +4,9 @@
  * `train_test_split.txt` (`<n> <1 train | 0 test>`), optional `classes.txt`, images under
  * `images/`. Boxes become [x, y, x + w, y + h] (as wsolevaluation's CUB metadata), class indices
  * become 0-based, and the id is the path in images.txt (wsolevaluation's CUB image id).
+ *
+ * `readCubDataset` (about 120 lines) stays whole: one pass over the layout's four files joined by
+ * image number, every problem collected with its file and line (ProblemList).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';

@@ -8,6 +8,9 @@
  *   instance mask; the ignore path only on the first line of an image), told apart by the
  *   number of fields.
  * Every id in the other files must be in image_ids.txt; errors name the file and line.
+ *
+ * `readWsolMetadata` (about 130 lines) stays whole: one pass over the four metadata files joined
+ * by id, every problem collected with its file and line (ProblemList).
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
