@@ -1,6 +1,6 @@
-import { CamLocalizeError, describeError, UsageError } from '@cam-localize/core';
+import { describeError } from '@cam-localize/core';
 import { Command, CommanderError } from 'commander';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { decorateHelp } from './help.js';
 import { watchStdout } from './pipeline/closed-stdout.js';
 import { VERSION } from './version.js';
@@ -46,7 +46,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
 }
 
 /**
- * Runs the command line and returns the exit code: 0 ok, 1 failure, 2 usage error. Errors are
+ * Runs the command line and returns the exit code (the table in exit-codes.ts). Errors are
  * printed on one line to stderr; a run directory keeps whatever was finished.
  */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -67,8 +67,6 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_USAGE;
     }
     process.stderr.write(`cam-localize: ${describeError(error)}\n`);
-    if (error instanceof UsageError) return EXIT_USAGE;
-    if (error instanceof CamLocalizeError && error.code === 'E_USAGE') return EXIT_USAGE;
-    return EXIT_FAILURE;
+    return exitCodeFor(error);
   }
 }

@@ -34,7 +34,7 @@ export function registerCompare(program: Command): void {
     .option('--no-pictures', 'table the disagreeing images without drawing them (reads no image file)')
     .addHelpText(
       'before',
-      'Exits 1 when the runs were made on different datasets (other images or ground truth).\n',
+      'Exits 2 when the runs were made on different datasets (other images or ground truth).\n',
     )
     .action(async (dirs: string[], flags: CompareFlags) => {
       if (dirs.length < 2) throw new UsageError('E_USAGE', 'compare needs at least two run directories');

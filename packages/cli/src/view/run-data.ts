@@ -4,7 +4,7 @@
  * command that adds the maps, without re-scoring finished images.
  */
 import { basename, extname, join, resolve } from 'node:path';
-import { UsageError } from '@cam-localize/core';
+import { describeError, UsageError } from '@cam-localize/core';
 import { readRegularFile } from '@cam-localize/core/workers';
 import { parseThreshold } from '@cam-localize/localize';
 import { GRID_MAPS_FILE, readGridMaps } from '../pipeline/grid-maps.js';
@@ -47,6 +47,15 @@ export function fillCommand(path: string, config: Record<string, unknown>): stri
   return parts.join(' ');
 }
 
+/** The run's config.json as JSON; a folder without one is a usage error, as in `report`. */
+async function readConfigJson(root: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readRegularFile(join(root, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError('E_USAGE', `${root} is not a run directory (${describeError(error)})`);
+  }
+}
+
 /** Loads run folder `path` for the page as run `key`; `photoUrl` names each photo for the page. */
 export async function loadRun(
   path: string,
@@ -54,10 +63,7 @@ export async function loadRun(
   photoUrl: (index: number, file: string) => string,
 ): Promise<LoadedRun> {
   const root = resolve(path);
-  const config = JSON.parse(await readRegularFile(join(root, 'config.json'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  const config = await readConfigJson(root);
   if (config.protocol === 'wsolevaluation')
     throw new UsageError(
       'E_USAGE',

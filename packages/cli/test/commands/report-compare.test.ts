@@ -239,13 +239,13 @@ describeWithTestBed('report figures and compare (fast model on ILSVRC photos)', 
     }
   });
 
-  it('compare refuses runs of different datasets with exit 1 and writes nothing', async () => {
+  it('compare refuses runs of different datasets with exit 2 (an input error) and writes nothing', async () => {
     const other = join(base, 'other');
     const c = await runCli(['run', ilsvrcSubset(10), ...model, '--out', other, '--no-report']);
     expect(c.code, c.stderr).toBe(0);
     const out = join(base, 'refused');
     const result = await runCli(['compare', runA, other, '--out', out]);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/different datasets: run A .* has 24 images, run B .* 10; 14 only in A/);
     expect(existsSync(out)).toBe(false);
     expect((await runCli(['compare', runA, '--out', out])).code).toBe(2);

@@ -25,9 +25,9 @@ describe('cam-localize usage', () => {
     expect(noImages.stderr).toMatch(/^cam-localize: no images found for/m);
   });
 
-  it('exits 1 with the file named when the model cannot be read', async () => {
+  it('exits 2 with the file named when the model cannot be read (an input error)', async () => {
     const result = await runCli(['inspect', '/nonexistent/model.onnx']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('/nonexistent/model.onnx');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
