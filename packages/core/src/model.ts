@@ -369,7 +369,7 @@ export class CamModel {
 
   /**
    * One forward pass of `batchSize` blank images, results dropped: a GPU provider picks its kernels
-   * (cuDNN's search) on the first run of a shape, which took 0.4 s on an H200. The pipeline runs this
+   * (cuDNN's search) on the first run of a shape, a fixed cost of its own. The pipeline runs this
    * while its workers start, so that the first real batch does not pay it with every worker idle.
    * Nothing happens on the CPU, whose first run costs no more than the others.
    */

@@ -41,7 +41,7 @@ import { groundTruthInFrame } from './protocol-frame.js';
 
 /**
  * A scoring thread's start-up (loading its modules) costs about as much CPU as scoring this many
- * maps (0.25 s against 3 to 4 ms a map: `eval` of 16 and 60 maps on 2 cores).
+ * maps (the figures: packages/cli/bench/MEASUREMENTS.md).
  */
 const MAPS_PER_THREAD = 75;
 

@@ -1,8 +1,7 @@
 /**
  * The pipeline's worker threads, started before the model is loaded: loading their modules then
- * overlaps the session's creation (on 2 cores a one-image `predict` went from 2.5-2.7 s to
- * 2.2-2.35 s; on 16 cores the threads' start-up took 0.6 s after the session's). `ImagePipeline.start`
- * hands them their set-up.
+ * overlaps the session's creation instead of following it (bench/MEASUREMENTS.md has the figures).
+ * `ImagePipeline.start` hands them their set-up.
  */
 import { type SpawningPool, TaskPool } from '@cam-localize/core/workers';
 import type { PipelineRequest } from './pipeline-worker.js';

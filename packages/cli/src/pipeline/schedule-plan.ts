@@ -45,9 +45,9 @@ export function schedulePlan({ batchSize, workers }: ScheduleInput): SchedulePla
 }
 
 /**
- * Images per post-processing task: a batch is spread over the workers. As one task, a batch of 32
- * held its worker for ~25 ms, and every image queued behind it (two of each later batch) waited:
- * on 16 cores that capped `predict --device cuda` at ~1,250 img/s with every thread under half busy.
+ * Images per post-processing task: a batch is spread over the workers. As one task, a large batch
+ * holds one worker while every image queued behind it (two of each later batch) waits, which
+ * capped a fast GPU's throughput with every thread under half busy (bench/MEASUREMENTS.md).
  */
 export function postChunkSize(images: number, workers: number): number {
   return Math.max(1, Math.ceil(images / Math.max(1, workers)));

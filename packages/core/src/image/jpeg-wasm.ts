@@ -2,11 +2,10 @@
  * JPEG decoding in WebAssembly (mozjpeg's decoder, as @jsquash/jpeg ships it): the hot path of
  * `loadImage` for plain JPEGs.
  *
- * Why not sharp alone: each sharp (libvips) call pays a cost that more threads do not spread. On a
- * 16-core GPU host, decodes topped out at ~1,450/s from 4 threads up while a pure-JS loop scaled
- * 11x (scripts/gpu/decode-scaling.mjs), and that ceiling was `predict --device cuda`'s. This decoder
- * runs on the calling thread, one instance per thread with nothing shared, and costs 0.7 ms for a
- * 227 px photo against sharp's 1.8 ms (here, one thread).
+ * Why not sharp alone: each sharp (libvips) call pays a cost that more threads do not spread, and
+ * on a many-core GPU host that ceiling became `predict --device cuda`'s. This decoder runs on the
+ * calling thread, one instance per thread with nothing shared, and is cheaper per photo even on one
+ * thread (figures: packages/cli/bench/MEASUREMENTS.md; scripts/gpu/decode-scaling.mjs re-measures).
  *
  * Same pixels: mozjpeg decodes as libjpeg-turbo does (islow IDCT, fancy upsampling), the decoder
  * behind sharp and Pillow. All 1,196 test-bed JPEGs without a colour profile decode to identical

@@ -173,8 +173,8 @@ function windowRow(
     }
     return;
   }
-  // The three channel sums stay spelled out: a shared helper for them measured the same in most
-  // runs but up to 2x slower in others (V8's inlining), on a path every image takes without WebAssembly.
+  // The three channel sums stay spelled out: a shared helper for them was slower in some runs (V8's
+  // inlining; bench/MEASUREMENTS.md), on a path every image takes without WebAssembly.
   const k2 = w[b + 2]!;
   const k3 = size > 3 ? w[b + 3]! : 0;
   const r2 = a + 2 * stride;

@@ -18,7 +18,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * Drops the alpha byte: four RGBA pixels (four 32-bit words) become three words of RGB, so the
- * loop reads and writes whole words (about 2.5x faster than byte by byte here). The result may
+ * loop reads and writes whole words rather than bytes (bench/MEASUREMENTS.md). The result may
  * sit on a buffer up to 3 bytes longer than it.
  */
 export function rgbFromRgba(rgba: Uint8Array, pixels: number): Uint8Array {

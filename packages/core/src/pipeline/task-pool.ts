@@ -65,8 +65,8 @@ interface Queued<Req, Res> {
 
 /**
  * Default pool size: the cores left after the thread that drives the pipeline, and at least 2, so
- * that decoding and post-processing overlap even on a 2-core machine (measured: 2 workers 20% faster
- * than 1 on `pnpm sample` there; the session's thread mostly waits on onnxruntime's own threads).
+ * that decoding and post-processing overlap even on a 2-core machine: the session's thread mostly
+ * waits on onnxruntime's own threads (figures: packages/cli/bench/MEASUREMENTS.md).
  */
 export function defaultPoolSize(): number {
   return Math.max(2, availableParallelism() - 1);

@@ -17,8 +17,10 @@ import { findVocAnnotations, readVocDataset } from './voc.js';
 import { isWsolMetadata, readWsolMetadata } from './wsol.js';
 
 /**
- * The dataset layouts, in detection order: one row per reader. Adding a layout = one reader file
- * + one row here; `DatasetFormat` and the CLI's `--format` choices derive from this table.
+ * The dataset layouts, in detection order: one row per reader. Adding a layout = one reader file,
+ * its name in the `DatasetFormat` union (`types.ts`; the readers' own types need it, and
+ * `satisfies` below then asks for the row), and one row here. `DATASET_FORMATS` (the names in
+ * detection order, which `readDataset`'s error lists) derives from this table.
  */
 export const DATASET_READERS = {
   'wsol-metadata': {
@@ -73,7 +75,7 @@ export function detectDatasetFormat(
   try {
     st = statSync(abs);
   } catch (cause) {
-    throw new DataError('E_DATASET', `dataset not found: ${abs}`, { file: abs, cause });
+    throw new DataError('E_DATASET', 'dataset not found', { file: abs, cause });
   }
   if (st.isFile()) {
     if (abs.toLowerCase().endsWith('.csv')) return 'imagenet-csv';
