@@ -73,6 +73,7 @@ export {
   probePresets,
 } from './preset-probe.js';
 export { RESIZE_ENGINES, type ResizeEngine } from './image/vips-preprocess.js';
+export type { ScoreKind } from './scores.js';
 
 // Rendering: colormaps, overlays, boxes and their labels
 export { COLORMAP_NAMES, type ColormapName, colormapLut } from './render/colormaps.js';

@@ -60,6 +60,7 @@ import type {
   RunOptions,
 } from './runtime/types.js';
 import type { ScoreMap } from './scoremap.js';
+import { type ScoreKind, scoreKindOf, toProbabilities } from './scores.js';
 import { modelPreprocessing, sessionGraph } from './session-graph.js';
 
 export interface CamModelOptions {
@@ -260,6 +261,16 @@ export class CamModel {
   /** The device asked for, the provider the session got, and why (e.g. why `auto` chose CPU). */
   get deviceChoice(): DeviceChoice {
     return this.session.deviceChoice;
+  }
+
+  /** What the class scores are: logits, or probabilities where a (Log)Softmax ends the graph. */
+  get scoreKind(): ScoreKind {
+    return scoreKindOf(this.onnx, this.head.scoreTensor);
+  }
+
+  /** One image's class scores as probabilities, whatever the graph ends with (softmax of logits). */
+  probabilities(scores: ArrayLike<number>): Float64Array {
+    return toProbabilities(scores, this.scoreKind);
   }
 
   /** The batch the model is fixed to, or null for a dynamic batch. */

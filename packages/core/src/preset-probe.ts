@@ -15,6 +15,7 @@ import { loadPixels } from './image/sharp-codec.js';
 import type { RgbaPixels, RgbImage } from './image/types.js';
 import type { CamModel } from './model.js';
 import type { PreparedImage } from './pipeline/image-preparer.js';
+import { toProbabilities } from './scores.js';
 
 /** Photos the probe scores by default (issue 26: 32). */
 export const PROBE_IMAGES = 32;
@@ -50,24 +51,6 @@ export interface PresetProbe {
   readonly seconds: number;
 }
 
-/** Probabilities from one image's scores: kept when they already are (a Softmax head), else softmax. */
-export function toProbabilities(scores: Float32Array, isProbability: boolean): Float64Array {
-  const out = new Float64Array(scores.length);
-  if (isProbability) {
-    for (let i = 0; i < scores.length; i++) out[i] = scores[i]!;
-    return out;
-  }
-  let max = -Infinity;
-  for (const s of scores) if (s > max) max = s;
-  let sum = 0;
-  for (let i = 0; i < scores.length; i++) {
-    out[i] = Math.exp(scores[i]! - max);
-    sum += out[i]!;
-  }
-  for (let i = 0; i < out.length; i++) out[i]! /= sum;
-  return out;
-}
-
 const BATCH = 8;
 
 /**
@@ -96,7 +79,7 @@ export async function probePresets(
   if (decoded.length === 0) throw new UsageError('E_USAGE', 'the preset probe found no image it could read');
   const input: [number, number] = [model.inputWidth, model.inputHeight];
   const sources = Object.fromEntries(PREPROCESS_FIELDS.map((f) => [f, 'probe'])) as PreprocessSources;
-  const probability = model.head.softmax;
+  const kind = model.scoreKind;
   const rows: PresetProbeRow[] = [];
   for (const preset of options.presets ?? PRESET_NAMES) {
     const config = fitToModelInput(applyOverrides(PRESETS[preset], options.base), sources, input).config;
@@ -120,7 +103,7 @@ export async function probePresets(
       });
       const results = await model.inferInput(tensor, prepared, 1);
       for (const [i, result] of results.entries()) {
-        const p = toProbabilities(result.scores, probability);
+        const p = toProbabilities(result.scores, kind);
         const best = result.ranked[0]!;
         top.push(best);
         confidence += p[best]!;

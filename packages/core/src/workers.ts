@@ -13,6 +13,9 @@ export { deviceMapOf, splitDeviceMaps } from './cam/device-cam-plan.js';
 // pipeline's boxes, saved maps and evaluation all resize through it
 export { compatAfterResize } from './cam/library-resize.js';
 
+// Class scores as probabilities (softmax, exp of log-probabilities), where records are made
+export { type ScoreKind, toProbabilities } from './scores.js';
+
 // The decode + preprocess task the pipeline runs on the pool
 export {
   createPrepareTask,

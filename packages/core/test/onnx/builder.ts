@@ -162,7 +162,13 @@ export const S = 6; // input / feature size (3x3 conv, pad 1)
  */
 export function tinyModel(
   pattern: HeadPattern,
-  opts: { batch?: number | string; opset?: number; irVersion?: number } = {},
+  opts: {
+    batch?: number | string;
+    opset?: number;
+    irVersion?: number;
+    /** A (Log)Softmax after the head: `logits` are then (log-)probabilities. */
+    tail?: 'Softmax' | 'LogSoftmax';
+  } = {},
 ): Uint8Array {
   const batch = opts.batch ?? 'N';
   const nodes: NodeSpec[] = [];
@@ -302,6 +308,10 @@ export function tinyModel(
         attrs: { transB: { i: 1 } },
       });
       break;
+  }
+  if (opts.tail !== undefined) {
+    nodes.at(-1)!.outputs = ['head_out'];
+    nodes.push({ op: opts.tail, inputs: ['head_out'], outputs: ['logits'], attrs: { axis: { i: 1 } } });
   }
   return buildModel({
     inputs: [{ name: 'input', shape: [batch, 3, S, S] }],
