@@ -41,17 +41,44 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** Adds the examples of each command and marks its mandatory options "(required)". */
+/** The top-level `--help`'s examples: a first run, a look at the results, a check of the set-up. */
+export const PROGRAM_EXAMPLES: readonly string[] = [
+  'cam-localize doctor   # which devices work here',
+  'cam-localize inspect model.onnx   # does CAM apply, which preprocessing',
+  'cam-localize run data/ilsvrc-val --model mobilenetv2.onnx --preset mobilenet --out runs/mnv2',
+  'cam-localize predict photos/ --model mobilenetv2.onnx --out runs/p --overlays',
+  'cam-localize view runs/mnv2 --open',
+];
+
+/**
+ * Adds the examples of the program and of each command, marks mandatory options "(required)", and
+ * drops from an option's help the clauses about a flag its command does not have (predict shares
+ * run's CAM options but has no --protocol).
+ */
 export function decorateHelp(program: Command): void {
+  program.addHelpText('after', examplesText(PROGRAM_EXAMPLES));
   for (const command of program.commands) {
+    const flags = new Set(command.options.map((option) => option.long));
     for (const option of command.options) {
+      option.description = withoutAbsentFlags(option.description, flags);
       if (option.mandatory && !option.description.includes('(required)')) {
         option.description = `${option.description} (required)`;
       }
     }
     const examples = EXAMPLES[command.name()];
     if (examples !== undefined && examples.length > 0) {
-      command.addHelpText('after', `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}\n`);
+      command.addHelpText('after', examplesText(examples));
     }
   }
+}
+
+function examplesText(examples: readonly string[]): string {
+  return `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+/** `(default largest; under --protocol: ...)` becomes `(default largest)` where there is no --protocol. */
+export function withoutAbsentFlags(description: string, flags: ReadonlySet<string | undefined>): string {
+  return description.replace(/;[^;()]*(--[a-z][a-z-]*)[^;()]*(?=\))/g, (clause, flag: string) =>
+    flags.has(flag) ? clause : '',
+  );
 }

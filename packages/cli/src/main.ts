@@ -1,7 +1,8 @@
-import { describeError } from '@cam-localize/core';
 import { Command, CommanderError } from 'commander';
+import { describeFatalError } from './error-messages.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { decorateHelp } from './help.js';
+import { requiredOptionTypo } from './option-typos.js';
 import { watchStdout } from './pipeline/closed-stdout.js';
 import { VERSION } from './version.js';
 
@@ -53,6 +54,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   watchStdout();
   try {
     const program = await buildProgram(argv);
+    const typo = requiredOptionTypo(program, argv);
+    if (typo !== undefined) {
+      process.stderr.write(`${typo}\n(run with --help for usage)\n`);
+      return EXIT_USAGE;
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (error) {
@@ -66,7 +72,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return EXIT_USAGE;
     }
-    process.stderr.write(`cam-localize: ${describeError(error)}\n`);
+    process.stderr.write(`${describeFatalError(error)}\n`);
     return exitCodeFor(error);
   }
 }

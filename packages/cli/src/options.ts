@@ -435,11 +435,21 @@ export function layerRequestFromFlags(
   };
 }
 
+/**
+ * A method that needs nothing of the head (Eigen-CAM: the features alone) is not refused for want
+ * of a linear one: without a named layer, a model with no GAP-linear head is explained at the layer
+ * its pooling reads, as the gradient methods are (a detected head is used as it is).
+ */
+function headlessLayerRequest(flags: HeadFlags, method: CamMethodName | undefined): LayerRequest | undefined {
+  if (method === undefined || CAM_METHODS[method].needs.length > 0) return undefined;
+  return flags.layer === undefined && flags.featureTensor === undefined ? {} : undefined;
+}
+
 export function modelOptionsFromFlags(
   flags: ModelFlags,
   extra: { preprocess?: PreprocessOverrides; method?: CamMethodName } = {},
 ): CamModelOptions {
-  const backprop = layerRequestFromFlags(flags, extra.method);
+  const backprop = layerRequestFromFlags(flags, extra.method) ?? headlessLayerRequest(flags, extra.method);
   if ((flags.layer?.length ?? 0) > 1 && extra.method !== 'layercam') {
     throw new UsageError(
       'E_USAGE',

@@ -103,9 +103,16 @@ async function writeReportFiles(
   const { dir, config } = analysis;
   const curves = boxAccCurves(analysis);
   const figures = runFigures(analysis, classes, CLASS_TABLE_ROWS);
-  const keys = pictureKeys(colormapOf(config));
+  const keys = pictureKeys(colormapOf(config), config.threshold);
   const galleries = options.render
-    ? await renderGalleries(dir, analysis.picks, analysis.modes, config.threshold, options.render)
+    ? await renderGalleries(
+        dir,
+        analysis.picks,
+        analysis.modes,
+        config.threshold,
+        options.render,
+        analysis.bySize,
+      )
     : [];
   const input: ReportInput = {
     title: `cam-localize run: ${datasetName(config.dataset)}`,
@@ -127,7 +134,10 @@ async function writeReportFiles(
   ]);
   await writeFileAtomic(join(dir, 'report.md'), renderMarkdownReport(input));
   await writeFileAtomic(join(dir, 'report.html'), renderHtmlReport(input));
-  return [...written, join(dir, 'report.md'), join(dir, 'report.html')];
+  const pictures = galleries.flatMap((g) =>
+    g.items.flatMap((item) => (item.file ? [join(dir, item.file)] : [])),
+  );
+  return [...written, ...pictures, join(dir, 'report.md'), join(dir, 'report.html')];
 }
 
 function failureModeTable(analysis: RunAnalysis): ReportTable {

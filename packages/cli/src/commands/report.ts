@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { CamModel, describeError, type HeadOverrides } from '@cam-localize/core';
 import { parseThreshold } from '@cam-localize/localize';
 import type { Command } from 'commander';
@@ -6,8 +7,10 @@ import { galleryRenderer } from '../pipeline/gallery.js';
 import { ImageEvaluator } from '../pipeline/image-evaluator.js';
 import { exitOnInterrupt } from '../pipeline/interrupt.js';
 import { type RunConfig, readRunConfig } from '../pipeline/run-config.js';
+import { RunDirectory } from '../pipeline/run-dir.js';
 import { RunLock } from '../pipeline/run-lock.js';
 import { recordedPathCheck } from '../reporting/recorded-paths.js';
+import { describeWritten } from '../reporting/written-files.js';
 import { buildReports } from '../reporting.js';
 import { protocolFor } from './run.js';
 
@@ -67,9 +70,9 @@ export function registerReport(program: Command): void {
           galleryCount,
           writeReports: true,
         });
-        process.stderr.write(
-          `report: wrote ${summary.files.map((f) => f.replace(`${dir}/`, '')).join(', ')} in ${dir}\n`,
-        );
+        // results.jsonl is what report reads, not what it writes.
+        const written = summary.files.filter((f) => basename(f) !== RunDirectory.RESULTS);
+        process.stderr.write(`report: ${describeWritten(dir, written)}\n`);
         if (flags.json) process.stdout.write(`${JSON.stringify(summary.metrics, null, 2)}\n`);
       } finally {
         stopHandlingInterrupts();

@@ -186,9 +186,10 @@ export class ImagePipeline {
     const rate = images / Math.max(seconds, 1e-9);
     const coreMs = images === 0 ? 0 : (cpuSeconds * 1000) / images;
     return (
-      `${rate.toFixed(1)} img/s, ${this.model.provider}, batch ${this.options.batchSize}, ` +
+      `${rate.toFixed(1)} img/s, ${this.model.provider}, ${describeBatch(this.options.batchSize, this.model.fixedBatch)}, ` +
       `${this.options.workers} workers, ${coreMs.toFixed(1)} CPU core-ms/img` +
-      (this.model.deviceCamRequest === undefined ? '' : ', CAM in the graph')
+      (this.model.deviceCamRequest === undefined ? '' : ', CAM in the graph') +
+      describeArtifactFolders(this.work)
     );
   }
 
@@ -382,3 +383,21 @@ type Outputs<T> = (
   | { ok: true; inference: Inference; prepareMs: number; inferMs: number }
   | { ok: false; error: unknown; _?: T }
 )[];
+
+/** The batch the session ran: a model fixed at batch 1 runs one image at a time whatever --batch asked. */
+export function describeBatch(asked: number, fixed: number | null): string {
+  const batch = Math.max(1, asked);
+  return fixed === null || fixed === batch ? `batch ${batch}` : `batch ${fixed} (fixed by the model)`;
+}
+
+/** Where the pictures and maps went (`; overlays in runs/p/overlays`), so the summary line says it. */
+export function describeArtifactFolders(work: {
+  readonly overlayDir?: string;
+  readonly saveCams?: { readonly dir: string };
+}): string {
+  const parts = [
+    ...(work.overlayDir === undefined ? [] : [`overlays in ${work.overlayDir}`]),
+    ...(work.saveCams === undefined ? [] : [`maps in ${work.saveCams.dir}`]),
+  ];
+  return parts.length === 0 ? '' : `; ${parts.join(', ')}`;
+}

@@ -18,15 +18,14 @@ import {
   renderMarkdownReport,
 } from '@cam-localize/eval';
 import { TRUTH_COLOUR } from '../pipeline/artifacts.js';
-import { csvRow } from '../pipeline/csv.js';
 import { describeResize } from '../pipeline/preprocess-provenance.js';
 import { fingerprintDifferences, type RunConfig } from '../pipeline/run-config.js';
 import { writeInside } from '../pipeline/safe-paths.js';
+import { perClassDifferences } from './class-differences.js';
 import { type ComparedRun, disagreements, runName } from './compare-runs.js';
 import { accuracyByIoULevel, writeFigures } from './figures.js';
 import { thumbnail } from './galleries.js';
 import { datasetName } from './header.js';
-import { classRows } from './per-class.js';
 import { recordedPathCheck } from './recorded-paths.js';
 import { metricRows } from './run-metrics.js';
 
@@ -198,9 +197,10 @@ function comparisonFigures(runs: readonly ComparedRun[]): ReportFigure[] {
         xLabel: 'CAM threshold',
         yLabel: 'BoxAcc (%)',
         x: withBoxes[0]!.analysis.thresholds,
+        legend: 'below',
         series: runs.flatMap((run, r) =>
           (run.analysis.boxes?.levels ?? []).map((level, l) => ({
-            label: `${run.label} IoU ≥ ${level.iouThreshold}%`,
+            label: `${runName(run)}, IoU ≥ ${level.iouThreshold}%`,
             y: level.curve,
             best: level.bestThresholdIndex,
             color: runColour(r),
@@ -222,50 +222,15 @@ function comparisonFigures(runs: readonly ComparedRun[]): ReportFigure[] {
       yLabel: 'images localized (%)',
       x: curves[0]!.levels,
       yMax: 100,
-      legend: 'right',
+      legend: 'below',
       series: runs.map((run, r) => ({
-        label: `${run.label} (threshold ${run.analysis.config.threshold})`,
+        label: `${runName(run)} (threshold ${run.analysis.config.threshold})`,
         y: curves[r]!.accuracy,
         color: runColour(r),
       })),
     }),
   });
   return figures;
-}
-
-/** Classes with the largest change of GT-known Loc between the first and the last run. */
-function perClassDifferences(runs: readonly ComparedRun[]): { table: ReportTable; csv: string } {
-  const rows = runs.map((run) => new Map(classRows(run.analysis).map((r) => [r.class, r])));
-  const first = rows[0]!;
-  const last = rows[rows.length - 1]!;
-  const shared = [...first.keys()].filter((c) => rows.every((m) => m.has(c)));
-  const diffs = shared
-    .map((c) => ({ c, delta: last.get(c)!.gtKnownLoc - first.get(c)!.gtKnownLoc }))
-    .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || x.c - y.c);
-  const header = [
-    'class',
-    'name',
-    'images',
-    ...runs.map((run) => `GT-known Loc % ${run.label}`),
-    'difference',
-  ];
-  const row = ({ c, delta }: { c: number; delta: number }) => [
-    c,
-    first.get(c)!.name,
-    first.get(c)!.images,
-    ...rows.map((m) => m.get(c)!.gtKnownLoc),
-    delta,
-  ];
-  const changed = diffs.filter((d) => d.delta !== 0);
-  return {
-    table: {
-      title: `Per-class differences (${changed.length} of ${shared.length} classes changed)`,
-      note: `GT-known Loc per class, the ${Math.min(20, changed.length)} largest changes of run ${runs[runs.length - 1]!.label} against run A; every class is in per-class-differences.csv.`,
-      header,
-      rows: changed.slice(0, 20).map(row),
-    },
-    csv: [csvRow(header), ...diffs.map((d) => csvRow(row(d)))].join(''),
-  };
 }
 
 function disagreementTable(

@@ -19,6 +19,7 @@ import {
   rankedBarsSvg,
   wilsonInterval,
 } from '@cam-localize/eval';
+import { parseThreshold } from '@cam-localize/localize';
 import { PREDICTED_COLOUR, TRUTH_COLOUR } from '../pipeline/artifacts.js';
 import { writeInside } from '../pipeline/safe-paths.js';
 import { bestAndWorst, type ClassRow, classLabel } from './per-class.js';
@@ -153,8 +154,25 @@ export function colormapOf(config: object): ColormapName {
   return COLORMAP_NAMES.includes(recorded as ColormapName) ? (recorded as ColormapName) : 'jet';
 }
 
-/** The keys to the gallery pictures: the CAM colour bar and the box colours. */
-export function pictureKeys(colormap: ColormapName): ReportFigure[] {
+/**
+ * Where the run's `--threshold` sits on the colour bar: a fraction of the maximum (the maps are
+ * normalised to a maximum of 1) or an absolute value is one place on it; otsu, mean and
+ * percentiles differ per image and are said in the label instead.
+ */
+export function thresholdMarker(threshold: string): { value: number; label: string } | string {
+  let spec: ReturnType<typeof parseThreshold>;
+  try {
+    spec = parseThreshold(threshold);
+  } catch {
+    return `boxes at threshold ${threshold}`;
+  }
+  if ((spec.kind === 'fraction' || spec.kind === 'absolute') && spec.value >= 0 && spec.value <= 1)
+    return { value: spec.value, label: `box threshold ${threshold}` };
+  return `box threshold ${threshold}, set per image`;
+}
+
+/** The keys to the gallery pictures: the CAM colour bar (the box threshold marked) and the box colours. */
+export function pictureKeys(colormap: ColormapName, threshold: string): ReportFigure[] {
   const lut = colormapLut(colormap);
   const colours = Array.from(
     { length: 256 },
@@ -169,6 +187,7 @@ export function pictureKeys(colormap: ColormapName): ReportFigure[] {
         colours,
         lowLabel: '0 (lowest)',
         highLabel: '1 (highest)',
+        ...markerOrNote(thresholdMarker(threshold)),
       }),
     },
     {
@@ -180,6 +199,10 @@ export function pictureKeys(colormap: ColormapName): ReportFigure[] {
       ]),
     },
   ];
+}
+
+function markerOrNote(marker: ReturnType<typeof thresholdMarker>) {
+  return typeof marker === 'string' ? { highLabel: `1 (highest); ${marker}` } : { marker };
 }
 
 const FIGURE_ID = /^[a-z0-9][a-z0-9-]*$/;

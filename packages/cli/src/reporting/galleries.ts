@@ -7,6 +7,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, describeError, encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
 import {
+  BOX_SIZES,
   describeBoxSize,
   describeFailureMode,
   FAILURE_RULES,
@@ -16,8 +17,9 @@ import {
 } from '@cam-localize/eval';
 import type { RunRecord } from '../pipeline/records.js';
 import { writeInside } from '../pipeline/safe-paths.js';
+import { galleryCaption } from './gallery-captions.js';
 import { type GalleryCandidate, type GalleryPicker, TRIVIAL_SHARE } from './gallery-picks.js';
-import { shownOf } from './run-analysis.js';
+import type { SizeCounts } from './run-analysis.js';
 
 const GALLERIES: readonly { mode: FailureMode; file: string; title: string }[] = [
   { mode: 'localized', file: 'localized', title: 'Well localized, across object sizes' },
@@ -33,6 +35,7 @@ export async function renderGalleries(
   modes: Record<FailureMode, number>,
   threshold: string,
   render: (record: RunRecord) => Promise<RgbImage>,
+  bySize?: SizeCounts,
 ): Promise<ReportGallery[]> {
   await removeOldPictures(join(dir, 'gallery'));
   const galleries: ReportGallery[] = [];
@@ -45,11 +48,28 @@ export async function renderGalleries(
         : `${capitalise(describeFailureMode(mode, FAILURE_RULES))}; ${modes[mode]} images; the lowest IoUs of each size class in turn`;
     galleries.push({
       title: `${title} (${chosen.length} of ${modes[mode]})`,
-      note: `${rule}. Boxes at CAM threshold ${threshold}.`,
+      note: `${rule}. Boxes at CAM threshold ${threshold}.${mode === 'localized' && bySize ? missingSizes(picks, bySize) : ''}`,
       items: await renderItems(dir, file, chosen, render),
     });
   }
   return galleries;
+}
+
+/** ` No small object is shown: none of the 4 was localized.`: a size the gallery has nothing of, and why. */
+export function missingSizes(picks: GalleryPicker, bySize: SizeCounts): string {
+  if (picks.count <= 0) return '';
+  const notes = BOX_SIZES.filter((size) => !picks.offered('localized', size)).map((size) => {
+    const { images, localized } = bySize[size];
+    const name = describeBoxSize(size).split(' (')[0]!;
+    const why =
+      images === 0
+        ? `the run has no ${name} object`
+        : localized === 0
+          ? `none of the ${images} was localized (IoU ≥ ${FAILURE_RULES.localized})`
+          : `each localized one covers ≥ ${Math.round(TRIVIAL_SHARE * 100)}% of the image`;
+    return ` No ${name} object is shown: ${why}.`;
+  });
+  return notes.join('');
 }
 
 async function renderItems(
@@ -61,12 +81,7 @@ async function renderItems(
   if (candidates.length === 0) return [];
   const items: ReportGalleryItem[] = [];
   for (const [i, { record, iou, size, share }] of candidates.entries()) {
-    const shown = shownOf(record);
-    const sizeText =
-      size === undefined
-        ? 'size unknown'
-        : `${describeBoxSize(size).split(' (')[0]} object, ${percentOfImage(share)} of the image`;
-    const caption = `${record.id} · ${shown?.name ?? `class ${shown?.class}`} · IoU ${iou.toFixed(2)} · ${sizeText}`;
+    const caption = galleryCaption(record, iou, size, share);
     const file = `${name}-${String(i + 1).padStart(2, '0')}.jpg`;
     try {
       const jpeg = await encodeImage(thumbnail(await render(record), 320), 'jpeg', { quality: 80 });
@@ -95,11 +110,6 @@ async function removeOldPictures(folder: string): Promise<void> {
   await Promise.all(
     names.filter((name) => ours.test(name)).map((name) => rm(join(folder, name), { force: true })),
   );
-}
-
-function percentOfImage(share: number): string {
-  const pct = share * 100;
-  return `${pct < 1 ? pct.toFixed(1) : Math.round(pct)}%`;
 }
 
 function capitalise(text: string): string {

@@ -48,6 +48,11 @@ export class GalleryPicker {
     keep(list, candidate, this.count, candidate.mode === 'localized' ? BEST : WORST);
   }
 
+  /** Whether any candidate of a group had this size (before the count cut the gallery short). */
+  offered(mode: FailureMode, size: BoxSize): boolean {
+    return (this.groups.get(mode)?.get(size)?.length ?? 0) > 0;
+  }
+
   /** Up to `count` candidates of a group, taking the size classes in turn (small, medium, large). */
   pick(mode: FailureMode): GalleryCandidate[] {
     const strata = this.groups.get(mode);

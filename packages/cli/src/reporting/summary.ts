@@ -1,6 +1,7 @@
 import { describeDegenerateBoxes, METRICS, type MetricTable, summaryLines } from '@cam-localize/eval';
 import type { SessionTotals } from './run-log.js';
 import type { Summary } from './run-metrics.js';
+import { describeWritten } from './written-files.js';
 
 /** The one-screen summary on stderr at the end of a run. */
 export function printSummary(
@@ -37,9 +38,7 @@ export function printSummary(
   }
   const degenerate = describeDegenerateBoxes(m.warnings);
   if (degenerate !== undefined) lines.push(`  warning: ${degenerate}`);
-  lines.push(
-    `  wrote ${summary.files.map((f) => f.replace(`${summary.dir}/`, '')).join(', ')} in ${summary.dir}`,
-  );
+  lines.push(`  ${describeWritten(summary.dir, summary.files)}`);
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 

@@ -24,6 +24,12 @@ export abstract class CamMethod {
    */
   protected gradientMap?(context: CamContext, gradients: Float32Array): Float32Array;
 
+  /**
+   * A method that reads the features alone (Eigen-CAM) serves a layer explained by backprop too (a
+   * model without a linear head): it leaves the gradients aside.
+   */
+  protected readonly ignoresGradients: boolean = false;
+
   /** The closed form in the model's graph (`--cam-on-device`): channel weights [N,T,K]. */
   graphWeights?(g: CamGraphBuilder): string;
 
@@ -44,7 +50,7 @@ export abstract class CamMethod {
     validateContext(context, classIndex);
     const gradients = context.gradients;
     let map: Float32Array;
-    if (gradients === undefined)
+    if (gradients === undefined || this.ignoresGradients)
       map = await this.combine(context, await this.channelWeights(context, classIndex));
     else if (this.gradientMap === undefined) {
       throw new CamError('E_CAM', `${this.constructor.name} has no form over real gradients`, {

@@ -103,21 +103,23 @@ export async function openOrtSession(
       );
     }
   } else {
-    let reason =
-      device.kind === 'cpu' ? 'cpu as requested' : `auto: cpu; cuda not installed (${cuda.detail})`;
+    // The reason is one short line on stderr; the long diagnosis is `detail` (and `doctor`'s).
+    let reason = device.kind === 'cpu' ? 'cpu as requested' : 'auto: cpu (CUDA provider not installed)';
+    let detail = device.kind === 'cpu' ? undefined : cuda.detail;
     if (device.kind === 'auto' && cuda.installed) {
       try {
         session = await makeOrtSession(ort, model, 'cuda', null, options);
         choice = { requested, provider: 'cuda', reason: 'auto: cuda (provider installed and started)' };
       } catch (cause) {
         session = undefined; // fall back to CPU
-        reason = `auto: cpu; cuda did not start: ${describeCause(cause)} (${deviceFailureAdvice('cuda')})`;
+        reason = 'auto: cpu (CUDA provider did not start)';
+        detail = `${describeCause(cause)} (${deviceFailureAdvice('cuda')})`;
       }
     }
     if (session === undefined) {
       try {
         session = await makeOrtSession(ort, model, 'cpu', null, options);
-        choice = { requested, provider: 'cpu', reason };
+        choice = { requested, provider: 'cpu', reason, ...(detail === undefined ? {} : { detail }) };
       } catch (cause) {
         throw new ModelError(
           isModelProblem(cause) ? 'E_MODEL_FORMAT' : 'E_SESSION',

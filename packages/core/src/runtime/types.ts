@@ -60,8 +60,10 @@ export interface RunOptions {
 export interface DeviceChoice {
   readonly requested: Device;
   readonly provider: Provider;
-  /** One line: what was picked and why (e.g. "auto: cpu; cuda missing: libcublasLt.so.13 not found"). */
+  /** One short line: what was picked and why (e.g. "auto: cpu (CUDA provider not installed)"). */
   readonly reason: string;
+  /** Where `auto` skipped CUDA: the long why (the provider's folder, the libraries that do not resolve). */
+  readonly detail?: string;
 }
 
 export interface ModelSession extends AsyncDisposable {

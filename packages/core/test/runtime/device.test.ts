@@ -28,7 +28,8 @@ describe('deviceChoice', () => {
     expect(auto.deviceChoice.requested).toBe('auto');
     if (!cuda.installed) {
       expect(auto.deviceChoice.provider).toBe('cpu');
-      expect(auto.deviceChoice.reason).toBe(`auto: cpu; cuda not installed (${cuda.detail})`);
+      expect(auto.deviceChoice.reason).toBe('auto: cpu (CUDA provider not installed)');
+      expect(auto.deviceChoice.detail).toBe(cuda.detail);
     }
   });
 

@@ -33,9 +33,13 @@ export function barChartSvg(chart: BarChart, width = 640, height = 320): string 
     const cx = frame.left + slot * (i + 0.5);
     const w = Math.min(90, slot * 0.6);
     const y = py(bar.value);
+    const hasWhisker = bar.low !== undefined && bar.high !== undefined;
+    // The value sits beside the whisker (right of its cap), so the two never overlap.
+    const labelX = hasWhisker ? cx + 8 : cx;
+    const labelY = hasWhisker ? Math.max(frame.top + 11, y - 4) : y - 4;
     parts.push(
       `<rect class="bar" x="${(cx - w / 2).toFixed(1)}" y="${y.toFixed(1)}" width="${w.toFixed(1)}" height="${(frame.top + frame.height - y).toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}"/>`,
-      `<text x="${cx.toFixed(1)}" y="${(y - 4).toFixed(1)}" text-anchor="middle" font-size="11">${bar.value.toFixed(1)}</text>`,
+      `<text class="value" x="${labelX.toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="${hasWhisker ? 'start' : 'middle'}" font-size="11">${bar.value.toFixed(1)}</text>`,
       `<text x="${cx.toFixed(1)}" y="${frame.top + frame.height + 16}" text-anchor="middle" font-size="12">${escapeHtml(bar.label)}</text>`,
     );
     if (bar.note)
@@ -51,7 +55,7 @@ export function barChartSvg(chart: BarChart, width = 640, height = 320): string 
 function whisker(cx: number, yLow: number, yHigh: number): string {
   const x = cx.toFixed(1);
   return (
-    `<line x1="${x}" x2="${x}" y1="${yLow.toFixed(1)}" y2="${yHigh.toFixed(1)}" stroke="#222" stroke-width="1.5"/>` +
+    `<line class="whisker" x1="${x}" x2="${x}" y1="${yLow.toFixed(1)}" y2="${yHigh.toFixed(1)}" stroke="#222" stroke-width="1.5"/>` +
     `<line x1="${(cx - 5).toFixed(1)}" x2="${(cx + 5).toFixed(1)}" y1="${yLow.toFixed(1)}" y2="${yLow.toFixed(1)}" stroke="#222"/>` +
     `<line x1="${(cx - 5).toFixed(1)}" x2="${(cx + 5).toFixed(1)}" y1="${yHigh.toFixed(1)}" y2="${yHigh.toFixed(1)}" stroke="#222"/>`
   );
@@ -78,13 +82,13 @@ export function rankedBarsSvg(chart: RankedBarChart, width = 640): string {
   const groupGap = 26;
   const left = 230;
   const right = 90;
-  const top = 24;
+  const top = 34;
   const rows = chart.groups.reduce((n, g) => n + g.bars.length, 0);
   const height = top + rows * row + chart.groups.length * groupGap + 40;
   const plotW = width - left - right;
   const xMax = chart.xMax ?? 100;
   const px = (x: number) => left + (Math.min(Math.max(x, 0), xMax) / xMax) * plotW;
-  const parts = [svgOpen('ranked-bars', chart.title, width, height)];
+  const parts = [svgOpen('ranked-bars', chart.title, width, height), ...groupLegend(chart.groups)];
   let y = top;
   chart.groups.forEach((group, g) => {
     y += groupGap;
@@ -93,8 +97,8 @@ export function rankedBarsSvg(chart: RankedBarChart, width = 640): string {
     );
     for (const bar of group.bars) {
       parts.push(
-        `<text x="${left - 6}" y="${y + row / 2 + 4}" text-anchor="end" font-size="11">${escapeHtml(clip(bar.label, 36))}</text>`,
-        `<rect class="bar" x="${left}" y="${y + 2}" width="${Math.max(0.5, px(bar.value) - left).toFixed(1)}" height="${row - 4}" fill="${PALETTE[g === 0 ? 2 : 1]}"/>`,
+        `<text class="label" x="${left - 6}" y="${y + row / 2 + 4}" text-anchor="end" font-size="11">${escapeHtml(clipWords(bar.label, 38))}</text>`,
+        `<rect class="bar" x="${left}" y="${y + 2}" width="${Math.max(0.5, px(bar.value) - left).toFixed(1)}" height="${row - 4}" fill="${groupColour(g)}"/>`,
       );
       if (bar.low !== undefined && bar.high !== undefined) {
         const mid = (y + row / 2).toFixed(1);
@@ -122,6 +126,35 @@ export function rankedBarsSvg(chart: RankedBarChart, width = 640): string {
   return parts.join('');
 }
 
-function clip(text: string, length: number): string {
-  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+/** The first group's bars are green, the others red (best and worst). */
+function groupColour(group: number): string {
+  return PALETTE[group === 0 ? 2 : 1]!;
+}
+
+/** One swatch per group in its bar colour, on the top line: what green and red mean. */
+function groupLegend(groups: readonly RankedBarGroup[]): string[] {
+  let x = 8;
+  return groups.flatMap((group, g) => {
+    const at = x;
+    x += 24 + 7 * group.label.length + 16;
+    return [
+      `<rect class="legend-swatch" x="${at}" y="6" width="14" height="12" fill="${groupColour(g)}"/>`,
+      `<text class="legend" x="${at + 20}" y="16" font-size="11">${escapeHtml(group.label)}</text>`,
+    ];
+  });
+}
+
+/**
+ * At most `length` characters, cut between words (a comma or a space) and marked with an
+ * ellipsis; a trailing `(index)` is kept whole, so a class stays identifiable.
+ */
+function clipWords(text: string, length: number): string {
+  if (text.length <= length) return text;
+  const suffix = / \([^()]*\)$/.exec(text)?.[0] ?? '';
+  const head = text.slice(0, text.length - suffix.length);
+  const room = Math.max(1, length - suffix.length - 1);
+  const cut = head.slice(0, room + 1);
+  const boundary = Math.max(cut.lastIndexOf(' '), cut.lastIndexOf(','));
+  const words = (boundary > 0 ? head.slice(0, boundary) : head.slice(0, room)).replace(/[,\s]+$/, '');
+  return `${words}…${suffix}`;
 }

@@ -12,16 +12,16 @@ import type {
 
 const STYLE = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;color:#222}
-h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}h3{font-size:1rem}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:left}
+h1{font-size:1.6rem;overflow-wrap:anywhere}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}h3{font-size:1rem}
+table{border-collapse:collapse;margin:.5rem 0;display:block;max-width:100%;overflow-x:auto}td,th{border:1px solid #ddd;padding:.25rem .6rem;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f5f5f5}
 dl.header{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.5rem 0 1rem}
 dl.header dt{color:#555}dl.header dd{margin:0;word-break:break-all}
-.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:16px}
-figure.chart svg{width:100%;height:auto;display:block}figure.key{display:inline-block;max-width:440px;vertical-align:top}
-.gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:12px}
+.figures{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(500px,100%),1fr));gap:16px}
+figure.chart svg{width:100%;height:auto;display:block}figure.key{display:inline-block;max-width:min(440px,100%);box-sizing:border-box;vertical-align:top}figure.key svg{max-width:100%;height:auto}
+.gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(220px,100%),1fr));gap:12px}
 figure{margin:0;border:1px solid #ddd;padding:6px;background:#fafafa}figure img{width:100%;height:auto;display:block}
-figcaption{font-size:12px;word-break:break-word;margin-top:4px}.muted{color:#777}p.note{color:#555;margin:.25rem 0}
+figcaption{font-size:12px;overflow-wrap:anywhere;margin-top:4px}p{overflow-wrap:anywhere}.muted{color:#777}p.note{color:#555;margin:.25rem 0}
 `;
 
 /**

@@ -7,10 +7,12 @@ export interface ColourBar {
   readonly colours: readonly Rgb[];
   readonly lowLabel: string;
   readonly highLabel: string;
+  /** A mark at a value in [0, 1] (e.g. the CAM threshold that makes the boxes), with its label. */
+  readonly marker?: { readonly value: number; readonly label: string };
 }
 
 /** A horizontal colour bar: one rectangle per colormap entry, the ends labelled. */
-export function colourBarSvg(bar: ColourBar, width = 420, height = 74): string {
+export function colourBarSvg(bar: ColourBar, width = 420, height = bar.marker ? 88 : 74): string {
   const left = 16;
   const barW = width - 2 * left;
   const n = Math.max(1, bar.colours.length);
@@ -28,8 +30,16 @@ export function colourBarSvg(bar: ColourBar, width = 420, height = 74): string {
     `<rect x="${left}" y="24" width="${barW}" height="22" fill="none" stroke="#555"/>`,
     `<text x="${left}" y="62" font-size="11">${escapeHtml(bar.lowLabel)}</text>`,
     `<text x="${left + barW}" y="62" text-anchor="end" font-size="11">${escapeHtml(bar.highLabel)}</text>`,
-    '</svg>',
   );
+  if (bar.marker !== undefined) {
+    const x = (left + Math.min(1, Math.max(0, bar.marker.value)) * barW).toFixed(1);
+    const anchor = bar.marker.value < 0.25 ? 'start' : bar.marker.value > 0.75 ? 'end' : 'middle';
+    parts.push(
+      `<line class="marker" x1="${x}" x2="${x}" y1="20" y2="50" stroke="#000" stroke-width="2"/>`,
+      `<text class="marker-label" x="${x}" y="${height - 2}" text-anchor="${anchor}" font-size="11">${escapeHtml(bar.marker.label)}</text>`,
+    );
+  }
+  parts.push('</svg>');
   return parts.join('');
 }
 

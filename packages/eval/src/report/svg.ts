@@ -11,6 +11,8 @@ const DASHES = ['', '6 4', '2 3', '10 3 2 3'];
  */
 export function curvesSvg(curves: ReportCurves, width = 640, height = 360): string {
   const legendRows = curves.series.length;
+  // Below the plot: one row per series under the axis title, so no line of the legend crosses a curve.
+  const below = curves.legend === 'below' ? 8 + legendRows * 16 : 0;
   const frame = { left: 56, top: 28, width: width - 56 - 16, height: height - 28 - 44 };
   const xs = Array.from(curves.x);
   const xMin = Math.min(...xs);
@@ -22,7 +24,7 @@ export function curvesSvg(curves: ReportCurves, width = 640, height = 360): stri
   const py = (y: number) => frame.top + frame.height - (y / yMax) * frame.height;
   const step = Math.max(1, Math.ceil(xs.length / 400));
   const parts = [
-    svgOpen('curves', curves.title, width, height),
+    svgOpen('curves', curves.title, width, height + below),
     ...frameWithYAxis(frame, yMax, curves.xLabel, curves.yLabel, height),
   ];
   for (let i = 0; i <= 5; i++) {
@@ -38,7 +40,9 @@ export function curvesSvg(curves: ReportCurves, width = 640, height = 360): stri
       `<text x="${Number(x) + 4}" y="${frame.top + frame.height - 6}" font-size="11" fill="#555">${escapeHtml(marker.label)}</text>`,
     );
   }
-  const legendX = curves.legend === 'right' ? frame.left + frame.width - 190 : frame.left + 10;
+  const legendX =
+    curves.legend === 'right' ? frame.left + frame.width - 190 : frame.left + (below > 0 ? 0 : 10);
+  const legendTop = below > 0 ? height + 2 : frame.top + 8;
   curves.series.forEach((series, index) => {
     const color = series.color ?? PALETTE[index % PALETTE.length]!;
     const dash = series.dash === undefined ? '' : DASHES[series.dash % DASHES.length]!;
@@ -56,9 +60,9 @@ export function curvesSvg(curves: ReportCurves, width = 640, height = 360): stri
         `<circle cx="${px(xs[series.best]!).toFixed(1)}" cy="${py(series.y[series.best]!).toFixed(1)}" r="4" fill="${color}"/>`,
       );
     }
-    const y = frame.top + 8 + index * 16;
+    const y = legendTop + index * 16;
     parts.push(
-      `<line x1="${legendX}" x2="${legendX + 18}" y1="${y + 2}" y2="${y + 2}" stroke="${color}" stroke-width="3"${dashAttribute}/>`,
+      `<line class="legend" x1="${legendX}" x2="${legendX + 18}" y1="${y + 2}" y2="${y + 2}" stroke="${color}" stroke-width="3"${dashAttribute}/>`,
       `<text x="${legendX + 24}" y="${y + 6}" font-size="11">${escapeHtml(series.label)}</text>`,
     );
   });

@@ -55,8 +55,8 @@ export interface ReportCurves {
   readonly yMax?: number;
   /** Vertical guide lines, e.g. the run's threshold. */
   readonly markers?: readonly { readonly x: number; readonly label: string }[];
-  /** Where the legend sits (default top left). */
-  readonly legend?: 'left' | 'right';
+  /** Where the legend sits: inside the plot, top left (default) or right, or below it, off the curves. */
+  readonly legend?: 'left' | 'right' | 'below';
 }
 
 export interface ReportSeries {

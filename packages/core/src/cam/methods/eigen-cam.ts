@@ -19,6 +19,7 @@ import type { CamContext } from '../types.js';
  */
 export class EigenCam extends CamMethod {
   readonly iterations: number;
+  protected override readonly ignoresGradients = true;
 
   constructor(options: { iterations?: number } = {}) {
     super();
