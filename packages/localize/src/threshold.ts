@@ -192,16 +192,21 @@ export function parseThreshold(text: string): ThresholdSpec {
   };
   if (s === 'otsu') return { kind: 'otsu' };
   if (s === 'mean') return { kind: 'mean' };
+  // A fraction of the maximum outside [0, 1] keeps every pixel or none: a box of nothing, silently.
+  const fraction = (value: number): ThresholdSpec =>
+    value >= 0 && value <= 1
+      ? { kind: 'fraction', value }
+      : fail('a fraction of the maximum must be within 0..1 (0..100%)');
   if (s.startsWith('abs:')) return { kind: 'absolute', value: num(s.slice(4)) };
-  if (s.startsWith('frac:')) return { kind: 'fraction', value: num(s.slice(5)) };
+  if (s.startsWith('frac:')) return fraction(num(s.slice(5)));
   if (s.startsWith('p')) {
     const value = num(s.startsWith('p:') ? s.slice(2) : s.slice(1));
     if (!(value >= 0 && value <= 100)) fail('a percentile must be within 0..100');
     return { kind: 'percentile', value };
   }
-  if (s.endsWith('%')) return { kind: 'fraction', value: num(s.slice(0, -1)) / 100 };
+  if (s.endsWith('%')) return fraction(num(s.slice(0, -1)) / 100);
   if (s === '') fail('empty');
-  return { kind: 'fraction', value: num(s) };
+  return fraction(num(s));
 }
 
 /** The spec as `parseThreshold` reads it back. */

@@ -37,6 +37,16 @@ describe('parseThreshold', () => {
     expect(() => parseThreshold('nope')).toThrow(/bad threshold "nope"/);
   });
 
+  it('refuses a fraction of the maximum outside 0..1, which would keep every pixel or none', () => {
+    for (const bad of ['2', '1.01', '-0.1', '-1%', '101%', 'frac:1.5']) {
+      expect(() => parseThreshold(bad), bad).toThrow(/must be within 0\.\.1/);
+    }
+    expect(parseThreshold('0')).toEqual({ kind: 'fraction', value: 0 });
+    expect(parseThreshold('1')).toEqual({ kind: 'fraction', value: 1 });
+    expect(parseThreshold('100%')).toEqual({ kind: 'fraction', value: 1 });
+    expect(parseThreshold('abs:2')).toEqual({ kind: 'absolute', value: 2 });
+  });
+
   it('round-trips through formatThreshold', () => {
     for (const s of ['0.2', 'abs:0.5', 'p90', 'otsu', 'mean']) {
       expect(formatThreshold(parseThreshold(s))).toBe(s);
