@@ -59,3 +59,23 @@ export interface RunRecord extends ImageRecordBase {
   readonly faithfulness?: FaithfulnessJson;
   readonly timing?: { prepareMs: number; inferMs: number; camMs: number };
 }
+
+/** One target class of a `predict` record: its score and boxes (no ground truth to judge them by). */
+export interface PredictedClass {
+  readonly class: number;
+  readonly name?: string;
+  readonly score: number;
+  /** Boxes in original image pixels (pixel-edge coordinates). */
+  readonly boxes: JsonBox[];
+}
+
+/** A line of results.jsonl written by `predict` (a failed image has run's error shape). */
+export interface PredictRecord extends ImageRecordBase {
+  readonly file: string;
+  readonly width: number;
+  readonly height: number;
+  /** The top classes, best first. */
+  readonly top: { class: number; name?: string; score: number }[];
+  readonly targets: PredictedClass[];
+  readonly timing?: { prepareMs: number; inferMs: number; camMs: number };
+}
