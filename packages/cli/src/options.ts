@@ -34,7 +34,13 @@ import {
   DEFAULT_MAX_INPUT_PIXELS,
   defaultPoolSize,
 } from '@cam-localize/core/workers';
-import { BOX_MODES, type BoxMode, DEFAULT_THRESHOLD, formatThreshold } from '@cam-localize/localize';
+import {
+  BOX_MODES,
+  type BoxMode,
+  DEFAULT_THRESHOLD,
+  formatThreshold,
+  parseThreshold,
+} from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 
 export interface ModelFlags extends HeadFlags {
@@ -88,7 +94,7 @@ export function workersOption(work: string): Option {
   return new Option(
     '--workers <n>',
     `${work} (default: max(2, cores - 1) = ${defaultPoolSize()}; 0: all on the main thread)`,
-  ).argParser((v) => checkWorkerCount(Number(v), '--workers'));
+  ).argParser((v) => checkWorkerCount(nonNegativeInteger('--workers')(v), '--workers'));
 }
 
 /** Worker threads: --workers, or one per core but one (at least 2). */
@@ -373,11 +379,23 @@ function nonNegative(name: string) {
   };
 }
 
+/** `--threshold`, checked where it is parsed and kept as typed (the fingerprint canonicalises it). */
+function thresholdFlag(text: string): string {
+  try {
+    parseThreshold(text);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    throw new UsageError('E_USAGE', `--threshold: ${error.message}`, { hint: error.hint });
+  }
+  return text;
+}
+
 export function addLocalizeOptions(command: Command): Command {
   return command
     .option(
       '--threshold <spec>',
       'box threshold: fraction of max (0.2), abs:V, pNN, otsu, mean',
+      thresholdFlag,
       formatThreshold(DEFAULT_THRESHOLD),
     )
     .addOption(
@@ -412,9 +430,23 @@ export function preprocessFromFlags(flags: ModelFlags): PreprocessOverrides {
   if (flags.mean !== undefined) raw.mean = parseTriple(flags.mean, '--mean');
   if (flags.std !== undefined) raw.std = parseTriple(flags.std, '--std');
   if (flags.channelOrder !== undefined) raw.channelOrder = flags.channelOrder;
-  if (flags.scale !== undefined) raw.scale = flags.scale === '1/255' ? 1 / 255 : Number(flags.scale);
+  if (flags.scale !== undefined) raw.scale = parseScale(flags.scale);
   if (flags.interpolation !== undefined) raw.interpolation = flags.interpolation;
-  return parsePreprocessOverrides(raw, { kind: 'usage', key: 'flags' });
+  return parsePreprocessOverrides(raw, { kind: 'usage', label: flagOfPreprocessKey });
+}
+
+/** `--scale`: a positive number, or `1/255`. */
+function parseScale(text: string): number {
+  const x = text.trim() === '1/255' ? 1 / 255 : Number(text);
+  if (text.trim() === '' || !Number.isFinite(x) || x <= 0)
+    throw new UsageError('E_USAGE', `--scale expects a number > 0 (or 1/255), got '${text}'`);
+  return x;
+}
+
+/** The flag a preprocessing key came from: `resize.size` from --resize, `channelOrder` from --channel-order. */
+function flagOfPreprocessKey(key: string): string {
+  const field = key.split(/[.[]/)[0]!;
+  return `--${field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 /**

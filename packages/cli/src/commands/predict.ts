@@ -8,6 +8,7 @@ import {
   addLocalizeOptions,
   addModelOptions,
   addShardOptions,
+  positiveInteger,
   workersFromFlags,
 } from '../options.js';
 import { addOverlayStyleOptions, CAM_SIZES } from '../pipeline/artifacts.js';
@@ -36,7 +37,7 @@ export function registerPredict(program: Command): void {
     .option('--save-cams <dir>', 'write each score map as <dir>/<image>.npy')
     .addOption(new Option('--cam-size <size>', 'size of saved maps').choices([...CAM_SIZES]).default('input'))
     .option('--overlays [dir]', 'write CAM overlays with boxes (default <out>/overlays)')
-    .option('--limit <n>', 'only the first N images', (v) => Number(v))
+    .option('--limit <n>', 'only the first N images', positiveInteger('--limit'))
     .option('--resume', 'continue the run in --out, skipping finished images')
     .option('--no-grid-maps', 'with --out: do not keep the feature-grid maps `cam-localize view` reads')
     .option(

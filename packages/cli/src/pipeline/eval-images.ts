@@ -66,7 +66,11 @@ export async function evalImages(root: string, flags: EvalFlags): Promise<EvalIm
 
 /** The IoU levels: --iou, else 30,50,70 for all contours and 50 for the largest. */
 export function iouLevels(flags: Pick<EvalFlags, 'iou' | 'boxes'>): number[] {
-  return (flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50')).split(',').map((v) => Number(v.trim()));
+  const text = flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50');
+  const levels = text.split(',').map((v) => (v.trim() === '' ? Number.NaN : Number(v)));
+  if (levels.some((d) => !Number.isFinite(d) || d < 0 || d > 100))
+    throw new UsageError('E_USAGE', `--iou expects percentages in [0, 100], comma-separated, got '${text}'`);
+  return levels;
 }
 
 /** The evaluation frame: --size, else the size of the maps (said on stderr when not 224). */

@@ -59,12 +59,15 @@ interface Where {
   /** Prefix of key names in messages (e.g. the metadata key). */
   key?: string | undefined;
   kind: 'data' | 'usage';
+  /** How the caller names a key to its user (a command line: `crop` is `--crop`). */
+  label?: ((key: string) => string) | undefined;
 }
 
 function fail(where: Where, key: string, message: string): never {
   const name = where.key === undefined ? key : `${where.key}.${key}`;
   const options = where.file === undefined ? {} : { file: where.file };
-  const text = `preprocessing '${name}': ${message}`;
+  const text =
+    where.label === undefined ? `preprocessing '${name}': ${message}` : `${where.label(key)}: ${message}`;
   if (where.kind === 'usage') throw new UsageError('E_PREPROCESS', text, options);
   throw new DataError('E_PREPROCESS', text, options);
 }
@@ -105,9 +108,14 @@ function size2(v: unknown, where: Where, key: string): [number, number] {
 /** Checks a JSON-ish object and returns it as overrides; errors name the file and the key. */
 export function parsePreprocessOverrides(
   value: unknown,
-  options: { file?: string; key?: string; kind?: 'data' | 'usage' } = {},
+  options: { file?: string; key?: string; kind?: 'data' | 'usage'; label?: (key: string) => string } = {},
 ): PreprocessOverrides {
-  const where: Where = { file: options.file, key: options.key, kind: options.kind ?? 'data' };
+  const where: Where = {
+    file: options.file,
+    key: options.key,
+    kind: options.kind ?? 'data',
+    label: options.label,
+  };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     fail(where, '', `expected a JSON object, got ${JSON.stringify(value)}`);
   }
