@@ -288,7 +288,9 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
     (v) =>
       isObject(v) &&
       Array.isArray((v as { metrics?: unknown }).metrics) &&
-      (v as { metrics: unknown[] }).metrics.every((m) => FAITHFULNESS_METRIC_NAMES.includes(m as never)) &&
+      (v as { metrics: unknown[] }).metrics.every((m) =>
+        FAITHFULNESS_METRIC_NAMES.some((name) => name === m),
+      ) &&
       Number.isInteger((v as { steps?: unknown }).steps) &&
       ['zero', 'mean'].includes((v as { deletionBaseline?: unknown }).deletionBaseline as string) &&
       Number.isInteger((v as { seed?: unknown }).seed),
