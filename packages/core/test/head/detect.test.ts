@@ -34,10 +34,13 @@ async function checkNumerics(
   batch = 2,
 ) {
   const model = bytes instanceof Uint8Array ? parseOnnxModel(bytes) : bytes;
-  // The feature map appended as an output, as CamModel does.
+  // The feature map appended as an output, as CamModel does. On the calling thread: the numbers
+  // are onnxruntime's either way, and a session thread started from src/ costs a second of CPU
+  // (test/runtime/ holds the thread to the same outputs).
   const s = await createSession(addGraphOutputs(model, [head.featureTensor]), {
     device: 'cpu',
     outputs: [head.scoreTensor, head.featureTensor],
+    thread: 'main',
   });
   try {
     const shape = s.inputShape.map((d) => (typeof d === 'number' ? d : batch));
