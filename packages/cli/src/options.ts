@@ -68,6 +68,8 @@ export interface ModelFlags extends HeadFlags {
 }
 
 export interface CamFlags {
+  /** What records, tables and overlays give as class scores: the model's own, or probabilities. */
+  scores: 'raw' | 'probability';
   method: CamMethodName;
   compat: CamCompat;
   camOnDevice: CamOnDevice;
@@ -329,6 +331,14 @@ export function addCamOptions(command: Command, defaults: { target?: string } = 
     )
     .addOption(
       new Option(
+        '--scores <kind>',
+        "class scores in records, tables and overlays: raw (the model's own: logits, or probabilities after a final Softmax; each record says which) or probability (softmax applied to any model)",
+      )
+        .choices(['raw', 'probability'])
+        .default('raw'),
+    )
+    .addOption(
+      new Option(
         '--normalize <kind>',
         'score-map normalisation (default relu-minmax; minmax under --protocol)',
       ).choices([...NORMALIZATIONS]),
@@ -474,7 +484,7 @@ export function layerRequestFromFlags(
  */
 function headlessLayerRequest(flags: HeadFlags, method: CamMethodName | undefined): LayerRequest | undefined {
   if (method === undefined || CAM_METHODS[method].needs.length > 0) return undefined;
-  return flags.layer === undefined && flags.featureTensor === undefined ? {} : undefined;
+  return flags.layer === undefined && flags.featureTensor === undefined ? { featuresOnly: true } : undefined;
 }
 
 export function modelOptionsFromFlags(

@@ -11,6 +11,7 @@ import {
   type ResampleMethod,
   type RgbImage,
   resampleScoreMap,
+  type ScoreKind,
   type ScoreMap,
   scoreMapToOriginal,
   UsageError,
@@ -111,14 +112,20 @@ export function renderOverlay(
   });
 }
 
-/** The tag of an overlay: class name (or index) and its score. */
+/**
+ * The tag of an overlay: class name (or index) and its score, saying what the score is:
+ * `tabby p=0.87`, `tabby logit 12.31`, `tabby log p=-0.14`.
+ */
 export function overlayLabel(
   classIndex: number,
   name: string | undefined,
   score: number | undefined,
+  kind: ScoreKind,
 ): string {
   const what = name ?? `class ${classIndex}`;
-  return score === undefined || !Number.isFinite(score) ? what : `${what} ${score.toFixed(2)}`;
+  if (score === undefined || !Number.isFinite(score)) return what;
+  const value = score.toFixed(2);
+  return `${what} ${kind === 'probability' ? `p=${value}` : kind === 'log-probability' ? `log p=${value}` : `logit ${value}`}`;
 }
 
 /** `--colormap` (the colormaps the library has) and `--alpha` for the overlays of run and predict. */

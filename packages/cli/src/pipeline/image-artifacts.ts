@@ -72,6 +72,7 @@ export class ImageArtifacts {
         shown.classIndex,
         this.nameOf(shown.classIndex),
         inference.scores[shown.classIndex],
+        this.work.scores.recorded,
       ),
     };
     const geometry = inference.prepared.geometry;

@@ -11,6 +11,7 @@ import type {
   Normalization,
   PreprocessOverrides,
   ProbeImage,
+  ScoreKind,
   TargetSpec,
 } from '@cam-localize/core';
 import type { BoxMode } from '@cam-localize/localize';
@@ -60,6 +61,8 @@ export interface SessionStart<Folder extends RunDirectory | undefined> {
   readonly runDir: Folder;
   /** Images whose failure in an earlier session is tried again. */
   readonly retried: number;
+  /** What the records' class scores are (predict's table heads its column with it). */
+  readonly scoreKind: ScoreKind;
 }
 
 /** What a command says about its images and shows of each record, besides results.jsonl. */

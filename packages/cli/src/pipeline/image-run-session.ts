@@ -105,6 +105,10 @@ export class ImageRunSession<Work extends ImageWork, Folder extends RunDirectory
         : { overlayDir, overlayStyle: { colormap: flags.colormap, alpha: flags.alpha } }),
       classNames: opened.classNames.names,
       gridMaps: runDir !== undefined && flags.gridMaps,
+      scores: {
+        model: model.scoreKind,
+        recorded: flags.scores === 'probability' ? 'probability' : model.scoreKind,
+      },
     };
     const work = plan.work(common, model);
     const gridMaps =
@@ -113,7 +117,12 @@ export class ImageRunSession<Work extends ImageWork, Folder extends RunDirectory
         : undefined;
     const images = todoOf(sharded?.items ?? plan.items, runDir, plan.fillGridMaps ? gridMaps : undefined);
     const retried = images.todo.filter((item) => runDir?.retrying.has(item.id) === true).length;
-    const stopAnnouncing = plan.output.announce({ todo: images.todo, runDir, retried });
+    const stopAnnouncing = plan.output.announce({
+      todo: images.todo,
+      runDir,
+      retried,
+      scoreKind: work.scores.recorded,
+    });
     const pipeline = await ImagePipeline.start(
       model,
       work,

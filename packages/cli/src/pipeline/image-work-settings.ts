@@ -7,6 +7,7 @@ import type {
   CamMethodOptions,
   Inference,
   Normalization,
+  ScoreKind,
   TargetSpec,
 } from '@cam-localize/core';
 import type { DatasetItem, EvaluationProtocol } from '@cam-localize/eval';
@@ -34,6 +35,14 @@ export interface CommonWork {
   readonly classNames: readonly (string | null)[];
   /** Pack the feature-grid maps onto each record for grid-maps.jsonl (`cam-localize view`). */
   readonly gridMaps?: boolean;
+  /** What the model's class scores are, and (--scores probability) whether records get probabilities. */
+  readonly scores: ScoresWork;
+}
+
+/** The model's kind of scores, and the kind the records hold. */
+export interface ScoresWork {
+  readonly model: ScoreKind;
+  readonly recorded: ScoreKind;
 }
 
 export interface RunWork extends CommonWork {

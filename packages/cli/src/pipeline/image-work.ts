@@ -6,7 +6,8 @@
  * `--workers 0`), so the records are identical whichever thread made them.
  */
 import { type CamOnDevice, describeError, type Inference, ModelError } from '@cam-localize/core';
-import type { DeviceCamRequest } from '@cam-localize/core/workers';
+import { type DeviceCamRequest, toProbabilities } from '@cam-localize/core/workers';
+import { withoutLibraryOptions } from '../error-messages.js';
 import type { FaithfulnessSession } from './faithfulness-step.js';
 import type { CamSource } from './image-evaluator.js';
 import type {
@@ -91,11 +92,26 @@ export class ImageWorker {
     const started = performance.now();
     try {
       assertFiniteScores(inference.scores, item.file);
-      const record = await this.records.record(inference, item);
-      return { ...record, timing: { ...timing, camMs: performance.now() - started } };
+      const record = await this.records.record(this.scaled(inference), item);
+      return {
+        ...record,
+        scoreKind: this.work.scores.recorded,
+        timing: { ...timing, camMs: performance.now() - started },
+      };
     } catch (error) {
       return errorRecord(item, error);
     }
+  }
+
+  /**
+   * The inference with the scores the records hold: --scores probability turns every kind into
+   * probabilities, in one place, before any record, table or overlay reads them (the ranking and
+   * so the targets are the same: softmax and exp keep the order).
+   */
+  private scaled(inference: Inference): Inference {
+    const { model, recorded } = this.work.scores;
+    if (model === recorded) return inference;
+    return { ...inference, scores: Float32Array.from(toProbabilities(inference.scores, model)) };
   }
 }
 
@@ -128,5 +144,10 @@ export function assertFiniteScores(scores: Float32Array, file: string): void {
 
 /** The record of an image whose work failed. */
 export function errorRecord(item: WorkItem, error: unknown): RunRecord {
-  return { id: item.id, file: item.file, status: 'error', error: describeError(error) };
+  return {
+    id: item.id,
+    file: item.file,
+    status: 'error',
+    error: withoutLibraryOptions(describeError(error)),
+  };
 }

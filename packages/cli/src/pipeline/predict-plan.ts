@@ -120,7 +120,11 @@ class PredictOutput implements RecordOutput<RunDirectory | undefined> {
     process.stderr.write(
       `cam-localize: ${describePredictStdout(this.stdout, runDir?.file(RunDirectory.RESULTS))}\n`,
     );
-    if (this.stdout === 'table') this.table = new ResultTable(todo.map((item) => item.id));
+    if (this.stdout === 'table')
+      this.table = new ResultTable(
+        todo.map((item) => item.id),
+        start.scoreKind,
+      );
     // Without a run folder nothing is kept for --resume: Ctrl-C says how to keep one.
     return runDir === undefined
       ? exitOnInterrupt(() => 'pass --out <dir> to keep a run that --resume can continue')

@@ -1,3 +1,4 @@
+import type { ScoreKind } from '@cam-localize/core';
 import type { PxapRecord } from '@cam-localize/eval';
 import type { FaithfulnessJson } from './faithfulness-step.js';
 import type { ImageRecordBase } from './run-dir.js';
@@ -34,6 +35,8 @@ export interface RunRecord extends ImageRecordBase {
   readonly gtBoxes?: JsonBox[];
   /** The top classes, best first. */
   readonly top?: { class: number; name?: string; score: number }[];
+  /** What `top[].score` is: the model's logits, or probabilities (a final Softmax, --scores probability). */
+  readonly scoreKind?: ScoreKind;
   /** CAM of the top-1 class. */
   readonly predicted?: ClassResult;
   /** CAM of the ground-truth class (same as `predicted` when the model is right). */
@@ -76,6 +79,8 @@ export interface PredictRecord extends ImageRecordBase {
   readonly height: number;
   /** The top classes, best first. */
   readonly top: { class: number; name?: string; score: number }[];
+  /** What the scores of `top` and `targets` are: logits, or probabilities. */
+  readonly scoreKind?: ScoreKind;
   readonly targets: PredictedClass[];
   readonly timing?: { prepareMs: number; inferMs: number; camMs: number };
 }

@@ -3,6 +3,7 @@
  * it prints on a terminal: one row per image with the top class, its score and the first box of
  * the first target. Piped, the same records go out as JSON lines (the schema of results.jsonl).
  */
+import type { ScoreKind } from '@cam-localize/core';
 
 /** What predict writes on stdout: JSON lines, a table, or nothing (results go to --out only). */
 export type PredictStdout = 'jsonl' | 'table' | 'none';
@@ -45,13 +46,18 @@ const CLASS_WIDTH = 28;
 export class ResultTable {
   private readonly imageWidth: number;
 
-  constructor(ids: readonly string[]) {
+  /** `scoreKind`: what the scores are, said in their column's head. */
+  constructor(
+    ids: readonly string[],
+    private readonly scoreKind: ScoreKind = 'logit',
+  ) {
     const longest = ids.reduce((m, id) => Math.max(m, id.length), 'image'.length);
     this.imageWidth = Math.min(MAX_IMAGE_WIDTH, longest);
   }
 
   header(): string {
-    return this.columns('image', 'class', 'score', 'box (x0,y0,x1,y1)');
+    const score = { logit: 'logit', probability: 'prob', 'log-probability': 'log p' }[this.scoreKind];
+    return this.columns('image', 'class', score, 'box (x0,y0,x1,y1)');
   }
 
   row(record: TableRecord): string {

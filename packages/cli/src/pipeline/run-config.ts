@@ -19,6 +19,7 @@ import {
   type PreprocessConfig,
   type PreprocessOverrides,
   type ResizeEngine,
+  type ScoreKind,
   UsageError,
 } from '@cam-localize/core';
 import { readRegularFile } from '@cam-localize/core/workers';
@@ -55,6 +56,8 @@ export interface RunFingerprint {
   readonly tokens?: { readonly featureTensor: string; readonly grid: string; readonly skip: number };
   /** The layer a gradient method explained by backprop; absent where no backward graph ran. */
   readonly layer?: { readonly tensor: string; readonly kind: string; readonly grid: string };
+  /** --scores probability (absent: the model's own scores, as in runs written before the flag). */
+  readonly scores?: 'probability';
   /** --cam-samples and --cam-sigma where given (absent: the method's defaults). */
   readonly camSamples?: number;
   readonly camSigma?: number;
@@ -109,6 +112,8 @@ export interface RunConfig {
     readonly skipTokens?: number | null;
   };
   readonly provider?: string;
+  /** What the model's class scores are and what the records hold (absent in runs written before it). */
+  readonly scores?: { readonly model: ScoreKind; readonly recorded: ScoreKind };
   /** Absent in run directories written before fingerprints existed. */
   readonly fingerprint?: RunFingerprint;
   /** --faithfulness: the metrics and their settings; absent without the flag. */
@@ -188,6 +193,10 @@ export async function buildRunConfig(input: {
       skipTokens: flags.skipTokens ?? null,
     },
     provider: model.provider,
+    scores: {
+      model: model.scoreKind,
+      recorded: flags.scores === 'probability' ? 'probability' : model.scoreKind,
+    },
     ...(faithfulness === undefined ? {} : { faithfulness }),
     fingerprint: {
       modelSha256,
@@ -203,6 +212,7 @@ export async function buildRunConfig(input: {
       connectivity: Number(flags.connectivity),
       minArea: flags.minArea,
       scoreCamChannels: flags.scoreCamChannels ?? null,
+      ...(flags.scores === 'probability' ? { scores: 'probability' as const } : {}),
       ...tokenFingerprint(model),
       ...layerFingerprint(model),
       ...(flags.camSamples === undefined ? {} : { camSamples: flags.camSamples }),
@@ -246,6 +256,7 @@ const oneOf =
   (v) =>
     values.includes(v);
 
+const SCORE_KINDS: readonly ScoreKind[] = ['logit', 'probability', 'log-probability'];
 const LIBRARY_COMPATS = CAM_COMPATS.filter((c) => c !== 'paper');
 
 /** The schema of config.json: per field, its check and what it must be (for the message). */
@@ -283,6 +294,14 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
   preprocessRan: [isObject, 'an object', 'optional'],
   head: [isObject, 'an object'],
   provider: [isString, 'a provider name', 'optional'],
+  scores: [
+    (v) =>
+      isObject(v) &&
+      SCORE_KINDS.includes((v as { model?: unknown }).model as ScoreKind) &&
+      SCORE_KINDS.includes((v as { recorded?: unknown }).recorded as ScoreKind),
+    "the kind of the model's and the recorded scores (logit, probability, log-probability)",
+    'optional',
+  ],
   fingerprint: [isObject, 'an object', 'optional'],
   faithfulness: [
     (v) =>

@@ -4,10 +4,11 @@ import { FAITHFULNESS_COLUMNS, faithfulnessCells } from '../pipeline/faithfulnes
 import type { RunRecord } from '../pipeline/records.js';
 
 const HEADER =
-  'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n';
+  'id,status,gt_class,gt_name,pred_class,pred_name,pred_score,pred_score_kind,iou_gt_cam,iou_pred_cam,gt_known_loc,top1_loc,top5_loc,top1_cls,top5_cls,box_x0,box_y0,box_x1,box_y1,error\n';
 
 /**
- * results.csv, one row per image as the records stream by (injection-safe cells); runs that
+ * results.csv, one row per image as the records stream by (injection-safe cells); `pred_score_kind`
+ * says what `pred_score` is (logit or probability; empty for runs written before it). Runs that
  * computed faithfulness metrics get their columns after `error`. The rows go to a temporary file
  * that `close` renames into place: a pass that fails half-way (`abort`) leaves the previous
  * results.csv as it was.
@@ -39,7 +40,7 @@ export function openResultsCsv(
   return {
     write(record) {
       if (record.status !== 'ok') {
-        csv.write(csvRow([record.id, 'error', ...Array(16).fill(''), record.error ?? '', ...extra(record)]));
+        csv.write(csvRow([record.id, 'error', ...Array(17).fill(''), record.error ?? '', ...extra(record)]));
         return;
       }
       const box = (record.predicted?.boxes ?? [])[0];
@@ -53,6 +54,7 @@ export function openResultsCsv(
           record.predicted?.class ?? '',
           record.predicted?.name ?? '',
           record.top?.[0]?.score ?? '',
+          record.scoreKind ?? '',
           record.groundTruth?.iou ?? '',
           record.predicted?.iou ?? '',
           loc ? Number(loc.gtKnownLoc) : '',

@@ -136,13 +136,13 @@ describeWithTestBed('dataset faults in run and eval', () => {
     const ids = readFileSync(join(root, 'image_ids.txt'), 'utf8').split('\n');
     writeFileSync(join(root, 'image_ids.txt'), [`../${ids[0]}`, ...ids.slice(1)].join('\n'));
     const climbing = await run(root);
-    expect(climbing.code).toBe(1);
+    expect(climbing.code).toBe(2); // an input error (the README's exit codes)
     expect(climbing.stderr).toContain(`${join(root, 'image_ids.txt')}:1:`);
     expect(climbing.stderr).toContain('resolves outside the dataset root');
     expect(climbing.stderr).toContain('pass --allow-outside-root');
     writeFileSync(join(root, 'image_ids.txt'), [join(root, ids[0]!), ...ids.slice(1)].join('\n'));
     const absolute = await runCli(['eval', root, '--cams', join(root, 'cams'), '--size', '128']);
-    expect(absolute.code).toBe(1);
+    expect(absolute.code).toBe(2);
     expect(absolute.stderr).toContain('is absolute; dataset paths must be relative to the dataset root');
   });
 });

@@ -29,11 +29,11 @@ describeWithTestBed('memory bounds in the command', () => {
     expect(allowed.code).toBe(0);
   });
 
-  it('--max-input-pixels refuses the model (exit 1), --max-batch-pixels the batch (exit 2), before any image', async () => {
+  it('--max-input-pixels refuses the model, --max-batch-pixels the batch (input errors: exit 2), before any image', async () => {
     const image = join(ILSVRC, 'images', 'ILSVRC2012_val_00000347.JPEG');
     // the fast model takes 128x128 = 16384 pixels
     const input = await runCli(['predict', image, ...fastModelArgs, '--max-input-pixels', '16383']);
-    expect(input.code).toBe(1);
+    expect(input.code).toBe(2);
     expect(input.stderr).toContain(
       'the model input is 128x128 = 16384 pixels per image, more than the limit of 16383 (raise --max-input-pixels',
     );

@@ -136,7 +136,8 @@ describeWithTestBed('predict output', () => {
       .map((line) => line.split(/\r|\x1b\[2K/).pop())
       .join('\n');
     expect(screen).toContain('results: a table on stdout');
-    expect(screen).toMatch(/^image +class +score +box \(x0,y0,x1,y1\)$/m);
+    // The score column says what the scores are (issue 26 item 7): this model gives logits.
+    expect(screen).toMatch(/^image +class +logit +box \(x0,y0,x1,y1\)$/m);
     const records = piped.stdout
       .trim()
       .split('\n')

@@ -40,7 +40,9 @@ export interface BackpropModel {
  * features was asked for, or the head has no closed form (token features, or no head found).
  */
 export function needsBackprop(model: OnnxModel, request: LayerRequest, head: CamHead | undefined): boolean {
-  if (head === undefined || head.kind === 'tokens' || request.always === true) return true;
+  if (head === undefined || request.always === true) return true;
+  if (request.featuresOnly === true) return false;
+  if (head.kind === 'tokens') return true;
   const layers = request.layers?.map((l) => resolveLayerName(model, l));
   return layers !== undefined && (layers.length !== 1 || layers[0] !== head.featureTensor);
 }

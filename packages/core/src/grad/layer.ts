@@ -19,6 +19,11 @@ export interface LayerRequest {
   readonly skipTokens?: number;
   /** Build the backward graph even where a closed form applies (to hold one against the other). */
   readonly always?: boolean;
+  /**
+   * The method reads the features alone (Eigen-CAM): a detected head, tokens included, serves it
+   * as it is; the layer is taken by the backward graph's rules only where no head is found.
+   */
+  readonly featuresOnly?: boolean;
 }
 
 export type LayerGrid =
