@@ -42,6 +42,17 @@ async function load(name: string, bytes: Uint8Array, size: number, head?: HeadOv
   return { model, inference: inference!, input };
 }
 
+/**
+ * The same model and inference for every case that loads these bytes with the default head: a
+ * case reads them (its own AblationSession, AblationCam or HeadCam) and changes neither, so one
+ * load serves them all (each load starts a session thread and a preparing pool).
+ */
+const loadedOnce = new Map<string, ReturnType<typeof load>>();
+function loadOnce(name: string, bytes: () => Uint8Array, size: number) {
+  if (!loadedOnce.has(name)) loadedOnce.set(name, load(name, bytes(), size));
+  return loadedOnce.get(name)!;
+}
+
 /** A prepared image to take the shape of (its tensor is replaced). */
 async function blankPrepared(model: CamModel) {
   const size = model.inputWidth;
@@ -98,7 +109,9 @@ describe('Ablation-CAM on token features, by forward passes', () => {
   for (const [tensor, way] of Object.entries(ways) as [TwinAblation['tensor'], AblationWay][]) {
     it(`equals the paper's definition on the twin (feature tensor '${tensor}', the ${way})`, async () => {
       const head = tensor === 'tokens' ? undefined : { featureTensor: tensor };
-      const { model, inference, input } = await load(`vit-${tensor}.onnx`, tinyVit(), VIT.size, head);
+      const { model, inference, input } = await (head === undefined
+        ? loadOnce('vit.onnx', tinyVit, VIT.size)
+        : load(`vit-${tensor}.onnx`, tinyVit(), VIT.size, head));
       expect(model.head.kind).toBe('tokens');
       const session = new AblationSession(model.onnx, model.head, [VIT.size, VIT.size], model.session);
       expect(await session.way()).toBe(way);
@@ -121,7 +134,7 @@ describe('Ablation-CAM on token features, by forward passes', () => {
   });
 
   it('batches the passes (one unablated, one per channel), reuses them for other classes, and ablates only the strongest maxChannels', async () => {
-    const { model, inference, input } = await load('vit-counted.onnx', tinyVit(), VIT.size);
+    const { model, inference, input } = await loadOnce('vit.onnx', tinyVit, VIT.size);
     const session = new AblationSession(model.onnx, model.head, [VIT.size, VIT.size], model.session);
     const calls: number[] = [];
     const ablate: AblatedScores = (x, masks, count) => {
@@ -176,7 +189,7 @@ describe('Ablation-CAM on token features, by forward passes', () => {
     expect(TOKEN_FEATURE_METHODS).toContain('ablationcam');
     expect(camMethodNeeds('ablationcam', 'forward-passes', 'tokens')).toBe(true);
     expect(camMethodNeeds('ablationcam', 'forward-passes', 'gap-linear')).toBe(false);
-    const { model, inference } = await load('vit-headonly.onnx', tinyVit(), VIT.size);
+    const { model, inference } = await loadOnce('vit.onnx', tinyVit, VIT.size);
     const headOnly = new HeadCam(model.head, VIT.size, VIT.size);
     await expect(headOnly.cam(inference, 0, { method: 'ablationcam' })).rejects.toThrow(
       /'ablationcam' needs forward passes/,
@@ -198,7 +211,7 @@ describe('Ablation-CAM on token features, by forward passes', () => {
 describe('Ablation-CAM by forward passes equals its closed form on a GAP head', () => {
   for (const pattern of ['gemm', 'matmul-add', 'class-map'] as HeadPattern[]) {
     it(`${pattern}: the measured score drops give the closed form's map`, async () => {
-      const { model, inference } = await load(`${pattern}.onnx`, tinyModel(pattern), S);
+      const { model, inference } = await loadOnce(`${pattern}.onnx`, () => tinyModel(pattern), S);
       expect(model.head.kind).toBe(pattern === 'class-map' ? 'class-map' : 'gap-linear');
       let largest = 0;
       for (let cls = 0; cls < model.head.numClasses; cls++) {
@@ -222,7 +235,7 @@ describe('Ablation-CAM by forward passes equals its closed form on a GAP head', 
   });
 
   it('a GAP head without a session still gets the closed form (the pipeline workers)', async () => {
-    const { model, inference } = await load('gemm-headonly.onnx', tinyModel('gemm'), S);
+    const { model, inference } = await loadOnce('gemm.onnx', () => tinyModel('gemm'), S);
     const headOnly = new HeadCam(model.head, S, S);
     const map = await headOnly.cam(inference, 1, { method: 'ablationcam', normalization: 'none' });
     const viaModel = await model.cam(inference, 1, { method: 'ablationcam', normalization: 'none' });
