@@ -1,32 +1,28 @@
 /**
- * How the command prints a fatal error. The libraries' messages serve two readers: their hints
- * name the CLI's flags and, for library callers, the option beside it. On the command line only the
- * flags are said. A device that cannot run is said in two lines, pointing to `doctor`, which finds
- * out why and how to fix it (the library's error carries that diagnosis on one long line).
+ * How the command prints a fatal error. The libraries name their options in their own words
+ * (`` `maxPixels` ``); the command line says its flags (flag-names.ts). A device that cannot run
+ * is said in two lines, pointing to `doctor`, which finds out why and how to fix it (the library's
+ * error carries that diagnosis on one long line).
  */
 import { DeviceError, describeError } from '@cam-localize/core';
+import { withFlagNames } from './flag-names.js';
 
 const LONGEST = 160;
 
-/** `cam-localize: <file>: <message> (<hint>)` with the library's option names taken out. */
+/** `cam-localize: <file>: <message> (<hint>)`, the library's option names said as flags. */
 export function describeFatalError(error: unknown): string {
   if (error instanceof DeviceError) return describeDeviceError(error);
-  return `cam-localize: ${withoutLibraryOptions(describeError(error))}`;
+  return `cam-localize: ${describeCliError(error)}`;
 }
 
-/**
- * Drops `(detectCamHead options featureTensor / ...)`, `(CamModel.load option backprop; ...)` and
- * `; maxPixels in the library`: what a library caller passes, not what a command-line user types.
- */
-export function withoutLibraryOptions(text: string): string {
-  return text
-    .replace(/\s*\([A-Z]?[A-Za-z]+(?:\.[A-Za-z]+)? (?:head )?options? [^()]*\)/g, '')
-    .replace(/;\s*[a-z][A-Za-z]* in the library/g, '');
+/** One line for an error, as the command line says it (an image's error record, a warning). */
+export function describeCliError(error: unknown): string {
+  return withFlagNames(describeError(error));
 }
 
 export function describeDeviceError(error: DeviceError): string {
   const device = /device '([^']+)'/.exec(error.message)?.[1] ?? 'cuda';
-  const what = error.message
+  const what = withFlagNames(error.message)
     .split('\n')[0]!
     .trim()
     .replace(/\s*\([^()]*\)$/, '');

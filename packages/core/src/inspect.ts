@@ -173,7 +173,7 @@ export function formatInspection(x: ModelInspection): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`);
   if (x.layers !== undefined) {
-    lines.push('', 'layers (--layer NAME; gradient methods by backprop):');
+    lines.push('', 'layers (`layer: NAME`; gradient methods by backprop):');
     const nameWidth = Math.max(...x.layers.map((l) => l.name.length), 4);
     for (const l of x.layers) {
       const note = l.blockedBy === undefined ? '' : `  no gradient: ${l.blockedBy} has no rule`;

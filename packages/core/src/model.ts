@@ -469,7 +469,7 @@ export class CamModel {
     if (fromDevice !== undefined) return fromDevice;
     if (inference.features.length === 0) {
       throw new CamError('E_CAM', `class ${classIndex} was not among the CAMs computed in the graph`, {
-        hint: 'ask for it in the targets of infer(), or load the model with --cam-on-device off',
+        hint: 'ask for it in the targets of infer(), or load the model with `camOnDevice: off`',
       });
     }
     const computed = await this.gradientsOf(inference, classIndex);

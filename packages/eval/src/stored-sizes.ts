@@ -19,7 +19,7 @@ export function storedSizeMismatch(item: DatasetItem, actual: ImageSize): DataEr
     {
       file: item.sizeFrom?.file ?? item.file,
       line: item.sizeFrom?.line,
-      hint: 'boxes are rescaled by the stored size: correct it (eval --trust-sizes uses it anyway, as wsolevaluation does)',
+      hint: 'boxes are rescaled by the stored size: correct it (`trustSizes` uses it anyway, as wsolevaluation does)',
     },
   );
 }

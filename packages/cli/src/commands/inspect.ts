@@ -11,6 +11,7 @@ import {
 } from '@cam-localize/core';
 import { readDataset } from '@cam-localize/eval';
 import type { Command } from 'commander';
+import { withFlagNames } from '../flag-names.js';
 import {
   addTokenOptions,
   type HeadFlags,
@@ -58,7 +59,9 @@ export function registerInspect(program: Command): void {
       ...(flags.layers === true ? { layers: true } : {}),
     });
     process.stdout.write(
-      flags.json ? `${JSON.stringify(inspection, null, 2)}\n` : `${formatInspection(inspection)}\n`,
+      flags.json
+        ? `${JSON.stringify(inspection, null, 2)}\n`
+        : `${withFlagNames(formatInspection(inspection))}\n`,
     );
   });
 }

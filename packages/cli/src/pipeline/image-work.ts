@@ -5,9 +5,9 @@
  * from the head's weights) and on the main thread (methods that need the session, or
  * `--workers 0`), so the records are identical whichever thread made them.
  */
-import { type CamOnDevice, describeError, type Inference, ModelError } from '@cam-localize/core';
+import { type CamOnDevice, type Inference, ModelError } from '@cam-localize/core';
 import { type DeviceCamRequest, toProbabilities } from '@cam-localize/core/workers';
-import { withoutLibraryOptions } from '../error-messages.js';
+import { describeCliError } from '../error-messages.js';
 import type { FaithfulnessSession } from './faithfulness-step.js';
 import type { CamSource } from './image-evaluator.js';
 import type {
@@ -148,6 +148,6 @@ export function errorRecord(item: WorkItem, error: unknown): RunRecord {
     id: item.id,
     file: item.file,
     status: 'error',
-    error: withoutLibraryOptions(describeError(error)),
+    error: describeCliError(error),
   };
 }

@@ -4,7 +4,7 @@
  * images where the runs disagree most, drawn with every run's boxes. Written only into `out`.
  */
 import { join } from 'node:path';
-import { DataError, describeError, drawBoxes, encodeImage, loadImage } from '@cam-localize/core';
+import { DataError, drawBoxes, encodeImage, loadImage } from '@cam-localize/core';
 import { makeFolders, writeFileAtomic } from '@cam-localize/core/workers';
 import {
   boxLegendSvg,
@@ -17,6 +17,7 @@ import {
   renderHtmlReport,
   renderMarkdownReport,
 } from '@cam-localize/eval';
+import { describeCliError } from '../error-messages.js';
 import { TRUTH_COLOUR } from '../pipeline/artifacts.js';
 import { describeResize } from '../pipeline/preprocess-provenance.js';
 import { fingerprintDifferences, type RunConfig } from '../pipeline/run-config.js';
@@ -290,7 +291,7 @@ async function disagreementGallery(
         file: `disagreements/${file}`,
       });
     } catch (error) {
-      if (error instanceof DataError) process.stderr.write(`compare: ${describeError(error)}\n`);
+      if (error instanceof DataError) process.stderr.write(`compare: ${describeCliError(error)}\n`);
       items.push({
         caption: `${caption} (could not draw: ${error instanceof Error ? error.message : String(error)})`,
         src: '',

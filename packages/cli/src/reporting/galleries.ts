@@ -5,7 +5,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, describeError, encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
+import { DataError, encodeImage, type RgbImage, resizeRgb } from '@cam-localize/core';
 import {
   BOX_SIZES,
   describeBoxSize,
@@ -15,6 +15,7 @@ import {
   type ReportGallery,
   type ReportGalleryItem,
 } from '@cam-localize/eval';
+import { describeCliError } from '../error-messages.js';
 import type { RunRecord } from '../pipeline/records.js';
 import { writeInside } from '../pipeline/safe-paths.js';
 import { galleryCaption } from './gallery-captions.js';
@@ -93,7 +94,7 @@ async function renderItems(
         file: `gallery/${file}`,
       });
     } catch (error) {
-      if (error instanceof DataError) process.stderr.write(`report: ${describeError(error)}\n`);
+      if (error instanceof DataError) process.stderr.write(`report: ${describeCliError(error)}\n`);
       items.push({
         caption: `${caption} (could not render: ${error instanceof Error ? error.message : String(error)})`,
         src: '',

@@ -37,7 +37,7 @@ describeWithTestBed('messages and early refusals', () => {
     expect(result.code).toBe(1);
     // The per-image line names the flag alone, not the library's option beside it.
     expect(result.stderr).toContain(
-      'more than the limit of 1000 (raise the pixel limit (--max-pixels) if the image is trusted)',
+      'more than the limit of 1000 (raise the pixel limit --max-pixels if the image is trusted)',
     );
   });
 

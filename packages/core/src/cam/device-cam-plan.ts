@@ -67,8 +67,8 @@ export function useDeviceCam(
   const support = deviceSupport(request, head, opset, backprop);
   if (request.mode === 'on') {
     if (!support.ok) {
-      throw new UsageError('E_USAGE', `--cam-on-device on: ${support.reason}`, {
-        hint: 'use --cam-on-device auto or off (the CAM is then computed on the CPU)',
+      throw new UsageError('E_USAGE', `\`camOnDevice: on\`: ${support.reason}`, {
+        hint: 'use `camOnDevice: auto` or `camOnDevice: off` (the CAM is then computed on the CPU)',
       });
     }
     return true;

@@ -130,7 +130,7 @@ const ROWS = table({
     classSpecific: true,
     libraries: {
       'torch-cam':
-        "the last noisy pass's features weighted (seeded noise, --cam-samples 4, --cam-sigma 0.3); alpha eps 1e-8; min-max over max + 1e-8",
+        "the last noisy pass's features weighted (seeded noise, `camSamples: 4`, `camSigma: 0.3`); alpha eps 1e-8; min-max over max + 1e-8",
     },
     librariesNeed: { 'torch-cam': FORWARD },
     create: (o) => new SmoothGradCamPlusPlus(o),
@@ -302,14 +302,14 @@ export function createCamMethod(name: CamMethodName, options: CamMethodOptions =
 export function checkCamCompat(name: CamMethodName, compat: CamCompat): void {
   const spec = CAM_METHODS[parseCamMethodName(name)];
   if (!CAM_COMPATS.includes(compat)) {
-    throw new UsageError('E_USAGE', `unknown --compat '${compat}'`, {
+    throw new UsageError('E_USAGE', `unknown \`compat\` '${compat}'`, {
       hint: `use one of ${CAM_COMPATS.join(', ')}`,
     });
   }
   if (compat !== 'paper' && spec.libraries[compat] === undefined) {
     const methods = CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].libraries[compat] !== undefined);
-    throw new UsageError('E_USAGE', `--compat ${compat}: ${name} does not reproduce ${compat}'s numbers`, {
-      hint: `with --compat ${compat} use one of ${methods.join(', ')}, or --compat paper`,
+    throw new UsageError('E_USAGE', `\`compat: ${compat}\`: ${name} does not reproduce ${compat}'s numbers`, {
+      hint: `with \`compat: ${compat}\` use one of ${methods.join(', ')}, or \`compat: paper\``,
     });
   }
 }

@@ -30,7 +30,7 @@ export function parseTarget(text: string, lookup?: (name: string) => number): Ta
       {
         hint:
           lookup === undefined
-            ? 'pass --labels to use class names'
+            ? 'pass `labels` to use class names'
             : 'check the spelling against the labels file',
       },
     );
@@ -65,7 +65,7 @@ export function resolveTargets(spec: TargetSpec, scores: ArrayLike<number>, grou
     case 'gt':
       if (groundTruth === undefined || groundTruth < 0) {
         throw new UsageError('E_USAGE', 'target gt needs a ground-truth class for every image', {
-          hint: 'use a dataset with class labels, or --target predicted',
+          hint: 'use a dataset with class labels, or `target: predicted`',
         });
       }
       return [groundTruth];

@@ -68,7 +68,7 @@ export async function prepareBackprop(
       'no CAM head and no global average pooling found to take the layer from: name the layer to explain',
       {
         file: model.path,
-        hint: '--layer <tensor or node-name prefix>; `cam-localize inspect MODEL --layers` lists candidates',
+        hint: '`layer: <tensor or node-name prefix>`; `cam-localize inspect MODEL --layers` lists candidates',
       },
     );
   }

@@ -83,7 +83,7 @@ export function layerGrid(
         `layer '${name}' has ${count} tokens: ${skip} skipped + a ${height}x${width} grid do not add up`,
         {
           file,
-          hint: 'give --token-grid HxW and --skip-tokens K',
+          hint: 'give `tokenGrid: HxW` and `skipTokens: K`',
         },
       );
     }

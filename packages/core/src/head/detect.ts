@@ -21,9 +21,9 @@ import type { CamHead, HeadOverrides } from './types.js';
 export type { CamHead, HeadOverrides } from './types.js';
 
 const OVERRIDE_HINT =
-  'point the tool at a feature tensor and a linear classifier by name: --feature-tensor <tensor [N,K,h,w]> ' +
-  '--classifier-weights <initializer [C,K]> [--classifier-bias <initializer [C]>] ' +
-  '(detectCamHead options featureTensor / classifierWeights / classifierBias); `cam-localize inspect` lists what was found';
+  'point the tool at a feature tensor and a linear classifier by name: `featureTensor: <tensor [N,K,h,w]>` ' +
+  '`classifierWeights: <initializer [C,K]>` [`classifierBias: <initializer [C]>`]; ' +
+  '`cam-localize inspect` lists what was found';
 
 interface Pool {
   node: OnnxNode;

@@ -38,8 +38,8 @@ export const TOKEN_FEATURE_METHODS: readonly string[] = CAM_METHOD_NAMES.filter(
 );
 
 const TOKEN_HINT =
-  'for a transformer, name the token tensor [N,T,C] and its grid: --feature-tensor <name> --token-grid HxW ' +
-  '[--skip-tokens K] (CamModel.load head options featureTensor / tokenGrid / skipTokens)';
+  'for a transformer, name the token tensor [N,T,C] and its grid: `featureTensor: <name>` `tokenGrid: HxW` ' +
+  '[`skipTokens: K`]';
 
 /** Largest number of leading tokens the square guess drops. */
 const MAX_GUESSED_SKIP = 8;
@@ -79,7 +79,7 @@ export async function detectTokenHead(
   if (overrides.classifierWeights !== undefined || overrides.classifierBias !== undefined) {
     throw new UsageError(
       'E_USAGE',
-      'token features have no classifier over a pooled feature map: --classifier-weights/--classifier-bias do not apply with --token-grid/--skip-tokens',
+      'token features have no classifier over a pooled feature map: `classifierWeights`/`classifierBias` do not apply with `tokenGrid`/`skipTokens`',
       { file },
     );
   }
@@ -93,7 +93,7 @@ export async function detectTokenHead(
       'token options (tokenGrid / skipTokens) given, but the model has no class-token head and no token tensor was named',
       {
         file,
-        hint: 'name the token tensor [N,T,C] with --feature-tensor, or drop --token-grid/--skip-tokens',
+        hint: 'name the token tensor [N,T,C] with `featureTensor`, or drop `tokenGrid`/`skipTokens`',
       },
     );
   }
@@ -198,7 +198,7 @@ async function tokenLayout(
   const given = (message: string) =>
     new UsageError('E_USAGE', message, {
       file: model.path,
-      hint: 'give --token-grid HxW and --skip-tokens K with H*W + K = T (`cam-localize inspect` shows T)',
+      hint: 'give `tokenGrid: HxW` and `skipTokens: K` with H*W + K = T (`cam-localize inspect` shows T)',
     });
   if (skipTokens !== undefined && !(Number.isInteger(skipTokens) && skipTokens >= 0 && skipTokens < count)) {
     throw given(
@@ -217,7 +217,7 @@ async function tokenLayout(
     if (skipTokens === undefined && skip > MAX_GUESSED_SKIP) {
       const message = `a ${height}x${width} grid leaves ${skip} of the ${count} tokens to skip (class/distillation tokens are 1 or 2)`;
       throw tokenGrid !== undefined
-        ? given(`${message}; pass --skip-tokens ${skip} if that is meant`)
+        ? given(`${message}; pass \`skipTokens: ${skip}\` if that is meant`)
         : fail(message);
     }
     return { count, skip, gridHeight: height, gridWidth: width, source };
@@ -237,7 +237,7 @@ async function tokenLayout(
     const side = Math.round(Math.sqrt(count - skip));
     if (side * side === count - skip) return check(side, side, 'square', skip);
   }
-  throw fail(`${count} tokens make no square grid and no patch embedding was found`, 'give --token-grid HxW');
+  throw fail(`${count} tokens make no square grid and no patch embedding was found`, 'give `tokenGrid: HxW`');
 }
 
 /** A Conv on the model input with kernel = stride > 1, then Reshape/Flatten and Transpose. */
@@ -318,8 +318,8 @@ export function assertMethodFitsHead(
       file,
       hint:
         needs === undefined
-          ? `use --method ${usable.join(', ')}${gradients ? '' : `, or a gradient method by backprop: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].backprop === true).join(', ')}`}`
-          : 'load the model with a layer to differentiate (CamModel.load option backprop; the CLI does this for gradient methods)',
+          ? `use \`method: ${usable.join(', ')}\`${gradients ? '' : `, or a gradient method by backprop: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].backprop === true).join(', ')}`}`
+          : 'load the model with a layer to differentiate (`backprop`; the CLI does this for gradient methods)',
     },
   );
 }

@@ -118,7 +118,7 @@ export function fitToModelInput(
       `preprocessing gives ${gives} inputs but the model takes ${w}x${h}`,
       {
         ...where,
-        hint: `give --crop ${formatSize(input)} (with a --resize to match), or the --preset the model was trained with (cam-localize inspect --probe <photos> compares them)`,
+        hint: `give \`crop: ${formatSize(input)}\` (with a \`resize\` to match), or the \`preset\` the model was trained with (cam-localize inspect --probe <photos> compares them)`,
       },
     );
   };

@@ -117,7 +117,7 @@ function tooLarge(name: string, width: number, height: number, maxPixels: number
     `image is ${width}x${height} = ${width * height} pixels, more than the limit of ${maxPixels}`,
     {
       file: name,
-      hint: 'raise the pixel limit (--max-pixels; maxPixels in the library) if the image is trusted',
+      hint: 'raise the pixel limit `maxPixels` if the image is trusted',
     },
   );
 }
@@ -252,7 +252,7 @@ async function svgRenderDensity(
       'is an SVG (vector) image, whatever its name says: not read unless SVG is allowed',
       {
         file: name,
-        hint: 'convert it to PNG or JPEG, or pass --allow-svg (allowSvg) to render it at the size the model needs',
+        hint: 'convert it to PNG or JPEG, or pass `allowSvg` to render it at the size the model needs',
       },
     );
   }

@@ -31,14 +31,14 @@ export function checkInputArea(
   height: number,
   maxInputPixels: number = DEFAULT_MAX_INPUT_PIXELS,
 ): void {
-  checkLimit(maxInputPixels, 'maxInputPixels (--max-input-pixels)');
+  checkLimit(maxInputPixels, '`maxInputPixels`');
   if (width * height > maxInputPixels) {
     throw new ModelError(
       'E_MODEL_FORMAT',
       `the model input is ${width}x${height} = ${width * height} pixels per image, more than the limit of ${maxInputPixels}`,
       {
         file,
-        hint: 'raise --max-input-pixels (maxInputPixels) if the model and the machine are made for it',
+        hint: 'raise `maxInputPixels` if the model and the machine are made for it',
       },
     );
   }
@@ -55,7 +55,7 @@ export function checkBatchPixels(
   batch: number,
   maxBatchPixels: number = DEFAULT_MAX_BATCH_PIXELS,
 ): void {
-  checkLimit(maxBatchPixels, 'maxBatchPixels (--max-batch-pixels)');
+  checkLimit(maxBatchPixels, '`maxBatchPixels`');
   const area = width * height;
   if (batch * area > maxBatchPixels) {
     const fits = Math.max(1, Math.floor(maxBatchPixels / area));
@@ -64,7 +64,7 @@ export function checkBatchPixels(
       `a batch of ${batch} inputs of ${width}x${height} is ${batch * area} pixels, more than the limit of ${maxBatchPixels} (batch x input pixels)`,
       {
         file,
-        hint: `use --batch ${fits} or less, or raise --max-batch-pixels if the machine has the memory`,
+        hint: `use \`batchSize: ${fits}\` or less, or raise \`maxBatchPixels\` if the machine has the memory`,
       },
     );
   }

@@ -165,7 +165,7 @@ export class TaskPool<Req, Res> {
     if (this.size === 0) {
       return Promise.reject(
         new DeviceError('E_DEVICE', `${this.options.label}: no worker thread is left (each one failed)`, {
-          hint: 'run with --workers 0 to do this work on the main thread',
+          hint: 'run with `workers: 0` to do this work on the main thread',
         }),
       );
     }
@@ -202,7 +202,7 @@ export class TaskPool<Req, Res> {
       workerData: this.options.workerData,
       missing: (path) =>
         new DeviceError('E_DEVICE', `${this.options.label}: worker module ${path} is missing`, {
-          hint: 'rebuild the packages (pnpm build), or run with --workers 0',
+          hint: 'rebuild the packages (pnpm build), or run with `workers: 0`',
         }),
     });
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
@@ -231,7 +231,7 @@ export class TaskPool<Req, Res> {
         if (!slot.alive) return;
         slot.alive = false;
         const error = new DeviceError('E_DEVICE', `${this.options.label}: a worker thread ${why}`, {
-          hint: 'run with --workers 0 to do this work on the main thread',
+          hint: 'run with `workers: 0` to do this work on the main thread',
         });
         for (const p of slot.pending.values()) p.reject(error);
         slot.pending.clear();

@@ -33,12 +33,12 @@ export function deviceSpec(value: string): DeviceSpec {
   if (m[2] === undefined) return { kind, deviceId: null };
   if (kind === 'webgpu') {
     throw new UsageError('E_USAGE', `device '${value}': onnxruntime-node cannot choose a WebGPU adapter`, {
-      hint: 'use --device webgpu (the default adapter); to pick a GPU, use cuda:N',
+      hint: 'use `device: webgpu` (the default adapter); to pick a GPU, use `device: cuda:N`',
     });
   }
   if (kind !== 'cuda') {
     throw new UsageError('E_USAGE', `device '${value}': only cuda takes a device id`, {
-      hint: `use --device ${kind}`,
+      hint: `use \`device: ${kind}\``,
     });
   }
   return { kind, deviceId: Number(m[2]) };

@@ -63,7 +63,7 @@ export function providerMissingError(
     'E_DEVICE',
     "device 'webgpu' requested but this onnxruntime-node build has no WebGPU provider",
     {
-      hint: 'use --device cpu',
+      hint: 'use `device: cpu`',
       ...where,
     },
   );

@@ -40,7 +40,7 @@ describe('CAM_METHODS', () => {
   it('passes compat to the method and refuses a library the method does not reproduce', () => {
     expect((createCamMethod('gradcampp', { compat: 'pytorch-grad-cam' }) as GradCamPlusPlus).eps).toBe(1e-6);
     expect(() => createCamMethod('sscam', { compat: 'pytorch-grad-cam' })).toThrow(
-      /--compat pytorch-grad-cam: sscam does not reproduce/,
+      /`compat: pytorch-grad-cam`: sscam does not reproduce/,
     );
     expect(() => createCamMethod('nope' as 'cam')).toThrow(/unknown CAM method 'nope'/);
   });

@@ -49,7 +49,7 @@ describe('targets', () => {
       return 'no error';
     };
     expect(hintOf(() => parseTarget('tabby'))).toMatch(
-      /not predicted, gt.*\(pass --labels to use class names\)/,
+      /not predicted, gt.*\(pass `labels` to use class names\)/,
     );
     expect(() => resolveTargets({ kind: 'gt' }, scores)).toThrow(/ground-truth class/);
     expect(() => resolveTargets({ kind: 'class', index: 9 }, scores)).toThrow(

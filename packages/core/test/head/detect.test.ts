@@ -132,7 +132,7 @@ describe('detectCamHead on tiny built graphs', () => {
     const msg = (e as HeadNotFoundError).toOneLine();
     expect(msg).toMatch(/Relu 'head_relu'/);
     expect(msg).toMatch(/GlobalAveragePool/);
-    expect(msg).toMatch(/--feature-tensor/);
+    expect(msg).toMatch(/`featureTensor: /);
     expect(msg).toMatch(/classifierWeights/);
   });
 
@@ -262,7 +262,7 @@ describeWithTestBed('detectCamHead on the shared models', () => {
     const msg = (e as HeadNotFoundError).toOneLine();
     expect(msg).toContain("HardSwish (HardSigmoid * Mul) Mul '/classifier/classifier.1/Mul'");
     expect(msg).toContain("GlobalAveragePool '/avgpool/GlobalAveragePool'");
-    expect(msg).toContain('--classifier-weights');
+    expect(msg).toContain('`classifierWeights: ');
     expect(msg).toContain('mobilenet_v3_small.onnx');
     // and with overrides it is usable (trusting the user)
     const head = await detectCamHead(m, {

@@ -53,7 +53,7 @@ describe('SVG by content', () => {
     const refused = await loadImage(svgPath).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ImageError);
     expect((refused as ImageError).file).toBe(svgPath);
-    expect((refused as ImageError).toOneLine()).toMatch(/is an SVG \(vector\) image.*--allow-svg/);
+    expect((refused as ImageError).toOneLine()).toMatch(/is an SVG \(vector\) image.*`allowSvg`/);
     const image = await loadImage(svgPath, {
       allowSvg: true,
       neededSize: () => ({ width: 256, height: 256 }),

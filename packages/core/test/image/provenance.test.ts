@@ -54,7 +54,7 @@ describe('fitting a preset to the model input', () => {
     } catch (error) {
       hint = (error as { hint?: string }).hint ?? '';
     }
-    expect(hint).toMatch(/--crop 192x128 .*--preset/);
+    expect(hint).toMatch(/`crop: 192x128` .*`preset`/);
     expect(() => fitToModelInput({ ...PRESETS.imagenet, crop: null }, sources, [224, 224])).toThrow(
       /variable-size/,
     );

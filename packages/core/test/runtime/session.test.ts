@@ -136,7 +136,7 @@ describe.each(['worker', 'main'] as const)('createSession (CPU, thread %s)', (th
       expect(e).toBeInstanceOf(DeviceError);
       expect((e as DeviceError).code).toBe('E_DEVICE');
       expect((e as DeviceError).message).toMatch(/webgpu/);
-      expect((e as DeviceError).hint).toMatch(/--device cpu/);
+      expect((e as DeviceError).hint).toMatch(/`device: cpu`/);
     }
   });
 

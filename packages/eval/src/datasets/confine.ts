@@ -12,8 +12,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { DataError } from '@cam-localize/core';
 import { dataError } from './text.js';
 
-const OPT_IN =
-  'to read it anyway, pass --allow-outside-root (run, eval) or allowOutsideRoot: true (readDataset)';
+const OPT_IN = 'to read it anyway, pass `allowOutsideRoot`';
 
 function real(path: string): string | undefined {
   try {

@@ -80,7 +80,7 @@ describe('paths outside the dataset root', () => {
       expect(e.file).toBe(join(root, file));
       expect(e.line).toBe(line);
       expect(e.message).toMatch(message);
-      expect(e.hint).toContain('--allow-outside-root');
+      expect(e.hint).toContain('`allowOutsideRoot`');
       const ds = await readDataset(root, { allowOutsideRoot: true });
       expect(ds.items.length).toBeGreaterThan(0);
     },

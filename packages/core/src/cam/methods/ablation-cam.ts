@@ -131,8 +131,8 @@ function assertZeroMinimum(features: Float32Array): void {
   if (lo === 0) return;
   throw new CamError(
     'E_CAM',
-    `--compat pytorch-grad-cam: the layer's minimum is ${lo}, not 0, so pytorch-grad-cam ablates with min - 1e7, which is not reproduced`,
-    { hint: 'use --compat paper (zero ablation), or a layer after a ReLU' },
+    `\`compat: pytorch-grad-cam\`: the layer's minimum is ${lo}, not 0, so pytorch-grad-cam ablates with min - 1e7, which is not reproduced`,
+    { hint: 'use `compat: paper` (zero ablation), or a layer after a ReLU' },
   );
 }
 

@@ -89,7 +89,7 @@ export class SmoothGradCamPlusPlus extends CamMethod {
     if (input === undefined || forwardFeatures === undefined) {
       throw new CamError(
         'E_CAM',
-        "SmoothGrad-CAM++ under --compat torch-cam needs the input tensor and the model's features of a noisy pass",
+        "SmoothGrad-CAM++ under `compat: torch-cam` needs the input tensor and the model's features of a noisy pass",
         { hint: 'compute it through CamModel.cam, which holds the session' },
       );
     }

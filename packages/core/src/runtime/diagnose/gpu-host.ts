@@ -94,7 +94,7 @@ export function checkVulkanStack(nvidiaGpu: boolean, env: NodeJS.ProcessEnv = pr
     problems.push(
       'no NVIDIA GPU seen (nvidia-smi); the Vulkan drivers here offered Dawn no adapter it supports',
     );
-    fixes.push('use a machine with a GPU and its Vulkan driver, or --device cpu');
+    fixes.push('use a machine with a GPU and its Vulkan driver, or `device: cpu`');
   } else if (!icdFiles.some((f) => /nvidia/i.test(f))) {
     if (strayNvidiaIcds.length > 0) {
       problems.push(`the NVIDIA Vulkan ICD ${strayNvidiaIcds[0]} is outside the loader's default folders`);

@@ -6,7 +6,7 @@ import { ortBinaryFolder } from '../ort.js';
 import { CUDA_PROVIDER_FILE, type CudaProviderCheck, checkCudaProvider, libraryPathFix } from './cuda.js';
 import { checkVulkanStack, queryNvidiaSmi } from './gpu-host.js';
 
-const MORE = 'run `cam-localize doctor --device cuda` for the full check, or use --device cpu';
+const MORE = 'run `cam-localize doctor --device cuda` for the full check, or use `device: cpu`';
 
 /** Why an installed CUDA provider may not start: release mismatch, libraries that do not resolve. */
 export function shortCudaDiagnosis(): string {
@@ -58,7 +58,8 @@ export function summarizeCudaCheck(c: CudaProviderCheck): string {
 /** What WebGPU needs (on Linux: the Vulkan loader, the GL dispatch libraries and the NVIDIA ICD). */
 export function shortWebGpuAdvice(): string {
   const base = 'WebGPU needs a GPU with Vulkan/Metal/D3D12 drivers';
-  const tail = 'run `cam-localize doctor --device webgpu` for the full check, or use --device cpu or cuda';
+  const tail =
+    'run `cam-localize doctor --device webgpu` for the full check, or use `device: cpu` or `device: cuda`';
   if (process.platform !== 'linux') return `${base}; ${tail}`;
   try {
     const gpus = queryNvidiaSmi().gpus;
