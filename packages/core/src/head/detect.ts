@@ -189,16 +189,40 @@ async function probe(model: OnnxModel, tensor: string): Promise<StaticShape> {
   return probeTensorShape(model, tensor);
 }
 
+/** What the steps of {@link detectCamHead} share: the model, its inferred shapes and how to fail. */
+interface Detection {
+  readonly model: OnnxModel;
+  readonly shapes: Map<string, StaticShape>;
+  /** Whether shapes the graph leaves open may be found by running the model. */
+  readonly probe: boolean;
+  readonly err: (message: string, hint?: string) => HeadNotFoundError;
+}
+
 /** Detects the CAM head of a model (or builds it from explicit overrides). */
 export async function detectCamHead(model: OnnxModel, overrides: HeadOverrides = {}): Promise<CamHead> {
   const file = model.path;
   const err = (message: string, hint = OVERRIDE_HINT) =>
     new HeadNotFoundError('E_HEAD_NOT_FOUND', message, { file, hint });
   const shapes = inferShapes(model);
-  const rank4 = (n: string) => {
-    const s = shapes.get(n);
-    return s === undefined || s.length === 4;
-  };
+  const at: Detection = { model, shapes, probe: overrides.probeShapes !== false, err };
+  checkOverrideNames(at, overrides);
+  const { found, reasons } = findCandidate(at);
+  const tokenFlags = overrides.tokenGrid !== undefined || overrides.skipTokens !== undefined;
+  if (tokenFlags || (found === undefined && overrides.classifierWeights === undefined)) {
+    return detectTokenHead(model, overrides, { shapes, reasons, probe: at.probe, hint: OVERRIDE_HINT });
+  }
+  // Explicit overrides: trust the user, validate the shapes.
+  if (overrides.classifierWeights !== undefined)
+    return headFromOverrides(at, overrides.classifierWeights, overrides, found, reasons);
+  if (found === undefined) throw err(`no CAM head found in the model: ${reasons.join('; ')}`);
+  if (overrides.classifierBias !== undefined) {
+    throw err('classifierBias given without classifierWeights', 'pass both, or neither');
+  }
+  return headFromCandidate(at, found, overrides.featureTensor ?? found.feature);
+}
+
+/** Tensors and initializers named by the overrides exist in the graph. */
+function checkOverrideNames({ model, err }: Detection, overrides: HeadOverrides): void {
   const exists = (n: string) =>
     model.producer(n) !== undefined ||
     model.graph.inputs.some((i) => i.name === n) ||
@@ -222,97 +246,101 @@ export async function detectCamHead(model: OnnxModel, overrides: HeadOverrides =
       );
     }
   }
+}
 
-  const probeOn = overrides.probeShapes !== false;
-  const featureShapeOf = async (name: string, needSpatial: boolean): Promise<StaticShape> => {
-    let s = shapes.get(name);
-    const complete = (x: StaticShape | undefined) =>
-      x !== undefined && x.length === 4 && x.slice(1).every((d) => d !== null);
-    if (!complete(s) && (probeOn || needSpatial)) {
-      if (!probeOn)
-        throw err(`the size of feature map '${name}' cannot be worked out without running the model`);
-      const probed = await probe(model, name);
-      const batch = s?.[0] ?? model.realInputs()[0]?.shape?.[0];
-      s = [typeof batch === 'number' ? probed[0]! : null, ...probed.slice(1)];
-    }
-    return s ?? [null, null, null, null];
+/** The first graph output with a head behind it, and why each earlier one has none. */
+function findCandidate({ model, shapes }: Detection): { found?: Candidate; reasons: string[] } {
+  const rank4 = (n: string) => {
+    const s = shapes.get(n);
+    return s === undefined || s.length === 4;
   };
-
-  const outputs = model.graph.outputs.map((o) => o.name);
   const reasons: string[] = [];
-  let found: Candidate | undefined;
-  for (const o of outputs) {
+  for (const o of model.graph.outputs) {
     try {
-      found = fromOutput(model, o, rank4);
-      break;
+      return { found: fromOutput(model, o.name, rank4), reasons };
     } catch (e) {
       if (!(e instanceof Fail)) throw e;
       reasons.push(e.message);
     }
   }
+  return { reasons };
+}
 
-  const tokenFlags = overrides.tokenGrid !== undefined || overrides.skipTokens !== undefined;
-  if (tokenFlags || (found === undefined && overrides.classifierWeights === undefined)) {
-    return detectTokenHead(model, overrides, { shapes, reasons, probe: probeOn, hint: OVERRIDE_HINT });
+/** The shape of a feature map [N,K,h,w]: from the graph, else (where allowed or needed) by a probe run. */
+async function featureShapeOf(at: Detection, name: string, needSpatial: boolean): Promise<StaticShape> {
+  let s = at.shapes.get(name);
+  const complete = (x: StaticShape | undefined) =>
+    x !== undefined && x.length === 4 && x.slice(1).every((d) => d !== null);
+  if (!complete(s) && (at.probe || needSpatial)) {
+    if (!at.probe)
+      throw at.err(`the size of feature map '${name}' cannot be worked out without running the model`);
+    const probed = await probe(at.model, name);
+    const batch = s?.[0] ?? at.model.realInputs()[0]?.shape?.[0];
+    s = [typeof batch === 'number' ? probed[0]! : null, ...probed.slice(1)];
   }
-  // Explicit overrides: trust the user, validate the shapes.
-  if (overrides.classifierWeights !== undefined) {
-    const feature = overrides.featureTensor ?? found?.feature;
-    if (feature === undefined) {
-      throw err(`classifierWeights given but no feature tensor: ${reasons.join('; ')}`);
-    }
-    const wT = constant(model, overrides.classifierWeights)!;
-    if (wT.dims.length !== 2) {
-      throw err(`classifierWeights '${wT.name}' has shape [${wT.dims.join(',')}]; a [C,K] matrix is needed`);
-    }
-    const [numClasses, channels] = wT.dims as [number, number];
-    const fs = await featureShapeOf(feature, false);
-    if (fs.length !== 4) throw err(`feature tensor '${feature}' has rank ${fs.length}; [N,K,h,w] is needed`);
-    if (fs[1] !== null && fs[1] !== channels) {
+  return s ?? [null, null, null, null];
+}
+
+/** A GAP-linear head from a classifier named by the user, its shapes checked against the features. */
+async function headFromOverrides(
+  at: Detection,
+  weights: string,
+  overrides: HeadOverrides,
+  found: Candidate | undefined,
+  reasons: readonly string[],
+): Promise<CamHead> {
+  const { model, err } = at;
+  const feature = overrides.featureTensor ?? found?.feature;
+  if (feature === undefined) {
+    throw err(`classifierWeights given but no feature tensor: ${reasons.join('; ')}`);
+  }
+  const wT = constant(model, weights)!;
+  if (wT.dims.length !== 2) {
+    throw err(`classifierWeights '${wT.name}' has shape [${wT.dims.join(',')}]; a [C,K] matrix is needed`);
+  }
+  const [numClasses, channels] = wT.dims as [number, number];
+  const fs = await featureShapeOf(at, feature, false);
+  if (fs.length !== 4) throw err(`feature tensor '${feature}' has rank ${fs.length}; [N,K,h,w] is needed`);
+  if (fs[1] !== null && fs[1] !== channels) {
+    throw err(
+      `feature tensor '${feature}' has ${fs[1]} channels but classifierWeights '${wT.name}' is [${numClasses},${channels}]` +
+        (fs[1] === numClasses ? ' (transposed? it must be [C,K])' : ''),
+    );
+  }
+  let bias: Float32Array | null = null;
+  if (overrides.classifierBias !== undefined) {
+    const bT = constant(model, overrides.classifierBias)!;
+    if (bT.size !== numClasses) {
       throw err(
-        `feature tensor '${feature}' has ${fs[1]} channels but classifierWeights '${wT.name}' is [${numClasses},${channels}]` +
-          (fs[1] === numClasses ? ' (transposed? it must be [C,K])' : ''),
+        `classifierBias '${bT.name}' has ${bT.size} values; the classifier has ${numClasses} classes`,
       );
     }
-    let bias: Float32Array | null = null;
-    if (overrides.classifierBias !== undefined) {
-      const bT = constant(model, overrides.classifierBias)!;
-      if (bT.size !== numClasses) {
-        throw err(
-          `classifierBias '${bT.name}' has ${bT.size} values; the classifier has ${numClasses} classes`,
-        );
-      }
-      bias = bT.floats();
-    }
-    const scoreTensor =
-      found?.scoreTensor ??
-      model.graph.outputs.find((o) => o.shape?.length === 2 && o.shape[1] === numClasses)?.name ??
-      outputs[0]!;
-    return {
-      kind: 'gap-linear',
-      featureTensor: feature,
-      featureShape: fs,
-      channels,
-      numClasses,
-      weights: wT.floats(),
-      bias,
-      scoreTensor,
-      path: ['(given)', 'GAP', 'Linear'],
-      softmax: false,
-    };
+    bias = bT.floats();
   }
+  const scoreTensor =
+    found?.scoreTensor ??
+    model.graph.outputs.find((o) => o.shape?.length === 2 && o.shape[1] === numClasses)?.name ??
+    model.graph.outputs[0]!.name;
+  return {
+    kind: 'gap-linear',
+    featureTensor: feature,
+    featureShape: fs,
+    channels,
+    numClasses,
+    weights: wT.floats(),
+    bias,
+    scoreTensor,
+    path: ['(given)', 'GAP', 'Linear'],
+    softmax: false,
+  };
+}
 
-  if (found === undefined) {
-    throw err(`no CAM head found in the model: ${reasons.join('; ')}`);
-  }
-  if (overrides.classifierBias !== undefined) {
-    throw err('classifierBias given without classifierWeights', 'pass both, or neither');
-  }
-
-  const feature = overrides.featureTensor ?? found.feature;
-  const fs = await featureShapeOf(feature, found.pool.kernel !== undefined);
+/** The head behind a graph output, on `feature` (the detected one, or the user's). */
+async function headFromCandidate(at: Detection, found: Candidate, feature: string): Promise<CamHead> {
+  const { err } = at;
+  const fs = await featureShapeOf(at, feature, found.pool.kernel !== undefined);
   if (found.pool.kernel !== undefined) {
-    const poolShape = feature === found.feature ? fs : await featureShapeOf(found.feature, true);
+    const poolShape = feature === found.feature ? fs : await featureShapeOf(at, found.feature, true);
     const [kh, kw] = found.pool.kernel;
     if (poolShape[2] !== kh || poolShape[3] !== kw) {
       throw err(

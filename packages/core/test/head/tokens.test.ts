@@ -54,7 +54,7 @@ describe('token heads: detection', () => {
       /'patches.map' has shape \[N,6,3,3\]; token features \[N,T,C\] are needed/,
     );
     await expect(detectCamHead(vit(), { tokenGrid: [3, 3], classifierWeights: 'head.w' })).rejects.toThrow(
-      /classifier-weights/,
+      /`classifierWeights`/,
     );
   });
 

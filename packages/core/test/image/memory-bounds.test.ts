@@ -135,7 +135,7 @@ describe('model input area and batch memory', () => {
     expect(() => checkBatchPixels('m.onnx', 1024, 1024, 32)).not.toThrow();
     expect(() => checkBatchPixels('m.onnx', 1024, 1024, 33)).toThrow(UsageError);
     expect(() => checkBatchPixels('m.onnx', 2048, 2048, 16)).toThrow(
-      expect.objectContaining({ file: 'm.onnx', hint: expect.stringMatching(/^use --batch 8 or less/) }),
+      expect.objectContaining({ file: 'm.onnx', hint: expect.stringMatching(/^use `batchSize: 8` or less/) }),
     );
     expect(() => checkBatchPixels('m.onnx', 224, 224, 64, 224 * 224 * 63)).toThrow(
       /a batch of 64 inputs of 224x224 is 3211264 pixels, more than the limit of 3161088/,
