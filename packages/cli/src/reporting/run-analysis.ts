@@ -75,6 +75,26 @@ export function protocolOfConfig(config: RunConfig): EvaluationProtocol {
     : base;
 }
 
+function noWarnings(): RunMetrics['warnings'] {
+  return { missingGroundTruth: { images: 0, first: [] }, clippedBoxes: 0, zeroAreaBoxes: 0, outsideBoxes: 0 };
+}
+
+function noFailureModes(): Record<FailureMode, number> {
+  return { localized: 0, 'too-small': 0, 'too-large': 0, 'wrong-object': 0, misplaced: 0, 'no-box': 0 };
+}
+
+/** What an ok record adds to the run's warnings: clipped and degenerate boxes, missing ground truth (first 5 named). */
+function tallyWarnings(warnings: RunMetrics['warnings'], record: RunRecord): void {
+  warnings.clippedBoxes += record.clippedBoxes ?? 0;
+  warnings.zeroAreaBoxes += record.zeroAreaBoxes ?? 0;
+  warnings.outsideBoxes += record.outsideBoxes ?? 0;
+  if (record.missingGroundTruth) {
+    const missing = warnings.missingGroundTruth;
+    missing.images++;
+    if (missing.first.length < 5) missing.first.push({ id: record.id, missing: record.missingGroundTruth });
+  }
+}
+
 export async function analyseRun(
   dir: string,
   options: { galleryCount: number; onRecord?: (record: RunRecord) => void; metrics?: MetricTable },
@@ -86,12 +106,7 @@ export async function analyseRun(
     { protocol, thresholds, command: 'run' },
     { table: options.metrics ?? METRICS, asked: config.faithfulness ? ['faithfulness'] : [] },
   );
-  const warnings: RunMetrics['warnings'] = {
-    missingGroundTruth: { images: 0, first: [] },
-    clippedBoxes: 0,
-    zeroAreaBoxes: 0,
-    outsideBoxes: 0,
-  };
+  const warnings = noWarnings();
   const counts = { total: 0, ok: 0, failed: 0, scored: 0 };
   const failures: { id: string; error: string }[] = [];
   const classNames = new Map<number, string>();
@@ -99,14 +114,7 @@ export async function analyseRun(
   let iouCount = 0;
   const bySize = Object.fromEntries(BOX_SIZES.map((s) => [s, { images: 0, localized: 0 }])) as SizeCounts;
   let sizedImages = 0;
-  const modes: Record<FailureMode, number> = {
-    localized: 0,
-    'too-small': 0,
-    'too-large': 0,
-    'wrong-object': 0,
-    misplaced: 0,
-    'no-box': 0,
-  };
+  const modes = noFailureModes();
   const picks = new GalleryPicker(options.galleryCount);
 
   for await (const record of readLatestRecords<RunRecord>(join(dir, RunDirectory.RESULTS), checkRunRecord)) {
@@ -122,14 +130,7 @@ export async function analyseRun(
       classNames.set(record.gtClass, record.gtName);
     if (record.loc) counts.scored++;
     evaluators.accumulateRecord(record);
-    warnings.clippedBoxes += record.clippedBoxes ?? 0;
-    warnings.zeroAreaBoxes += record.zeroAreaBoxes ?? 0;
-    warnings.outsideBoxes += record.outsideBoxes ?? 0;
-    if (record.missingGroundTruth) {
-      const missing = warnings.missingGroundTruth;
-      missing.images++;
-      if (missing.first.length < 5) missing.first.push({ id: record.id, missing: record.missingGroundTruth });
-    }
+    tallyWarnings(warnings, record);
     const shown = shownOf(record);
     if (shown?.iou === undefined || !record.gtBoxes) continue;
     if (iouCount === ious.length) {

@@ -27,47 +27,19 @@ export interface ExternalDataRequest {
   readonly where: string;
 }
 
+/** Throws the format error of `request`'s tensor. */
+function failure({ modelPath, where }: ExternalDataRequest): (message: string) => never {
+  return (message) => {
+    throw new ModelError('E_MODEL_FORMAT', `${where}: ${message}`, { file: modelPath });
+  };
+}
+
 /** The external data's bytes. Throws ModelError naming the model file and the tensor. */
 export function readExternalData(request: ExternalDataRequest): Uint8Array {
   const { modelPath, where } = request;
-  function fail(message: string): never {
-    throw new ModelError('E_MODEL_FORMAT', `${where}: ${message}`, { file: modelPath });
-  }
+  const fail: (message: string) => never = failure(request);
   const ext = request.entries ?? {};
-  const location = ext.location;
-  if (location === undefined || location === '') fail('external data without a location');
-  if (modelPath === undefined) {
-    fail(`external data '${location}' cannot be resolved: the model was not read from a file`);
-  }
-  if (isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location) || location.startsWith('\\')) {
-    fail(
-      `external data location '${location}' is absolute; only paths inside the model's folder are allowed`,
-    );
-  }
-  const dir = dirname(resolve(modelPath));
-  const target = resolve(dir, location);
-  const inside = (root: string, p: string) => {
-    const rel = relative(root, p);
-    return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
-  };
-  if (!inside(dir, target)) {
-    fail(`external data location '${location}' resolves outside the model's folder ${dir}`);
-  }
-  let real: string;
-  let realDir: string;
-  try {
-    real = realpathSync(target);
-    realDir = realpathSync(dir);
-  } catch (cause) {
-    throw new ModelError('E_MODEL_READ', `${where}: external data file '${location}' cannot be read`, {
-      file: modelPath,
-      cause,
-      hint: 'keep the external data files next to the .onnx file',
-    });
-  }
-  if (!inside(realDir, real)) {
-    fail(`external data location '${location}' links outside the model's folder ${realDir}`);
-  }
+  const { location, real } = confinedLocation(request);
   const offset = ext.offset === undefined ? 0 : Number(ext.offset);
   const expected = request.expectedBytes;
   let fd: number;
@@ -129,4 +101,48 @@ export function readExternalData(request: ExternalDataRequest): Uint8Array {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The file the external data lies in, after links: a relative location that stays inside the
+ * model's folder, before and after its links are resolved.
+ */
+function confinedLocation(request: ExternalDataRequest): { location: string; real: string } {
+  const { modelPath, where } = request;
+  const fail: (message: string) => never = failure(request);
+  const location = request.entries?.location;
+  if (location === undefined || location === '') fail('external data without a location');
+  if (modelPath === undefined) {
+    fail(`external data '${location}' cannot be resolved: the model was not read from a file`);
+  }
+  if (isAbsolute(location) || /^[a-zA-Z]:[\\/]/.test(location) || location.startsWith('\\')) {
+    fail(
+      `external data location '${location}' is absolute; only paths inside the model's folder are allowed`,
+    );
+  }
+  const dir = dirname(resolve(modelPath));
+  const target = resolve(dir, location);
+  const inside = (root: string, p: string) => {
+    const rel = relative(root, p);
+    return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+  };
+  if (!inside(dir, target)) {
+    fail(`external data location '${location}' resolves outside the model's folder ${dir}`);
+  }
+  let real: string;
+  let realDir: string;
+  try {
+    real = realpathSync(target);
+    realDir = realpathSync(dir);
+  } catch (cause) {
+    throw new ModelError('E_MODEL_READ', `${where}: external data file '${location}' cannot be read`, {
+      file: modelPath,
+      cause,
+      hint: 'keep the external data files next to the .onnx file',
+    });
+  }
+  if (!inside(realDir, real)) {
+    fail(`external data location '${location}' links outside the model's folder ${realDir}`);
+  }
+  return { location, real };
 }

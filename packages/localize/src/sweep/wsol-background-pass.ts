@@ -2,6 +2,9 @@
  * The background pass of the wsolevaluation sweep (wsol-sweep.ts): pixels with q <= c join the
  * shared level forest in increasing level, 4-connected, with a virtual outside node; at every
  * needed cut-off it snapshots the regions that do not reach the outside (the holes).
+ *
+ * `backgroundPass` (about 110 lines) stays one function, an algorithm kernel: the mirror of the
+ * foreground loop in wsol-sweep.ts, on the same shared state.
  */
 import { BG_AREA } from './neighbourhood-tables.js';
 import type { Scratch } from './wsol-scratch.js';

@@ -3,6 +3,10 @@
  * in one pass over the pixels instead of one contour trace per threshold. This is the hot path of
  * the evaluation (MaxBoxAcc scans 1000 thresholds per image).
  *
+ * `wsolBoxSweepQuantized` (about 190 lines) stays one function, an algorithm kernel: one loop
+ * over the levels whose union-find state, snapshots and typed-array scratch are shared by every
+ * step; split into calls, the state would travel as arguments on the hottest path.
+ *
  * Why it works. A quantised map has at most 256 distinct cut-offs c (foreground = q > c), and the
  * contours of cv2.findContours(RETR_TREE) are, exactly:
  * - one outer contour per 8-connected foreground component; its bounding rect is the component's

@@ -11,6 +11,10 @@
  * many-threshold sweep (sweep/wsol-sweep.ts) is checked against it, and it is checked against real
  * cv2 by the fixture in test/fixtures.
  *
+ * `findContoursTree` (about 200 lines) stays one function, an algorithm kernel: it follows
+ * contours.cpp statement by statement, so that a reader can hold it against OpenCV's source;
+ * split, the correspondence (and the tie order it reproduces) would be lost.
+ *
  * Like OpenCV >= 3.2, the image is padded with one pixel of zeros, so foreground on the image edge is
  * traced like any other; coordinates are returned in the unpadded image.
  */

@@ -75,34 +75,14 @@ function sessionReason(p: SessionProbe): string {
     : `the session did not start: ${p.error}`;
 }
 
-/** Checks every provider; `device` (default auto) decides `ok`. */
-export async function runDoctor(options: { device?: string } = {}): Promise<DoctorReport> {
-  const spec = deviceSpec(options.device ?? 'auto');
-  const requested = (spec.deviceId === null ? spec.kind : `${spec.kind}:${spec.deviceId}`) as Device;
-  let listed = new Set<string>();
-  let loadError: string | null = null;
-  try {
-    listed = new Set((await loadOrt()).listSupportedBackends().map((b) => b.name));
-  } catch (e) {
-    loadError = `${firstLine(e)}${e instanceof Error && e.cause !== undefined ? `: ${firstLine(e.cause)}` : ''}`;
-  }
-  const binaries = ortBinaryFolder() ?? null;
-  const linux = process.platform === 'linux';
-
-  const cpuSession = loadError === null ? probeSession('cpu') : null;
-  const cpu: ProviderReport = {
-    provider: 'cpu',
-    listed: listed.has('cpu'),
-    available: cpuSession?.ok === true,
-    reason:
-      cpuSession === null ? `onnxruntime-node cannot be loaded: ${loadError}` : sessionReason(cpuSession),
-    session: cpuSession,
-    problems: cpuSession?.ok === true ? [] : ['onnxruntime-node does not run here'],
-    fixes: cpuSession?.ok === true ? [] : ['reinstall the dependencies (pnpm install --frozen-lockfile)'],
-  };
-
-  const nvidiaSmi = queryNvidiaSmi();
-  const cudaCheck = linux && binaries !== null ? checkCudaProvider(binaries) : null;
+/** The CUDA provider: listed, installed with its libraries, a GPU and a driver new enough, a session. */
+function cudaReport(
+  listed: ReadonlySet<string>,
+  linuxBinaries: string | null,
+  spec: ReturnType<typeof deviceSpec>,
+  nvidiaSmi: ReturnType<typeof queryNvidiaSmi>,
+): { cuda: ProviderReport; cudaCheck: ReturnType<typeof checkCudaProvider> | null } {
+  const cudaCheck = linuxBinaries !== null ? checkCudaProvider(linuxBinaries) : null;
   const cudaReady = listed.has('cuda') && (cudaCheck?.providerPresent ?? true);
   const cudaSession = cudaReady ? probeSession('cuda', spec.kind === 'cuda' ? spec.deviceId : null) : null;
   const cudaProblems = [...(cudaCheck?.problems ?? [])];
@@ -130,7 +110,15 @@ export async function runDoctor(options: { device?: string } = {}): Promise<Doct
     problems: cudaSession?.ok === true ? [] : cudaProblems,
     fixes: cudaSession?.ok === true ? [] : cudaFixes,
   };
+  return { cuda, cudaCheck };
+}
 
+/** The WebGPU provider: listed, a session, and on Linux the Vulkan stack it needs. */
+function webgpuReport(
+  listed: ReadonlySet<string>,
+  linux: boolean,
+  nvidiaSmi: ReturnType<typeof queryNvidiaSmi>,
+): { webgpu: ProviderReport; vulkan: ReturnType<typeof checkVulkanStack> | null } {
   const vulkan = linux ? checkVulkanStack(nvidiaSmi.gpus !== null && nvidiaSmi.gpus.length > 0) : null;
   const webgpuSession = listed.has('webgpu') ? probeSession('webgpu') : null;
   const webgpu: ProviderReport = {
@@ -148,6 +136,38 @@ export async function runDoctor(options: { device?: string } = {}): Promise<Doct
         ? []
         : (vulkan?.fixes ?? ['WebGPU needs a GPU with Vulkan/Metal/D3D12 drivers']),
   };
+  return { webgpu, vulkan };
+}
+
+/** Checks every provider; `device` (default auto) decides `ok`. */
+export async function runDoctor(options: { device?: string } = {}): Promise<DoctorReport> {
+  const spec = deviceSpec(options.device ?? 'auto');
+  const requested = (spec.deviceId === null ? spec.kind : `${spec.kind}:${spec.deviceId}`) as Device;
+  let listed = new Set<string>();
+  let loadError: string | null = null;
+  try {
+    listed = new Set((await loadOrt()).listSupportedBackends().map((b) => b.name));
+  } catch (e) {
+    loadError = `${firstLine(e)}${e instanceof Error && e.cause !== undefined ? `: ${firstLine(e.cause)}` : ''}`;
+  }
+  const binaries = ortBinaryFolder() ?? null;
+  const linux = process.platform === 'linux';
+
+  const cpuSession = loadError === null ? probeSession('cpu') : null;
+  const cpu: ProviderReport = {
+    provider: 'cpu',
+    listed: listed.has('cpu'),
+    available: cpuSession?.ok === true,
+    reason:
+      cpuSession === null ? `onnxruntime-node cannot be loaded: ${loadError}` : sessionReason(cpuSession),
+    session: cpuSession,
+    problems: cpuSession?.ok === true ? [] : ['onnxruntime-node does not run here'],
+    fixes: cpuSession?.ok === true ? [] : ['reinstall the dependencies (pnpm install --frozen-lockfile)'],
+  };
+
+  const nvidiaSmi = queryNvidiaSmi();
+  const { cuda, cudaCheck } = cudaReport(listed, linux ? binaries : null, spec, nvidiaSmi);
+  const { webgpu, vulkan } = webgpuReport(listed, linux, nvidiaSmi);
 
   const providers = [cpu, cuda, webgpu];
   const target = spec.kind === 'auto' ? null : providers.find((p) => p.provider === spec.kind)!;
