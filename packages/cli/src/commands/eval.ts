@@ -4,7 +4,7 @@
  * (pipeline/eval-outcome.ts).
  */
 import { resolve } from 'node:path';
-import { scoreCamDirectory } from '@cam-localize/eval';
+import { type ScoreCamDirectoryOptions, scoreCamDirectory } from '@cam-localize/eval';
 import { thresholdGrid } from '@cam-localize/localize';
 import { type Command, Option } from 'commander';
 import {
@@ -69,11 +69,18 @@ export function registerEval(program: Command): void {
       "use the stored image sizes (image_sizes.txt, VOC <size>) without checking them against the images' headers, as wsolevaluation does: for metadata without images",
     )
     .addOption(workersOption('threads that read and score the score maps'))
-    .action(evaluate);
+    .action((root: string, flags: EvalFlags) => evaluate(root, flags));
 }
 
-/** Scores the maps of the dataset's images, then writes and says what came of it. */
-async function evaluate(root: string, flags: EvalFlags): Promise<void> {
+/**
+ * Scores the maps of the dataset's images, then writes and says what came of it. `metrics`: the
+ * table of metrics (default eval's `METRICS`) and, for worker threads, its module.
+ */
+export async function evaluate(
+  root: string,
+  flags: EvalFlags,
+  metrics: Pick<ScoreCamDirectoryOptions, 'metrics' | 'metricsModule'> = {},
+): Promise<void> {
   const cams = resolve(flags.cams);
   await assertCamFolder(cams);
   const images = await evalImages(root, flags);
@@ -92,6 +99,7 @@ async function evaluate(root: string, flags: EvalFlags): Promise<void> {
     multiContour: flags.boxes === 'all',
     size,
     workers: workersFromFlags(flags),
+    ...metrics,
     onProgress: (done) => {
       for (; last < done; last++) progress.tick(true);
     },
@@ -110,6 +118,6 @@ async function evaluate(root: string, flags: EvalFlags): Promise<void> {
     size,
     allowMissing: flags.allowMissing === true,
   };
-  await writeEvalMetrics(result, images, settings, flags, leftOut);
+  await writeEvalMetrics(result, images, settings, flags, leftOut, metrics.metrics);
   warnAfterScoring(result, images, flags);
 }

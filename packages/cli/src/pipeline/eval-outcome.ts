@@ -3,7 +3,14 @@
  * be computed over what is left), the metrics on stderr, in --out (a shard's part) and --json, and
  * the warnings about the ground truth.
  */
-import { describeDegenerateBoxes, MetricSet, type ScoreCamResult, summaryLines } from '@cam-localize/eval';
+import {
+  describeDegenerateBoxes,
+  METRICS,
+  MetricSet,
+  type MetricTable,
+  type ScoreCamResult,
+  summaryLines,
+} from '@cam-localize/eval';
 import { camCoverage } from './cam-coverage.js';
 import type { EvalFlags, EvalImages } from './eval-images.js';
 import { type EvalSettings, evalMetricSettings, evalMetrics, evalPart } from './eval-parts.js';
@@ -33,13 +40,17 @@ export function checkCoverage(
   return undefined;
 }
 
-/** The metrics: the summary line, --out (with --shard: the part `merge` adds up) and --json. */
+/**
+ * The metrics of `table`'s 'maps' rows (the table the maps were scored with): the summary line,
+ * --out (with --shard: the part `merge` adds up) and --json.
+ */
 export async function writeEvalMetrics(
   result: ScoreCamResult,
   images: EvalImages,
   settings: EvalSettings,
   flags: Pick<EvalFlags, 'allowMissing' | 'out' | 'json'>,
   leftOut: number,
+  table: MetricTable = METRICS,
 ): Promise<void> {
   const counts = {
     protocol: result.protocol,
@@ -54,11 +65,11 @@ export async function writeEvalMetrics(
     ...(flags.allowMissing ? { leftOutMissingMaps: leftOut } : {}),
   };
   const missingGroundTruth = missingSummary(images.check);
-  const evaluators = new MetricSet(evalMetricSettings(settings));
+  const evaluators = new MetricSet(evalMetricSettings(settings), { table });
   evaluators.mergeStates(result.states);
   const metrics = evalMetrics(counts, evaluators, missingGroundTruth);
   process.stderr.write(
-    `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ${summaryLines(metrics).join('; ')}\n`,
+    `eval: ${result.scored}/${result.total} maps scored (${result.total - result.scored} skipped); ${summaryLines(metrics, table).join('; ')}\n`,
   );
   const { sharded } = images;
   const part =

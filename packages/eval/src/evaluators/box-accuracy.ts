@@ -211,7 +211,10 @@ export class BoxAccuracyEvaluator {
    * One image's best IoU at every threshold of the grid, without accumulating it: what a caller
    * stores to replay the image later with `accumulateScores` (a resumed run, say).
    */
-  imageScores(map: ScoreMap, gtBoxes: readonly Box[]): Float64Array {
+  imageScores(
+    map: { readonly width: number; readonly height: number; readonly data: ArrayLike<number> },
+    gtBoxes: readonly Box[],
+  ): Float64Array {
     const { levelIou, levelOfThreshold } = this.levelScores(map.data, map.width, map.height, gtBoxes);
     const scores = new Float64Array(levelOfThreshold.length);
     for (let t = 0; t < scores.length; t++) scores[t] = levelIou[levelOfThreshold[t]!]!;

@@ -6,7 +6,7 @@
  * image of `run` adds to its record, metrics.json, the summary line and the report's rows
  * (`describe`). The rows are listed once, in `METRICS` (table.ts).
  */
-import type { Box, ScoreMap } from '@cam-localize/core';
+import type { Box } from '@cam-localize/core';
 import type { DatasetItem } from '../datasets/types.js';
 import type { EvaluationProtocol } from '../evaluation-protocol.js';
 import type { ReportMetric } from '../report/types.js';
@@ -32,13 +32,29 @@ export interface MetricEvaluator<Observation, State, Result> extends Evaluator<O
   observe?(image: FramedImage): unknown | Promise<unknown>;
 }
 
-/** One image of `run` in the evaluation frame, as the evaluators see it. */
+/** A score map's values in the evaluation frame, row-major. */
+export interface FrameMap {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array | Float64Array;
+}
+
+/**
+ * One image in the evaluation frame (eval's `protocol-frame.ts`), as the evaluators see it. `run`
+ * gives every field. `eval --cams` scores saved maps, with no model and no chosen threshold: there
+ * `map` holds the float64 values wsolevaluation scores, `boxes` and `predictedBoxes` are empty,
+ * `gtClass` is -1 and `ranked` is empty, so a row of scope 'maps' reads only `item`, `gtBoxes`,
+ * `map`, `values`, `gtBoxesOfMap` and `maskLabels`.
+ */
 export interface FramedImage {
   readonly item: DatasetItem;
   /** Ground-truth boxes in the frame localization is scored in (empty: the image has none). */
   readonly gtBoxes: readonly Box[];
-  /** The map judged (the ground-truth class's CAM, else the top-1's), normalised, in the evaluation frame. */
-  readonly map: ScoreMap;
+  /**
+   * The map judged (the ground-truth class's CAM, else the top-1's), normalised, in the evaluation
+   * frame: float32 in `run`, the float64 values in `eval --cams`.
+   */
+  readonly map: FrameMap;
   /**
    * The map's values before float32 rounding, where the protocol normalises in float64
    * (wsolevaluation): what `eval --cams` scores from the saved map, so PxAP reads these.
@@ -46,6 +62,12 @@ export interface FramedImage {
   readonly values?: ArrayLike<number>;
   /** Ground-truth boxes in the map's frame. */
   readonly gtBoxesOfMap: readonly Box[];
+  /**
+   * The item's ground-truth mask as labels in the map's frame, where the caller has read it
+   * (`eval --cams` reads it once, with its mask loader, and reports a bad mask file as a problem of
+   * the image; the item then comes without its mask). Absent: a metric reads `item.mask` itself.
+   */
+  readonly maskLabels?: Uint8Array;
   /** The judged map's boxes at the chosen threshold, in the localization frame. */
   readonly boxes: readonly Box[];
   /** The top-1 class's boxes, in the same frame. */
@@ -74,7 +96,12 @@ export interface MetricRow<Observation = unknown, State = unknown, Result = unkn
   readonly name: string;
   /** Where a `run` record keeps what `observe` gave (the row's `read` takes it back). */
   readonly recordKey?: string;
-  /** What it needs: 'maps' (score maps and ground truth: `run` and `eval`) or 'images' (`run` only: classes, forward passes). */
+  /**
+   * What it needs: 'maps' (score maps and ground truth: `run` and `eval --cams`, whose worker
+   * threads build the row's evaluator from the table module, `observe` and `accumulate` each map
+   * and send `state()` back, so the state must be plain JSON) or 'images' (`run` only: classes,
+   * forward passes).
+   */
   readonly scope: 'maps' | 'images';
   /** Computed only when asked for by name (`--faithfulness`). */
   readonly optional?: boolean;

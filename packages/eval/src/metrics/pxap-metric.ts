@@ -37,15 +37,21 @@ function dense(pairs: readonly number[], bins: number): Float64Array {
   return hist;
 }
 
-/** The histograms of `map` (normalised, in the evaluation frame) over the item's mask. */
+/**
+ * The histograms of `map` (normalised, in the evaluation frame) over the item's mask (`labels`,
+ * when the caller has read it already).
+ */
 export async function pxapOfImage(
   map: { readonly width: number; readonly height: number; readonly data: ArrayLike<number> },
   item: DatasetItem,
   thresholds: ArrayLike<number>,
+  labels?: Uint8Array,
 ): Promise<PxapRecord> {
-  const gt = await readGroundTruthMask(item, { width: map.width, height: map.height });
   const one = new PxapEvaluator({ thresholds });
-  one.accumulate(map, groundTruthLabels(gt));
+  one.accumulate(
+    map,
+    labels ?? groundTruthLabels(await readGroundTruthMask(item, { width: map.width, height: map.height })),
+  );
   const state = one.state();
   return { fg: sparse(state.trueHist), bg: sparse(state.falseHist) };
 }
@@ -67,6 +73,7 @@ class PxapMetric implements MetricEvaluator<PxapRecord, Record<string, unknown>,
       { width, height, data: image.values ?? image.map.data },
       image.item,
       this.evaluator.thresholds,
+      image.maskLabels,
     );
   }
 

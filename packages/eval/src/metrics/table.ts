@@ -65,6 +65,29 @@ export class MetricSet {
     return out;
   }
 
+  /**
+   * Observes one image and adds what it gives to each evaluator at once (`eval --cams`, which keeps
+   * no records): whether any row counted the image, and the errors of the rows that failed on it
+   * (in row order; the other rows still count it).
+   */
+  async accumulateImage(image: FramedImage): Promise<{ counted: boolean; errors: unknown[] }> {
+    this.results = undefined;
+    let counted = false;
+    const errors: unknown[] = [];
+    for (const row of this.rows) {
+      const evaluator = this.evaluators.get(row)!;
+      try {
+        const observed = await evaluator.observe?.(image);
+        if (observed === undefined) continue;
+        evaluator.accumulate(observed);
+        counted = true;
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    return { counted, errors };
+  }
+
   /** Adds one record of results.jsonl to every evaluator whose observation it holds. */
   accumulateRecord(record: object): void {
     this.results = undefined;

@@ -19,7 +19,7 @@ import {
   scoreOnPool,
   startScorePool,
 } from './score-pool.js';
-import type { MapJob, ScoreInit } from './score-task.js';
+import type { MapJob, ScoreInit, ScoreResponse } from './score-task.js';
 
 export { workerFlavour } from './ts-hooks.js';
 
@@ -82,7 +82,6 @@ function initFor(evaluator: BoxAccuracyEvaluator): ScoreInit {
       iouThresholds: [...evaluator.iouThresholds],
       multiContour: evaluator.multiContour,
     },
-    size: 0,
   };
 }
 
@@ -107,6 +106,11 @@ function batches(
     }
     return { request: { kind: 'maps', first, maps }, transfer: buffers, tag: undefined };
   };
+}
+
+/** Adds a batch's counters to `evaluator`. */
+function merging(evaluator: BoxAccuracyEvaluator): (response: ScoreResponse) => void {
+  return (response) => evaluator.mergeState(response.state!);
 }
 
 function scoreInProcess(evaluator: BoxAccuracyEvaluator, jobs: readonly ParallelMapJob[]): void {
@@ -140,7 +144,7 @@ export async function scoreMapsParallel(
   }
   const pool = await startScorePool(workers, initFor(evaluator));
   try {
-    await scoreOnPool(pool, evaluator, batches(jobs, batchSize, options.transfer === true));
+    await scoreOnPool(pool, batches(jobs, batchSize, options.transfer === true), merging(evaluator));
   } finally {
     await pool.close();
   }
@@ -201,7 +205,11 @@ export class BoxAccuracyPool {
       return { ...evaluator.compute(), workers: 0 };
     }
     try {
-      await scoreOnPool(pool, evaluator, batches(jobs, this.batchSize, this.options.transfer === true));
+      await scoreOnPool(
+        pool,
+        batches(jobs, this.batchSize, this.options.transfer === true),
+        merging(evaluator),
+      );
     } catch (e) {
       // A map that cannot be scored leaves the threads sound; a thread that died does not.
       if (pool.size < this.workers) {

@@ -4,7 +4,6 @@
  * calling thread, default `defaultPoolSize()` (max(2, cores - 1)).
  */
 import { checkWorkerCount, defaultPoolSize, TaskPool } from '@cam-localize/core/workers';
-import type { BoxAccuracyEvaluator } from '../evaluators/box-accuracy.js';
 import type { ScoreInit, ScoreRequest, ScoreResponse } from './score-task.js';
 
 export type ScorePool = TaskPool<ScoreRequest, ScoreResponse>;
@@ -38,14 +37,14 @@ export interface ScoreBatch<Tag> {
 
 /**
  * Scores every batch `next` gives (pulled as workers free up, so the caller's maps are copied only
- * as they go) into `evaluator`, calling `onDone` in completion order. Rejects with the first
- * failure; batches still in flight then finish unobserved (or are rejected by the pool's close).
+ * as they go), calling `onDone` (which merges the batch's counters) in completion order. Rejects
+ * with the first failure, `onDone`'s included; batches still in flight then finish unobserved (or
+ * are rejected by the pool's close).
  */
 export function scoreOnPool<Tag>(
   pool: ScorePool,
-  evaluator: BoxAccuracyEvaluator,
   next: () => ScoreBatch<Tag> | undefined,
-  onDone?: (response: ScoreResponse, tag: Tag) => void,
+  onDone: (response: ScoreResponse, tag: Tag) => void,
 ): Promise<void> {
   const window = BATCHES_PER_WORKER * Math.max(1, pool.size);
   return new Promise<void>((resolve, reject) => {
@@ -61,8 +60,7 @@ export function scoreOnPool<Tag>(
       inFlight--;
       if (failed) return;
       try {
-        evaluator.mergeState(response.state);
-        onDone?.(response, tag);
+        onDone(response, tag);
       } catch (error) {
         fail(error);
         return;

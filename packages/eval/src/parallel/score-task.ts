@@ -1,15 +1,25 @@
 /**
  * The scoring task of eval's worker threads (a core `TaskPool` task module, like core's prepare
- * task): one task is one batch of images, in-memory maps or score-map files the worker reads,
- * resizes and normalises itself, accumulated into an evaluator of its own; the batch's counters
- * come back as a `BoxAccuracyState` for the calling thread to merge. The counters are integers, so
- * the merged result does not depend on which worker saw which batch, nor in which order. Served by
- * score-worker.ts; everything here is structured-clone friendly.
+ * task): one task is one batch of images, and each batch is accumulated into evaluators of its
+ * own, whose counters go back for the calling thread to merge. Two kinds: in-memory maps scored
+ * for MaxBoxAcc (a `BoxAccuracyState` back: `scoreMapsParallel`, `BoxAccuracyPool`), and score-map
+ * files the worker reads, resizes and normalises itself, scored by every 'maps' row of the table
+ * (each row's `state()`, plain JSON, back by row name: `scoreCamDirectory`, cam-scoring/). The
+ * counters are integers, so the merged result does not depend on which worker saw which batch,
+ * nor in which order. Served by score-worker.ts; everything here is structured-clone friendly.
  */
-import { type Box, describeError, resampleScoreMap } from '@cam-localize/core';
+import { type Box, resampleScoreMap, UsageError } from '@cam-localize/core';
 import type { TaskResult } from '@cam-localize/core/workers';
+import {
+  type CamJob,
+  loadMetricTable,
+  type MetricTableModule,
+  scoreCamJob,
+} from '../cam-scoring/score-map.js';
+import type { MapOutcome } from '../cam-scoring/tally.js';
 import { BoxAccuracyEvaluator, type BoxAccuracyState } from '../evaluators/box-accuracy.js';
-import { type CamFileProblemKind, loadCamForEval, type SharedStem } from './cam-file.js';
+import type { MetricSettings } from '../metrics/evaluator.js';
+import { MetricSet, type MetricTable } from '../metrics/table.js';
 
 /** Settings of each batch's BoxAccuracyEvaluator. */
 export interface ScoreEvaluatorOptions {
@@ -18,11 +28,20 @@ export interface ScoreEvaluatorOptions {
   multiContour: boolean;
 }
 
-/** The set-up every scoring worker gets once. */
-export interface ScoreInit {
-  options: ScoreEvaluatorOptions;
-  /** Evaluation frame size (scoreCamDirectory's `size`), for file batches. */
+/** What the workers of `scoreCamDirectory` build each batch's evaluators from. */
+export interface ScoreCamInit {
+  /** The settings of every row's evaluator (`command: 'eval'`: the 'maps' rows). */
+  settings: MetricSettings;
+  /** The table's module; default eval's `METRICS`. */
+  module?: MetricTableModule;
+  /** Evaluation frame size (scoreCamDirectory's `size`). */
   size: number;
+}
+
+/** The set-up every scoring worker gets once: for map batches, or for file batches. */
+export interface ScoreInit {
+  options?: ScoreEvaluatorOptions;
+  cams?: ScoreCamInit;
 }
 
 /** One in-memory map and its ground truth, as sent to a worker. */
@@ -33,36 +52,18 @@ export interface MapJob {
   gtBoxes: Box[];
 }
 
-/** One image of scoreCamDirectory: the worker reads, resizes, normalises and scores the file. */
-export interface FileJob {
-  id: string;
-  /** Score-map files to try, in order (scoreMapPathCandidates). */
-  candidates: string[];
-  /** Ground-truth boxes already in the evaluation frame. */
-  gtBoxes: Box[];
-  /** The `<stem>.npy` this image may not use because other images name it too. */
-  sharedStem?: SharedStem;
-}
-
-/** What became of a FileJob (per-file problems are reported, never thrown). */
-export interface FileOutcome {
-  problem?: { file: string; kind: CamFileProblemKind; message: string };
-  scored: boolean;
-  resized: boolean;
-  /** The map held a NaN or infinite value and was zeroed. */
-  nonFinite?: boolean;
-}
-
 /** A batch: maps (`first` is the index of the first, for messages), or files. */
 export type ScoreRequest =
   | { kind: 'maps'; first: number; maps: MapJob[] }
-  | { kind: 'files'; files: FileJob[] };
+  | { kind: 'files'; files: CamJob[] };
 
 export interface ScoreResponse {
-  /** The batch's counters alone. */
-  state: BoxAccuracyState;
-  /** Per file, in the order sent (file batches only). */
-  outcomes?: FileOutcome[];
+  /** Map batches: the batch's counters alone. */
+  state?: BoxAccuracyState;
+  /** File batches: each row's state of the batch alone, by row name (plain JSON). */
+  states?: Record<string, unknown>;
+  /** Per file, in the order sent (file batches only; per-file problems are reported, never thrown). */
+  outcomes?: MapOutcome[];
 }
 
 /** The evaluator every batch starts from. */
@@ -78,22 +79,25 @@ export function scoreEvaluator(options: ScoreEvaluatorOptions): BoxAccuracyEvalu
 export async function createScoreTask(
   init: ScoreInit,
 ): Promise<(request: ScoreRequest) => Promise<TaskResult<ScoreResponse>>> {
+  const table = init.cams === undefined ? undefined : await loadMetricTable(init.cams.module);
   return async (request) => {
+    if (request.kind === 'files') {
+      if (init.cams === undefined || table === undefined) throw new UsageError('E_USAGE', 'no table set up');
+      return { result: await scoreFiles(init.cams, table, request.files), transfer: [] };
+    }
+    if (init.options === undefined) throw new UsageError('E_USAGE', 'no box-accuracy settings set up');
     const evaluator = scoreEvaluator(init.options);
-    const outcomes =
-      request.kind === 'maps'
-        ? scoreMaps(evaluator, request.maps, request.first)
-        : await scoreFiles(evaluator, request.files, init.size);
+    scoreMaps(evaluator, request.maps, request.first);
     const state = evaluator.state();
     return {
-      result: { state, ...(outcomes === undefined ? {} : { outcomes }) },
+      result: { state },
       transfer: [state.correct.buffer as ArrayBuffer, state.thresholds.buffer as ArrayBuffer],
     };
   };
 }
 
 /** A map that cannot be scored throws the evaluator's error, its message prefixed `job <index>: `. */
-function scoreMaps(evaluator: BoxAccuracyEvaluator, maps: readonly MapJob[], first: number): undefined {
+function scoreMaps(evaluator: BoxAccuracyEvaluator, maps: readonly MapJob[], first: number): void {
   maps.forEach((job, i) => {
     try {
       evaluator.accumulateValues(job.data, job.width, job.height, job.gtBoxes);
@@ -102,31 +106,17 @@ function scoreMaps(evaluator: BoxAccuracyEvaluator, maps: readonly MapJob[], fir
       throw e;
     }
   });
-  return undefined;
 }
 
+/** The batch's files, each scored by every 'maps' row, and the rows' states of the batch. */
 async function scoreFiles(
-  evaluator: BoxAccuracyEvaluator,
-  files: readonly FileJob[],
-  size: number,
-): Promise<FileOutcome[]> {
-  const outcomes: FileOutcome[] = [];
-  for (const job of files) {
-    const loaded = await loadCamForEval(job.candidates, size, resampleScoreMap, job.sharedStem);
-    if (!loaded.ok) {
-      outcomes.push({ problem: loaded.problem, scored: false, resized: false });
-      continue;
-    }
-    try {
-      evaluator.accumulateValues(loaded.normalized, loaded.width, loaded.height, job.gtBoxes);
-      outcomes.push({ scored: true, resized: loaded.resized, nonFinite: loaded.nonFinite });
-    } catch (e) {
-      outcomes.push({
-        problem: { file: loaded.file, kind: 'corrupt', message: describeError(e) },
-        scored: false,
-        resized: loaded.resized,
-      });
-    }
-  }
-  return outcomes;
+  init: ScoreCamInit,
+  table: MetricTable,
+  files: readonly CamJob[],
+): Promise<ScoreResponse> {
+  const set = new MetricSet(init.settings, { table });
+  const frame = { size: init.size, resample: resampleScoreMap };
+  const outcomes: MapOutcome[] = [];
+  for (const job of files) outcomes.push(await scoreCamJob(set, job, frame));
+  return { states: set.states(), outcomes };
 }
