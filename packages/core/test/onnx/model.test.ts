@@ -176,14 +176,9 @@ describe('external data', () => {
 });
 
 describeWithTestBed('parseOnnxModel on the shared models', () => {
-  it('parses the 47 MB ResNet-18 quickly without copying initializers', async () => {
-    const t0 = performance.now();
+  // Its read time is measured in `pnpm bench startup` (model read), never in a test.
+  it('parses the 47 MB ResNet-18 and reads an initializer', async () => {
     const m = await readOnnxModel(shared('models', 'untrained', 'resnet18.onnx'));
-    const ms = performance.now() - t0;
-    console.log(
-      `[onnx] resnet18.onnx (${(m.bytes.length / 1e6).toFixed(1)} MB) read+parsed in ${ms.toFixed(1)} ms`,
-    );
-    expect(ms).toBeLessThan(2000);
     expect(m.graph.initializerNames.length).toBeGreaterThan(20);
     const fc = m.initializer('fc.weight')!;
     expect(fc.dims).toEqual([1000, 512]);
