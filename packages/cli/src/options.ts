@@ -141,7 +141,7 @@ export function positiveInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1)
-      throw new UsageError('E_USAGE', `${name} expects a positive integer, got '${value}'`);
+      throw new UsageError(`${name} expects a positive integer, got '${value}'`);
     return n;
   };
 }
@@ -271,7 +271,7 @@ export function addTokenOptions(command: Command): Command {
 export function thresholdInterval(value: string): number {
   const n = Number(value);
   if (!(n > 0 && n <= 0.5) || value.trim() === '')
-    throw new UsageError('E_USAGE', `--interval expects a number in (0, 0.5], got '${value}'`);
+    throw new UsageError(`--interval expects a number in (0, 0.5], got '${value}'`);
   return n;
 }
 
@@ -279,7 +279,7 @@ export function nonNegativeInteger(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0 || value.trim() === '')
-      throw new UsageError('E_USAGE', `${name} expects a whole number >= 0, got '${value}'`);
+      throw new UsageError(`${name} expects a whole number >= 0, got '${value}'`);
     return n;
   };
 }
@@ -290,7 +290,7 @@ export function parseTokenGrid(text: string): [number, number] {
   const height = Number(match?.[1]);
   const width = match?.[2] === undefined ? height : Number(match[2]);
   if (!match || height < 1 || width < 1)
-    throw new UsageError('E_USAGE', `--token-grid expects HxW (e.g. 14x14) or N, got '${text}'`);
+    throw new UsageError(`--token-grid expects HxW (e.g. 14x14) or N, got '${text}'`);
   return [height, width];
 }
 
@@ -384,7 +384,7 @@ function nonNegative(name: string) {
   return (value: string): number => {
     const x = Number(value);
     if (value.trim() === '' || !(x >= 0) || !Number.isFinite(x))
-      throw new UsageError('E_USAGE', `${name} expects a number >= 0, got '${value}'`);
+      throw new UsageError(`${name} expects a number >= 0, got '${value}'`);
     return x;
   };
 }
@@ -395,7 +395,7 @@ function thresholdFlag(text: string): string {
     parseThreshold(text);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    throw new UsageError('E_USAGE', `--threshold: ${error.message}`, { hint: error.hint });
+    throw new UsageError(`--threshold: ${error.message}`, { hint: error.hint });
   }
   return text;
 }
@@ -434,7 +434,7 @@ export function preprocessFromFlags(flags: ModelFlags): PreprocessOverrides {
     raw.resize =
       typeof size === 'number' ? { mode: flags.resizeMode ?? 'shorter', size } : { mode: 'exact', size };
   } else if (flags.resizeMode !== undefined) {
-    throw new UsageError('E_USAGE', '--resize-mode needs --resize');
+    throw new UsageError('--resize-mode needs --resize');
   }
   if (flags.crop !== undefined) raw.crop = flags.crop === 'none' ? null : parseSize(flags.crop, '--crop');
   if (flags.mean !== undefined) raw.mean = parseTriple(flags.mean, '--mean');
@@ -449,7 +449,7 @@ export function preprocessFromFlags(flags: ModelFlags): PreprocessOverrides {
 function parseScale(text: string): number {
   const x = text.trim() === '1/255' ? 1 / 255 : Number(text);
   if (text.trim() === '' || !Number.isFinite(x) || x <= 0)
-    throw new UsageError('E_USAGE', `--scale expects a number > 0 (or 1/255), got '${text}'`);
+    throw new UsageError(`--scale expects a number > 0 (or 1/255), got '${text}'`);
   return x;
 }
 
@@ -493,13 +493,9 @@ export function modelOptionsFromFlags(
 ): CamModelOptions {
   const backprop = layerRequestFromFlags(flags, extra.method) ?? headlessLayerRequest(flags, extra.method);
   if ((flags.layer?.length ?? 0) > 1 && extra.method !== 'layercam') {
-    throw new UsageError(
-      'E_USAGE',
-      `several --layer are fused by Layer-CAM only, not by ${extra.method ?? 'cam'}`,
-      {
-        hint: 'use --method layercam, or one --layer',
-      },
-    );
+    throw new UsageError(`several --layer are fused by Layer-CAM only, not by ${extra.method ?? 'cam'}`, {
+      hint: 'use --method layercam, or one --layer',
+    });
   }
   // A gradient method's layer is not a head override: the head stays as detected (its closed form
   // serves the head's own features), the layer goes to the backward graph.
@@ -524,7 +520,7 @@ export function modelOptionsFromFlags(
 
 function parseSize(text: string, flag: string): number | [number, number] {
   const match = /^(\d+)(?:x(\d+))?$/.exec(text.trim());
-  if (!match) throw new UsageError('E_USAGE', `${flag} expects N or WxH, got '${text}'`);
+  if (!match) throw new UsageError(`${flag} expects N or WxH, got '${text}'`);
   return match[2] === undefined ? Number(match[1]) : [Number(match[1]), Number(match[2])];
 }
 
@@ -535,7 +531,7 @@ function parseTriple(text: string, flag: string): [number, number, number] {
     .map(Number);
   if (parts.length === 1) parts.push(parts[0]!, parts[0]!);
   if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v))) {
-    throw new UsageError('E_USAGE', `${flag} expects three numbers r,g,b, got '${text}'`);
+    throw new UsageError(`${flag} expects three numbers r,g,b, got '${text}'`);
   }
   return parts as [number, number, number];
 }

@@ -58,18 +58,60 @@ export class CamLocalizeError extends Error {
   }
 }
 
-/** The ONNX file cannot be read or parsed, or refers to data it must not. */
-export class ModelError extends CamLocalizeError {}
+/**
+ * An error class of one kind sets its own code (`CODE`, which a subclass may override): its
+ * callers pass the message alone. Classes of several kinds take the code, typed to their kinds.
+ */
+abstract class OneCodeError extends CamLocalizeError {
+  static readonly CODE: CamLocalizeErrorCode;
+
+  constructor(message: string, options: CamLocalizeErrorOptions = {}) {
+    super((new.target as unknown as { CODE: CamLocalizeErrorCode }).CODE, message, options);
+  }
+}
+
+/** The ONNX file cannot be read or parsed, refers to data it must not, or its session fails. */
+export class ModelError extends CamLocalizeError {
+  constructor(
+    code: 'E_MODEL_READ' | 'E_MODEL_FORMAT' | 'E_SESSION',
+    message: string,
+    options: CamLocalizeErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
 /** The model has no head that CAM can apply to (or the named tensors do not exist). */
-export class HeadNotFoundError extends CamLocalizeError {}
+export class HeadNotFoundError extends OneCodeError {
+  static override readonly CODE: CamLocalizeErrorCode = 'E_HEAD_NOT_FOUND';
+}
 /** An execution provider is not available or failed to start. */
-export class DeviceError extends CamLocalizeError {}
+export class DeviceError extends OneCodeError {
+  static override readonly CODE: CamLocalizeErrorCode = 'E_DEVICE';
+}
 /** An image cannot be decoded, is too large, or cannot be preprocessed. */
-export class ImageError extends CamLocalizeError {}
+export class ImageError extends CamLocalizeError {
+  constructor(
+    code: 'E_IMAGE_READ' | 'E_IMAGE_TOO_LARGE' | 'E_PREPROCESS',
+    message: string,
+    options: CamLocalizeErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
 /** A CAM method was asked for something it cannot compute (bad target, shapes that do not fit). */
-export class CamError extends CamLocalizeError {}
+export class CamError extends OneCodeError {
+  static override readonly CODE: CamLocalizeErrorCode = 'E_CAM';
+}
 /** A labels / annotation / dataset / .npy file is malformed. */
-export class DataError extends CamLocalizeError {}
+export class DataError extends CamLocalizeError {
+  constructor(
+    code: 'E_LABELS' | 'E_ANNOTATION' | 'E_DATASET' | 'E_NPY' | 'E_PREPROCESS',
+    message: string,
+    options: CamLocalizeErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
 /**
  * Several problems found in one pass over a dataset's annotations (each a CamLocalizeError naming
  * its file and line), reported together so that one run shows every fix to make. `problems` holds
@@ -115,7 +157,9 @@ export class FileError extends CamLocalizeError {
   }
 }
 /** Bad options from the caller. */
-export class UsageError extends CamLocalizeError {}
+export class UsageError extends OneCodeError {
+  static override readonly CODE: CamLocalizeErrorCode = 'E_USAGE';
+}
 
 /**
  * The backward graph cannot be built: an op on the path from the chosen layer to the scores has no
@@ -123,9 +167,7 @@ export class UsageError extends CamLocalizeError {}
  * A usage error (CLI exit 2): another layer or method is the user's way out.
  */
 export class GradientError extends UsageError {
-  constructor(message: string, options: CamLocalizeErrorOptions = {}) {
-    super('E_GRADIENT', message, options);
-  }
+  static override readonly CODE: CamLocalizeErrorCode = 'E_GRADIENT';
 }
 
 /** A message for any thrown value, one line. */

@@ -159,8 +159,7 @@ export class CamModel {
     // The CAM layer's features of other inputs (SmoothGrad-CAM++'s noisy pass under torch-cam).
     const forwardFeatures: ForwardFeatures = async (inputs, count) => {
       const features = (await this.session.run(inputs, count))[this.head.featureTensor];
-      if (features === undefined)
-        throw new CamError('E_CAM', `the session did not return ${this.head.featureTensor}`);
+      if (features === undefined) throw new CamError(`the session did not return ${this.head.featureTensor}`);
       const tokens = this.head.tokens;
       return tokens === undefined || count !== 1
         ? features.data
@@ -194,7 +193,7 @@ export class CamModel {
         ? await prepareBackprop(onnx, options.backprop, [2, 3, inputHeight, inputWidth], head)
         : undefined;
     if (backprop !== undefined) head = backprop.head;
-    if (head === undefined) throw new CamError('E_CAM', 'no CAM head', { file: onnx.path });
+    if (head === undefined) throw new CamError('no CAM head', { file: onnx.path });
     const request = options.deviceCam;
     if (request !== undefined && request.mode !== 'off')
       assertMethodFitsHead(head, request.method, onnx.path, backprop !== undefined);
@@ -352,7 +351,6 @@ export class CamModel {
     const features = device === undefined ? outputs[this.head.featureTensor] : undefined;
     if (scores === undefined || (device === undefined && features === undefined)) {
       throw new CamError(
-        'E_CAM',
         `the session did not return ${this.head.scoreTensor} and ${this.head.featureTensor}`,
       );
     }
@@ -409,7 +407,7 @@ export class CamModel {
     const cam = outputs[graph.camOutput];
     const classes = outputs[graph.classesOutput];
     if (cam === undefined || classes === undefined) {
-      throw new CamError('E_CAM', `the session did not return ${graph.camOutput} and ${graph.classesOutput}`);
+      throw new CamError(`the session did not return ${graph.camOutput} and ${graph.classesOutput}`);
     }
     const batch = {
       method: request.method,
@@ -468,7 +466,7 @@ export class CamModel {
       inference.maps === undefined ? undefined : deviceMapOf(inference.maps, classIndex, request);
     if (fromDevice !== undefined) return fromDevice;
     if (inference.features.length === 0) {
-      throw new CamError('E_CAM', `class ${classIndex} was not among the CAMs computed in the graph`, {
+      throw new CamError(`class ${classIndex} was not among the CAMs computed in the graph`, {
         hint: 'ask for it in the targets of infer(), or load the model with `camOnDevice: off`',
       });
     }
@@ -527,7 +525,7 @@ export class CamModel {
       };
     }
     if (inference.prepared.tensor.length === 0) {
-      throw new CamError('E_CAM', `the gradients of class ${classIndex} were not computed for this image`, {
+      throw new CamError(`the gradients of class ${classIndex} were not computed for this image`, {
         hint: 'ask for the class in the targets of infer()',
       });
     }
@@ -555,7 +553,7 @@ export function fixedInputSize(onnx: OnnxModel): [number, number] | undefined {
 /** The model's input size: its declared H and W, or the preprocessing's crop/resize size. */
 export function modelInputSize(onnx: OnnxModel, config: PreprocessConfig): [number, number] {
   const input = onnx.realInputs()[0];
-  if (input === undefined) throw new UsageError('E_MODEL_FORMAT', `${onnx.path} has no input`);
+  if (input === undefined) throw new UsageError(`${onnx.path} has no input`);
   const dims = input.shape ?? [];
   const h = dims[2];
   const w = dims[3];

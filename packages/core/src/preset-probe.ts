@@ -76,7 +76,7 @@ export async function probePresets(
       failed++;
     }
   }
-  if (decoded.length === 0) throw new UsageError('E_USAGE', 'the preset probe found no image it could read');
+  if (decoded.length === 0) throw new UsageError('the preset probe found no image it could read');
   const input: [number, number] = [model.inputWidth, model.inputHeight];
   const sources = Object.fromEntries(PREPROCESS_FIELDS.map((f) => [f, 'probe'])) as PreprocessSources;
   const kind = model.scoreKind;

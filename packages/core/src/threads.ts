@@ -12,6 +12,7 @@ import {
   type CamLocalizeErrorCode,
   DataError,
   DeviceError,
+  GradientError,
   HeadNotFoundError,
   ImageError,
   ModelError,
@@ -165,7 +166,8 @@ export interface SerializedError {
   cause: { name: string; message: string; stack: string | null } | null;
 }
 
-const CLASSES: Record<string, typeof CamLocalizeError> = {
+/** The typed errors a thread may throw, by class name (any constructor shape: revived alike). */
+const CLASSES: Record<string, abstract new (...args: never[]) => CamLocalizeError> = {
   CamLocalizeError,
   ModelError,
   HeadNotFoundError,
@@ -174,6 +176,7 @@ const CLASSES: Record<string, typeof CamLocalizeError> = {
   CamError,
   DataError,
   UsageError,
+  GradientError,
 };
 
 function plain(e: unknown): { name: string; message: string; stack: string | null } {
@@ -215,12 +218,22 @@ export function reviveError(s: SerializedError, options: { prefix?: string; thre
   const e =
     Cls === undefined || s.code === null
       ? new Error(message, cause === undefined ? undefined : { cause })
-      : new Cls(s.code, message, {
-          ...(s.hint === null ? {} : { hint: s.hint }),
-          ...(s.file === null ? {} : { file: s.file }),
-          ...(s.line === null ? {} : { line: s.line }),
-          ...(cause === undefined ? {} : { cause }),
-        });
+      : // The base constructor with the class as new.target: every class revives alike, whether it
+        // sets its own code or takes one, and keeps the code it was thrown with.
+        (Reflect.construct(
+          CamLocalizeError,
+          [
+            s.code,
+            message,
+            {
+              ...(s.hint === null ? {} : { hint: s.hint }),
+              ...(s.file === null ? {} : { file: s.file }),
+              ...(s.line === null ? {} : { line: s.line }),
+              ...(cause === undefined ? {} : { cause }),
+            },
+          ],
+          Cls,
+        ) as CamLocalizeError);
   if (s.stack !== null) {
     e.stack = `${e.name}: ${message}\n    --- thrown in ${options.thread ?? 'a worker thread'} ---\n${s.stack.split('\n').slice(1).join('\n')}`;
   }

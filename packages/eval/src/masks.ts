@@ -87,12 +87,10 @@ export function resizeNearestCv<T extends Uint8Array | Float32Array | Float64Arr
     ['target width', dstWidth],
     ['target height', dstHeight],
   ] as const) {
-    if (!Number.isInteger(v) || v <= 0)
-      throw new UsageError('E_USAGE', `${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v <= 0) throw new UsageError(`${name} must be a positive integer, got ${v}`);
   }
   if (src.length !== srcWidth * srcHeight) {
     throw new UsageError(
-      'E_USAGE',
       `image has ${src.length} values, expected ${srcWidth}x${srcHeight} = ${srcWidth * srcHeight}`,
     );
   }
@@ -157,11 +155,10 @@ export async function readGroundTruthMask(
 ): Promise<GroundTruthMask> {
   const { width, height } = frame;
   if (!Number.isInteger(width) || width <= 0 || !Number.isInteger(height) || height <= 0) {
-    throw new UsageError('E_USAGE', `the mask frame must be positive integers, got ${width}x${height}`);
+    throw new UsageError(`the mask frame must be positive integers, got ${width}x${height}`);
   }
   const spec = item.mask;
-  if (spec === undefined)
-    throw new UsageError('E_USAGE', `image ${JSON.stringify(item.id)} has no ground-truth mask`);
+  if (spec === undefined) throw new UsageError(`image ${JSON.stringify(item.id)} has no ground-truth mask`);
   if (spec.files.length === 0) {
     throw new DataError('E_DATASET', `image ${JSON.stringify(item.id)} lists no instance mask file`);
   }

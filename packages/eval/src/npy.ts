@@ -202,14 +202,14 @@ export function readScoreMapNpy(path: string): ScoreMap {
 export function encodeNpyFloat32(shape: readonly number[], data: ArrayLike<number>): Uint8Array {
   const count = shape.reduce((a, b) => a * b, 1);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0) || count !== data.length) {
-    throw new UsageError('E_USAGE', `shape (${shape.join(', ')}) does not match ${data.length} values`);
+    throw new UsageError(`shape (${shape.join(', ')}) does not match ${data.length} values`);
   }
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Pad with spaces and a final newline so that 10 + header length is a multiple of 64.
   const total = Math.ceil((10 + header.length + 1) / 64) * 64;
   header = header + ' '.repeat(total - 10 - header.length - 1) + '\n';
-  if (header.length > 65535) throw new UsageError('E_USAGE', 'shape too long for a version 1.0 .npy header');
+  if (header.length > 65535) throw new UsageError('shape too long for a version 1.0 .npy header');
   const out = new Uint8Array(total + count * 4);
   out.set(MAGIC, 0);
   out[6] = 1;
@@ -250,10 +250,7 @@ export function scoreMapPath(camDir: string, imageId: string): string {
     /^[A-Za-z]:/.test(imageId) ||
     parts.some((p) => p === '..')
   ) {
-    throw new UsageError(
-      'E_USAGE',
-      `image id ${JSON.stringify(imageId)} cannot name a file under the score-map folder`,
-    );
+    throw new UsageError(`image id ${JSON.stringify(imageId)} cannot name a file under the score-map folder`);
   }
   return join(camDir, `${imageId}.npy`);
 }

@@ -150,7 +150,7 @@ export function thresholdValue(map: ScoreMap, spec: ThresholdSpec): number {
     }
     case 'percentile': {
       if (!(spec.value >= 0 && spec.value <= 100)) {
-        throw new UsageError('E_USAGE', `percentile must be within 0..100, got ${spec.value}`);
+        throw new UsageError(`percentile must be within 0..100, got ${spec.value}`);
       }
       const values = finiteValues(data).sort();
       return percentileSorted(values, spec.value);
@@ -182,7 +182,7 @@ export function foregroundMask(map: ScoreMap, cutoff: number): Uint8Array {
 export function parseThreshold(text: string): ThresholdSpec {
   const s = text.trim().toLowerCase();
   const fail = (why: string): never => {
-    throw new UsageError('E_USAGE', `bad threshold "${text}": ${why}`, {
+    throw new UsageError(`bad threshold "${text}": ${why}`, {
       hint: 'use a fraction of the maximum like 0.2 or 20%, abs:<value>, p<0..100> (percentile), otsu or mean',
     });
   };

@@ -37,7 +37,7 @@ export function registerCompare(program: Command): void {
       'Exits 2 when the runs were made on different datasets (other images or ground truth).\n',
     )
     .action(async (dirs: string[], flags: CompareFlags) => {
-      if (dirs.length < 2) throw new UsageError('E_USAGE', 'compare needs at least two run directories');
+      if (dirs.length < 2) throw new UsageError('compare needs at least two run directories');
       const runs = [];
       for (const [i, dir] of dirs.entries()) runs.push(await loadComparedRun(dir, i));
       const notes = assertSameDataset(runs);

@@ -98,6 +98,6 @@ async function probeImages(where: string): Promise<ProbeImage[]> {
       return dataset.items.map((item) => ({ file: item.file, label: item.classIndex }));
   }
   const files = await discoverImages([where], process.cwd(), () => {});
-  if (files.length === 0) throw new UsageError('E_USAGE', `no images in ${where}`);
+  if (files.length === 0) throw new UsageError(`no images in ${where}`);
   return files.map((file) => ({ file }));
 }

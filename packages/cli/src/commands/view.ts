@@ -34,7 +34,7 @@ export function registerView(program: Command): void {
 
 async function view(runA: string, runB: string | undefined, flags: ViewFlags): Promise<void> {
   const pageScript = await readFile(PAGE_SCRIPT, 'utf8').catch(() => {
-    throw new UsageError('E_USAGE', `the page bundle ${PAGE_SCRIPT.pathname} is missing; run pnpm build`);
+    throw new UsageError(`the page bundle ${PAGE_SCRIPT.pathname} is missing; run pnpm build`);
   });
   const folders = runB === undefined ? [runA] : [runA, runB];
   const keys = (['a', 'b'] as const).slice(0, folders.length);

@@ -53,7 +53,7 @@ export function mapAtSize(
         compat?.normalization,
       );
     default:
-      throw new UsageError('E_USAGE', `--cam-size must be one of ${CAM_SIZES.join(', ')}`);
+      throw new UsageError(`--cam-size must be one of ${CAM_SIZES.join(', ')}`);
   }
 }
 
@@ -146,7 +146,7 @@ export function addOverlayStyleOptions(command: Command): Command {
 function parseAlpha(value: string): number {
   const alpha = Number(value);
   if (value.trim() === '' || !(alpha >= 0 && alpha <= 1))
-    throw new UsageError('E_USAGE', `--alpha expects a number from 0 to 1, got '${value}'`);
+    throw new UsageError(`--alpha expects a number from 0 to 1, got '${value}'`);
   return alpha;
 }
 

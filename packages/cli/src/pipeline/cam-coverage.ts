@@ -21,11 +21,11 @@ const SHOWN_IDS = 5;
 export async function assertCamFolder(path: string): Promise<void> {
   const info = await stat(path).catch(() => undefined);
   if (info === undefined) {
-    throw new UsageError('E_USAGE', `--cams: the folder ${path} does not exist`, {
+    throw new UsageError(`--cams: the folder ${path} does not exist`, {
       hint: 'give the folder the .npy score maps were written to (run --save-cams <dir>)',
     });
   }
-  if (!info.isDirectory()) throw new UsageError('E_USAGE', `--cams: ${path} is not a folder`);
+  if (!info.isDirectory()) throw new UsageError(`--cams: ${path} is not a folder`);
 }
 
 export interface CamCoverage {

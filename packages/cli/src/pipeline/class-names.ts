@@ -47,7 +47,6 @@ function namesOf(count: number, nameOf: (c: number) => string | undefined): (str
 export function assertBuiltInNameFits(text: string, target: TargetSpec, numClasses: number): void {
   if (target.kind !== 'class' || /^\d+$/.test(text.trim()) || numClasses === IMAGENET_CLASS_COUNT) return;
   throw new UsageError(
-    'E_USAGE',
     `--target ${text} is an ImageNet class name, but the model has ${numClasses} classes, not ${IMAGENET_CLASS_COUNT}`,
     { hint: "pass --labels with the model's class names, or a class index" },
   );

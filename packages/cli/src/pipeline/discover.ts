@@ -45,10 +45,10 @@ export async function discoverImages(
     else if ((fg ??= await fastGlob()).isDynamicPattern(pattern)) {
       matches = await fg(pattern, { cwd, absolute: true, onlyFiles: true, followSymbolicLinks: false });
     } else {
-      throw new UsageError('E_USAGE', `no such file or folder: ${pattern}`);
+      throw new UsageError(`no such file or folder: ${pattern}`);
     }
     if (matches.length === 0 && !searchedBefore) {
-      throw new UsageError('E_USAGE', `no images found for '${pattern}'`);
+      throw new UsageError(`no images found for '${pattern}'`);
     }
     for (const m of matches) {
       const real = await realpath(m).catch(() => m);

@@ -52,7 +52,7 @@ export async function evalImages(root: string, flags: EvalFlags): Promise<EvalIm
   dataset.items = checked.items;
   if (flags.limit !== undefined) dataset.items = dataset.items.slice(0, flags.limit);
   const shard = shardFromFlags(flags, process.env);
-  if (shard && flags.out === undefined) throw new UsageError('E_USAGE', '--shard needs --out <part.json>');
+  if (shard && flags.out === undefined) throw new UsageError('--shard needs --out <part.json>');
   const allItems = dataset.items;
   const sharded = shard ? selectShard(allItems, shard) : undefined;
   if (sharded) dataset.items = sharded.items;
@@ -69,7 +69,7 @@ export function iouLevels(flags: Pick<EvalFlags, 'iou' | 'boxes'>): number[] {
   const text = flags.iou ?? (flags.boxes === 'all' ? '30,50,70' : '50');
   const levels = text.split(',').map((v) => (v.trim() === '' ? Number.NaN : Number(v)));
   if (levels.some((d) => !Number.isFinite(d) || d < 0 || d > 100))
-    throw new UsageError('E_USAGE', `--iou expects percentages in [0, 100], comma-separated, got '${text}'`);
+    throw new UsageError(`--iou expects percentages in [0, 100], comma-separated, got '${text}'`);
   return levels;
 }
 

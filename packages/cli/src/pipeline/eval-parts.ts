@@ -125,10 +125,10 @@ async function readPart(file: string): Promise<EvalPart> {
   try {
     part = JSON.parse(await readRegularFile(file, 'utf8')) as EvalPart;
   } catch (error) {
-    throw new UsageError('E_USAGE', `merge: cannot read ${file} (${describeError(error)})`);
+    throw new UsageError(`merge: cannot read ${file} (${describeError(error)})`);
   }
   if (part?.kind !== PART_KIND || typeof part.shard?.index !== 'number' || !Array.isArray(part.ids)) {
-    throw new UsageError('E_USAGE', `merge: ${file} is not a part of \`eval --shard K/N --out <file>\``);
+    throw new UsageError(`merge: ${file} is not a part of \`eval --shard K/N --out <file>\``);
   }
   return part;
 }
@@ -160,7 +160,7 @@ export async function mergeEvalParts(
     }
   }
   if (problems.length > 0) {
-    throw new UsageError('E_USAGE', `merge: the parts are not of one evaluation: ${problems.join('; ')}`);
+    throw new UsageError(`merge: the parts are not of one evaluation: ${problems.join('; ')}`);
   }
   const count = first.shard.count;
   const byIndex = new Map<number, string[]>();
@@ -183,10 +183,7 @@ export async function mergeEvalParts(
   if (absent.length > 0) {
     const datasetIds = first.datasetIds;
     if (!Array.isArray(datasetIds) || idsDigest(datasetIds) !== first.shard.datasetIdsSha256) {
-      throw new UsageError(
-        'E_USAGE',
-        `merge: ${files[0]}: its dataset ids do not match its digest (a damaged part)`,
-      );
+      throw new UsageError(`merge: ${files[0]}: its dataset ids do not match its digest (a damaged part)`);
     }
     const missing = datasetIds.filter((id) => absent.includes(shardOf(id, count)));
     problems.push(
@@ -194,10 +191,7 @@ export async function mergeEvalParts(
     );
   }
   if (problems.length > 0) {
-    throw new UsageError(
-      'E_USAGE',
-      `merge: the parts do not cover the dataset exactly once: ${problems.join('; ')}`,
-    );
+    throw new UsageError(`merge: the parts do not cover the dataset exactly once: ${problems.join('; ')}`);
   }
   const evaluators = new MetricSet(evalMetricSettings(first.settings), { table });
   for (const [i, part] of parts.entries()) evaluators.mergeStates(part, `merge: ${files[i]}`);

@@ -78,7 +78,6 @@ export class FaithfulnessStep {
     const { inputWidth, inputHeight } = inference.prepared.geometry;
     if (inputWidth * inputHeight !== plane) {
       throw new CamError(
-        'E_CAM',
         `faithfulness: the input tensor holds ${3 * plane} values, not 3x${inputHeight}x${inputWidth}`,
       );
     }

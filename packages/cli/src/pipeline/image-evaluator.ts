@@ -84,7 +84,6 @@ export class ImageEvaluator {
   ) {
     if (protocol.name === 'wsolevaluation' && settings.threshold.kind !== 'fraction') {
       throw new UsageError(
-        'E_USAGE',
         '--protocol wsolevaluation takes --threshold as a fraction of the maximum (e.g. 0.2)',
       );
     }
@@ -126,7 +125,6 @@ export class ImageEvaluator {
     const gtClass = item.classIndex !== undefined && item.classIndex >= 0 ? item.classIndex : undefined;
     if (gtClass !== undefined && gtClass >= inference.scores.length) {
       throw new UsageError(
-        'E_USAGE',
         `ground-truth class ${gtClass} is outside the model's ${inference.scores.length} classes`,
         {
           hint: 'the dataset class indices must follow the model output order',

@@ -16,7 +16,7 @@ export { errnoCode } from '@cam-localize/core/workers';
 export function writeFailure(error: unknown, path: string, options: { usage?: boolean } = {}): Error {
   const failure = fileWriteError(error, path);
   if (options.usage && failure instanceof FileError) {
-    return new UsageError('E_USAGE', failure.message, { cause: error });
+    return new UsageError(failure.message, { cause: error });
   }
   return failure;
 }
@@ -35,6 +35,6 @@ export async function assertWritableFolder(folder: string, flag: string): Promis
     rmSync(probe, { force: true });
   } catch (error) {
     const failure = writeFailure(error, folder, { usage: true });
-    throw new UsageError('E_USAGE', `${flag}: ${failure.message}`, { cause: error });
+    throw new UsageError(`${flag}: ${failure.message}`, { cause: error });
   }
 }

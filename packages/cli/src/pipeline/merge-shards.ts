@@ -80,7 +80,7 @@ export async function mergeShards(
 async function readShardRun(dir: string): Promise<ShardRun> {
   const config = await readRunConfig(dir);
   if (config.shard === undefined) {
-    throw new UsageError('E_USAGE', `merge: ${dir} is not a shard (its config.json records no --shard)`, {
+    throw new UsageError(`merge: ${dir} is not a shard (its config.json records no --shard)`, {
       hint: 'merge takes the directories of `cam-localize run --shard K/N`',
     });
   }
@@ -116,7 +116,7 @@ function assertOneRun(shards: readonly ShardRun[]): void {
     }
   }
   if (problems.length > 0) {
-    throw new UsageError('E_USAGE', `merge: the shards are not parts of one run: ${problems.join('; ')}`, {
+    throw new UsageError(`merge: the shards are not parts of one run: ${problems.join('; ')}`, {
       hint: 'run every shard with the same model, settings and dataset (and --limit)',
     });
   }
@@ -181,10 +181,7 @@ function assertCoverage(
     );
   }
   if (problems.length > 0) {
-    throw new UsageError(
-      'E_USAGE',
-      `merge: the shards do not cover the dataset exactly once: ${problems.join('; ')}`,
-    );
+    throw new UsageError(`merge: the shards do not cover the dataset exactly once: ${problems.join('; ')}`);
   }
 }
 
@@ -247,7 +244,7 @@ async function writeMerged(
   try {
     const results = join(out, RunDirectory.RESULTS);
     if (existsSync(results) && !overwrite) {
-      throw new UsageError('E_USAGE', `${out} already holds a run`, {
+      throw new UsageError(`${out} already holds a run`, {
         hint: 'pass --overwrite or choose another --out',
       });
     }

@@ -14,7 +14,6 @@ export function assertLabelsFitModel(
   const classes = model.head.numClasses;
   if (labels.names.length !== classes) {
     throw new UsageError(
-      'E_USAGE',
       `--labels ${file ?? ''} names ${labels.names.length} classes, but the model ${model.onnx.path} has ${classes}`,
       { hint: "give this model's class list, one line per output, in output order" },
     );
@@ -25,7 +24,7 @@ export function assertLabelsFitModel(
 export function predictTarget(spec: string, lookup: ((name: string) => number) | undefined): TargetSpec {
   const target = parseTarget(spec, lookup);
   if (target.kind === 'gt') {
-    throw new UsageError('E_USAGE', `predict has no ground truth, so --target ${spec} cannot be used`, {
+    throw new UsageError(`predict has no ground truth, so --target ${spec} cannot be used`, {
       hint: 'use predicted, topk:K or a class (or `cam-localize run` on a dataset)',
     });
   }

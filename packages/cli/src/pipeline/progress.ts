@@ -100,7 +100,7 @@ export class Progress {
 export function parseProgressInterval(value: string): number {
   const seconds = Number(value);
   if (!(Number.isFinite(seconds) && seconds >= 0)) {
-    throw new UsageError('E_USAGE', `--progress-interval expects seconds >= 0, got '${value}'`);
+    throw new UsageError(`--progress-interval expects seconds >= 0, got '${value}'`);
   }
   return seconds;
 }

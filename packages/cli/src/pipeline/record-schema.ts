@@ -208,6 +208,6 @@ export class BadLines {
         ? `${this.path}:${this.first}: ${this.listed[0]!.replace(/^line \d+: /, '')}`
         : `${this.path}: ${this.count} malformed lines: ${this.listed.join('; ')}` +
           (this.count > LISTED ? `; and ${this.count - LISTED} more` : '');
-    throw new UsageError('E_USAGE', message, { hint: this.hint });
+    throw new UsageError(message, { hint: this.hint });
   }
 }

@@ -329,13 +329,12 @@ const SCHEMA: Record<string, readonly [Check, string, 'optional'?]> = {
 /** Checks parsed config.json against the schema; a usage error names the file and the field. */
 export function parseRunConfig(value: unknown, file: string): RunConfig {
   const hint = 'the run directory is damaged or was not written by `cam-localize run`';
-  if (!isObject(value)) throw new UsageError('E_USAGE', `${file}: not a run configuration`, { hint });
+  if (!isObject(value)) throw new UsageError(`${file}: not a run configuration`, { hint });
   const record = value as Record<string, unknown>;
   for (const [key, [check, what, optional]] of Object.entries(SCHEMA)) {
     if (record[key] === undefined && optional) continue;
     if (!check(record[key])) {
       throw new UsageError(
-        'E_USAGE',
         `${file}: "${key}" must be ${what}, found ${JSON.stringify(record[key]) ?? 'nothing'}`,
         { hint },
       );
@@ -351,7 +350,7 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
   try {
     value = JSON.parse(await readRegularFile(file, 'utf8'));
   } catch (error) {
-    throw new UsageError('E_USAGE', `${dir} is not a run directory (${describeError(error)})`);
+    throw new UsageError(`${dir} is not a run directory (${describeError(error)})`);
   }
   return parseRunConfig(value, file);
 }
@@ -394,7 +393,6 @@ export function assertSameRun(previousConfig: unknown, current: RunConfig, dir: 
     );
   } else if (before !== current.fingerprint.annotationsSha256) {
     throw new UsageError(
-      'E_USAGE',
       `--resume: the annotations of ${current.dataset} changed since ${dir} was run ` +
         `(image ids, class labels, boxes or sizes; annotations sha256 ${before.slice(0, 12)} then, ` +
         `${current.fingerprint.annotationsSha256?.slice(0, 12)} now)`,
@@ -410,7 +408,7 @@ export function assertSameRun(previousConfig: unknown, current: RunConfig, dir: 
   );
   if (differences.length === 0) return;
   const list = differences.map((d) => `${d.field}: ${d.previous} then, ${d.current} now`).join('; ');
-  throw new UsageError('E_USAGE', `--resume: ${dir} was run with another configuration (${list})`, {
+  throw new UsageError(`--resume: ${dir} was run with another configuration (${list})`, {
     hint: 'resume with the same model and settings, or start again with --overwrite or another --out',
   });
 }

@@ -118,7 +118,7 @@ export class RunDirectory {
     const retrying = new Set<string>();
     if (existsSync(resultsPath)) {
       if (!options.resume) {
-        throw new UsageError('E_USAGE', `${path} already holds a run`, {
+        throw new UsageError(`${path} already holds a run`, {
           hint: 'pass --resume to continue it, --overwrite to start it again, or choose another --out',
         });
       }
@@ -133,7 +133,7 @@ export class RunDirectory {
         (retry ? done : retrying).delete(record.id);
       }
     } else if (options.resume && !existsSync(configPath)) {
-      throw new UsageError('E_USAGE', `--resume: ${path} holds no run to continue`);
+      throw new UsageError(`--resume: ${path} holds no run to continue`);
     }
     try {
       await writeJsonAtomic(configPath, config);

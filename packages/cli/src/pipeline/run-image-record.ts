@@ -95,7 +95,7 @@ export class RunImageRecords implements ImageRecordMaker {
   ): Promise<FaithfulnessJson | undefined> {
     if (this.work.faithfulness === undefined) return undefined;
     if (this.faithfulness === undefined)
-      throw new CamError('E_CAM', '--faithfulness needs the model session on this thread');
+      throw new CamError('--faithfulness needs the model session on this thread');
     const explained = result.predicted.class;
     const map = await this.evaluator.mapOf(inference, explained, result);
     return await this.faithfulness.evaluate(inference, explained, map);

@@ -115,7 +115,7 @@ export class RunLock {
       }
       return new RunLock(path, text, fd);
     }
-    throw new UsageError('E_USAGE', `${dir}: could not take the run lock ${path}`, {
+    throw new UsageError(`${dir}: could not take the run lock ${path}`, {
       hint: `another process keeps creating and removing it, or ${path}.takeover is left from a crash (remove it)`,
     });
   }
@@ -246,7 +246,7 @@ function busy(dir: string, holder: LockHolder | undefined): UsageError {
     holder === undefined
       ? 'another process (its lock file is being written)'
       : `\`cam-localize ${holder.command}\` (pid ${holder.pid} on ${holder.host}, since ${holder.started})`;
-  return new UsageError('E_USAGE', `${dir} is in use by ${who}`, {
+  return new UsageError(`${dir} is in use by ${who}`, {
     hint: `wait for it to finish, or choose another --out; if that process is gone, remove ${join(dir, RunLock.FILE)}`,
   });
 }

@@ -89,7 +89,7 @@ export class DatasetRun implements ImageRunPlan<RunWork, RunDirectory> {
     });
     let items = checkedItems(dataset.items, 'run', flags.allowMissing === true).items;
     if (flags.limit !== undefined) items = items.slice(0, flags.limit);
-    if (items.length === 0) throw new UsageError('E_USAGE', `no images in ${root}`);
+    if (items.length === 0) throw new UsageError(`no images in ${root}`);
     return new DatasetRun(flags, protocol, dataset, items);
   }
 
@@ -176,7 +176,7 @@ export function protocolFor(flags: { protocol?: string; boxes?: string }): Evalu
   if (flags.protocol !== 'wsolevaluation') return TOOL_DEFAULTS;
   if (flags.boxes === 'largest') return { ...WSOL_PROTOCOL, multiContour: false, iouThresholds: [50] };
   if (flags.boxes === 'merged')
-    throw new UsageError('E_USAGE', '--protocol wsolevaluation takes --boxes all or largest');
+    throw new UsageError('--protocol wsolevaluation takes --boxes all or largest');
   return WSOL_PROTOCOL;
 }
 
@@ -196,7 +196,6 @@ function faithfulnessFromFlags(flags: RunFlags): FaithfulnessWork | undefined {
   const metrics = parseFaithfulnessList(flags.faithfulness);
   if (flags.camOnDevice === 'on') {
     throw new UsageError(
-      'E_USAGE',
       '--faithfulness runs the plain model: it cannot be combined with --cam-on-device on',
       { hint: 'use --cam-on-device auto or off' },
     );

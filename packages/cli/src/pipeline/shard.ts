@@ -55,7 +55,7 @@ export function parseShard(spec: string, flag = '--shard'): Shard {
   const index = Number(match?.[1]);
   const count = Number(match?.[2]);
   if (!match || count < 1 || index < 1 || index > count) {
-    throw new UsageError('E_USAGE', `${flag} ${spec}: expected K/N with 1 <= K <= N (shards count from 1)`, {
+    throw new UsageError(`${flag} ${spec}: expected K/N with 1 <= K <= N (shards count from 1)`, {
       hint: `${flag} 1/4 ... ${flag} 4/4 split a dataset in four; ${flag} auto reads a Slurm or Kubernetes job index`,
     });
   }
@@ -75,7 +75,6 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv, shardCount?: number
   const where = (shard: Shard, source: string): Shard => {
     if (shard.index < 1 || shard.index > shard.count || !Number.isInteger(shard.index)) {
       throw new UsageError(
-        'E_USAGE',
         `--shard auto: ${source} gives shard ${shard.index} of ${shard.count}, outside 1..${shard.count}`,
         { hint: 'use a contiguous array (e.g. --array=0-3 or --array=1-4:1) whose size is the shard count' },
       );
@@ -86,10 +85,7 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv, shardCount?: number
   if (taskId !== undefined) {
     const count = shardCount ?? integer(env.SLURM_ARRAY_TASK_COUNT);
     if (count === undefined || count < 1) {
-      throw new UsageError(
-        'E_USAGE',
-        '--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not',
-      );
+      throw new UsageError('--shard auto: SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not');
     }
     const min = integer(env.SLURM_ARRAY_TASK_MIN) ?? 0;
     const step = integer(env.SLURM_ARRAY_TASK_STEP) || 1;
@@ -101,7 +97,6 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv, shardCount?: number
     const count = shardCount ?? integer(env[SHARD_COUNT_VARIABLE]);
     if (count === undefined || count < 1) {
       throw new UsageError(
-        'E_USAGE',
         `--shard auto: JOB_COMPLETION_INDEX is set but not the shard count (--shard-count N or ${SHARD_COUNT_VARIABLE})`,
         { hint: "set it to the Indexed Job's completions" },
       );
@@ -109,7 +104,6 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv, shardCount?: number
     return where({ index: completionIndex + 1, count }, `JOB_COMPLETION_INDEX=${completionIndex}`);
   }
   throw new UsageError(
-    'E_USAGE',
     '--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array) nor JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) is set',
     { hint: 'outside a job array, give the shard as --shard K/N' },
   );
@@ -121,14 +115,13 @@ export function shardFromFlags(
   env: NodeJS.ProcessEnv,
 ): Shard | undefined {
   if (flags.shard === undefined) {
-    if (flags.shardCount !== undefined)
-      throw new UsageError('E_USAGE', '--shard-count goes with --shard auto');
+    if (flags.shardCount !== undefined) throw new UsageError('--shard-count goes with --shard auto');
     return undefined;
   }
   if (flags.shard.trim() === 'auto') return shardFromEnvironment(env, flags.shardCount);
   const shard = parseShard(flags.shard);
   if (flags.shardCount !== undefined && flags.shardCount !== shard.count) {
-    throw new UsageError('E_USAGE', `--shard ${flags.shard} and --shard-count ${flags.shardCount} disagree`);
+    throw new UsageError(`--shard ${flags.shard} and --shard-count ${flags.shardCount} disagree`);
   }
   return shard;
 }
@@ -173,12 +166,12 @@ export async function readDatasetIds(dir: string, record: ShardRecord): Promise<
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as string);
   } catch (error) {
-    throw new UsageError('E_USAGE', `${file}: cannot read the dataset's ids (${String(error)})`, {
+    throw new UsageError(`${file}: cannot read the dataset's ids (${String(error)})`, {
       hint: 'the shard directory is damaged; run the shard again',
     });
   }
   if (ids.length !== record.datasetImages || idsDigest(ids) !== record.datasetIdsSha256) {
-    throw new UsageError('E_USAGE', `${file} does not match the dataset recorded in config.json`, {
+    throw new UsageError(`${file} does not match the dataset recorded in config.json`, {
       hint: 'the shard directory is damaged; run the shard again',
     });
   }
@@ -201,9 +194,7 @@ export function assertSameShard(
       previous.count === current.count &&
       previous.datasetIdsSha256 === current.datasetIdsSha256);
   if (same) return;
-  throw new UsageError(
-    'E_USAGE',
-    `--resume: ${dir} holds ${describe(previous)}, this run is ${describe(current)}`,
-    { hint: 'resume with the same --shard (and dataset), or use another --out' },
-  );
+  throw new UsageError(`--resume: ${dir} holds ${describe(previous)}, this run is ${describe(current)}`, {
+    hint: 'resume with the same --shard (and dataset), or use another --out',
+  });
 }

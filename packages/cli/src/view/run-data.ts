@@ -52,7 +52,7 @@ async function readConfigJson(root: string): Promise<Record<string, unknown>> {
   try {
     return JSON.parse(await readRegularFile(join(root, 'config.json'), 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError('E_USAGE', `${root} is not a run directory (${describeError(error)})`);
+    throw new UsageError(`${root} is not a run directory (${describeError(error)})`);
   }
 }
 
@@ -66,7 +66,6 @@ export async function loadRun(
   const config = await readConfigJson(root);
   if (config.protocol === 'wsolevaluation')
     throw new UsageError(
-      'E_USAGE',
       `${root}: view cannot redraw this run's boxes: --protocol wsolevaluation boxes every contour of the GT class's map with OpenCV's sweep, which the page does not run`,
       { hint: 'view a run made with the tool defaults (the same command without --protocol wsolevaluation)' },
     );
@@ -79,7 +78,6 @@ export async function loadRun(
   const missing = maps === undefined ? lines.length : lines.filter((r) => !maps.has(r.id)).length;
   if (missing > 0) {
     throw new UsageError(
-      'E_USAGE',
       `${root}: ${missing} of ${lines.length} images have no feature-grid maps (${GRID_MAPS_FILE}), which the page needs`,
       { hint: `add them (finished images are not re-scored): ${fillCommand(root, config)}` },
     );

@@ -29,8 +29,7 @@ export class BoxFoundEvaluator implements MetricEvaluator<number, BoxFoundState,
   }
 
   accumulate(found: number): void {
-    if (found !== 0 && found !== 1)
-      throw new UsageError('E_USAGE', `"toyBoxFound" must be 0 or 1, found ${found}`);
+    if (found !== 0 && found !== 1) throw new UsageError(`"toyBoxFound" must be 0 or 1, found ${found}`);
     this.images++;
     this.found += found;
   }

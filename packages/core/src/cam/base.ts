@@ -53,12 +53,11 @@ export abstract class CamMethod {
     if (gradients === undefined || this.ignoresGradients)
       map = await this.combine(context, await this.channelWeights(context, classIndex));
     else if (this.gradientMap === undefined) {
-      throw new CamError('E_CAM', `${this.constructor.name} has no form over real gradients`, {
+      throw new CamError(`${this.constructor.name} has no form over real gradients`, {
         hint: 'use a gradient method (gradcam, gradcampp, xgradcam, layercam, hirescam, gradcam-elementwise)',
       });
     } else if (gradients.length !== context.features.length) {
       throw new CamError(
-        'E_CAM',
         `gradients hold ${gradients.length} values, the features ${context.features.length}`,
       );
     } else map = this.gradientMap(context, gradients);
@@ -144,7 +143,7 @@ export function classWeightRow(context: CamContext, classIndex: number): Float32
     return row;
   }
   const weights = head.weights;
-  if (weights === null) throw new CamError('E_CAM', 'a gap-linear head needs classifier weights');
+  if (weights === null) throw new CamError('a gap-linear head needs classifier weights');
   return weights.subarray(classIndex * channels, (classIndex + 1) * channels);
 }
 
@@ -152,19 +151,15 @@ function validateContext(context: CamContext, classIndex: number): void {
   const { channels, width, height, features, head } = context;
   if (features.length !== channels * width * height) {
     throw new CamError(
-      'E_CAM',
       `feature map holds ${features.length} values, expected ${channels}x${height}x${width}=${channels * width * height}`,
     );
   }
   const expectedChannels = head.kind === 'class-map' ? head.numClasses : head.channels;
   if (channels !== expectedChannels) {
-    throw new CamError(
-      'E_CAM',
-      `feature map has ${channels} channels but the head expects ${expectedChannels}`,
-    );
+    throw new CamError(`feature map has ${channels} channels but the head expects ${expectedChannels}`);
   }
   if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= head.numClasses) {
-    throw new CamError('E_CAM', `class index ${classIndex} is outside 0..${head.numClasses - 1}`, {
+    throw new CamError(`class index ${classIndex} is outside 0..${head.numClasses - 1}`, {
       hint: 'targets are 0-based class indices of the model output',
     });
   }

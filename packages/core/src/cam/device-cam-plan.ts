@@ -67,7 +67,7 @@ export function useDeviceCam(
   const support = deviceSupport(request, head, opset, backprop);
   if (request.mode === 'on') {
     if (!support.ok) {
-      throw new UsageError('E_USAGE', `\`camOnDevice: on\`: ${support.reason}`, {
+      throw new UsageError(`\`camOnDevice: on\`: ${support.reason}`, {
         hint: 'use `camOnDevice: auto` or `camOnDevice: off` (the CAM is then computed on the CPU)',
       });
     }

@@ -87,7 +87,7 @@ export class HeadCam {
         this.forward === undefined &&
         camMethodNeeds(name, 'forward-passes', this.head.kind, options.compat)
       ) {
-        throw new UsageError('E_USAGE', `the CAM method '${name}' needs forward passes of the model`, {
+        throw new UsageError(`the CAM method '${name}' needs forward passes of the model`, {
           hint: 'compute it through CamModel.cam, which holds the session',
         });
       }
@@ -105,7 +105,7 @@ export class HeadCam {
     const channels = this.head.kind === 'class-map' ? this.head.numClasses : this.head.channels;
     const side = Math.round(Math.sqrt(length / channels));
     if (side * side * channels !== length) {
-      throw new CamError('E_CAM', `cannot infer the feature grid from ${length} values`);
+      throw new CamError(`cannot infer the feature grid from ${length} values`);
     }
     return [channels, side, side];
   }

@@ -248,7 +248,7 @@ export function isCamMethodName(name: string): name is CamMethodName {
 /** A method name checked against the table; a usage error lists the choices. */
 export function parseCamMethodName(name: string): CamMethodName {
   if (isCamMethodName(name)) return name;
-  throw new UsageError('E_USAGE', `unknown CAM method '${name}'`, {
+  throw new UsageError(`unknown CAM method '${name}'`, {
     hint: `use one of ${CAM_METHOD_NAMES.join(', ')}`,
   });
 }
@@ -302,13 +302,13 @@ export function createCamMethod(name: CamMethodName, options: CamMethodOptions =
 export function checkCamCompat(name: CamMethodName, compat: CamCompat): void {
   const spec = CAM_METHODS[parseCamMethodName(name)];
   if (!CAM_COMPATS.includes(compat)) {
-    throw new UsageError('E_USAGE', `unknown \`compat\` '${compat}'`, {
+    throw new UsageError(`unknown \`compat\` '${compat}'`, {
       hint: `use one of ${CAM_COMPATS.join(', ')}`,
     });
   }
   if (compat !== 'paper' && spec.libraries[compat] === undefined) {
     const methods = CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].libraries[compat] !== undefined);
-    throw new UsageError('E_USAGE', `\`compat: ${compat}\`: ${name} does not reproduce ${compat}'s numbers`, {
+    throw new UsageError(`\`compat: ${compat}\`: ${name} does not reproduce ${compat}'s numbers`, {
       hint: `with \`compat: ${compat}\` use one of ${methods.join(', ')}, or \`compat: paper\``,
     });
   }

@@ -18,14 +18,13 @@ export function parseTarget(text: string, lookup?: (name: string) => number): Ta
   const topk = /^top-?k?:?(\d+)$/.exec(value);
   if (topk) {
     const k = Number(topk[1]);
-    if (k < 1) throw new UsageError('E_USAGE', `target '${text}': k must be at least 1`);
+    if (k < 1) throw new UsageError(`target '${text}': k must be at least 1`);
     return k === 1 ? { kind: 'predicted' } : { kind: 'topk', k };
   }
   if (/^\d+$/.test(value)) return { kind: 'class', index: Number(value) };
   const index = lookup?.(value) ?? -1;
   if (index < 0) {
     throw new UsageError(
-      'E_USAGE',
       `target '${text}' is not predicted, gt, topk:K, a class index or a known class name`,
       {
         hint:
@@ -64,17 +63,14 @@ export function resolveTargets(spec: TargetSpec, scores: ArrayLike<number>, grou
       return Array.from(rankClasses(scores, spec.k));
     case 'gt':
       if (groundTruth === undefined || groundTruth < 0) {
-        throw new UsageError('E_USAGE', 'target gt needs a ground-truth class for every image', {
+        throw new UsageError('target gt needs a ground-truth class for every image', {
           hint: 'use a dataset with class labels, or `target: predicted`',
         });
       }
       return [groundTruth];
     case 'class':
       if (spec.index >= scores.length) {
-        throw new UsageError(
-          'E_USAGE',
-          `target class ${spec.index} is outside the model's ${scores.length} classes`,
-        );
+        throw new UsageError(`target class ${spec.index} is outside the model's ${scores.length} classes`);
       }
       return [spec.index];
   }

@@ -64,7 +64,6 @@ export async function prepareBackprop(
   if (layers.length === 0) {
     // No head and no global average to take the layer from: the user names it.
     throw new UsageError(
-      'E_USAGE',
       'no CAM head and no global average pooling found to take the layer from: name the layer to explain',
       {
         file: model.path,

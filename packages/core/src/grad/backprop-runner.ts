@@ -170,7 +170,7 @@ export class BackpropRunner {
 
   private output(outputs: Record<string, OutputTensor>, name: string): OutputTensor {
     const out = outputs[name];
-    if (out === undefined) throw new CamError('E_CAM', `the session did not return '${name}'`);
+    if (out === undefined) throw new CamError(`the session did not return '${name}'`);
     return out;
   }
 }

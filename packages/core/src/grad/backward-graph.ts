@@ -84,7 +84,7 @@ export function writeBackward(f: GraphFragment, model: OnnxModel, options: Gradi
   const numClasses = scoreShape === undefined ? 0 : scoreShape.slice(1).reduce((a, b) => a * b, 1);
   const maxRank = options.maxRank ?? Math.min(5, numClasses);
   if (!Number.isInteger(maxRank) || maxRank < 1 || maxRank > numClasses) {
-    throw new CamError('E_CAM', `maxRank ${maxRank} is outside 1..${numClasses}`);
+    throw new CamError(`maxRank ${maxRank} is outside 1..${numClasses}`);
   }
   f.addInput({ name: GRAD_TARGETS_INPUT, elemType: DataType.INT64, shape: [null, 1] });
   const classes = resolveTargets(f, scoreTensor, maxRank, GRAD_TARGETS_INPUT); // [N,1]

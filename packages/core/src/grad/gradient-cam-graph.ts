@@ -53,7 +53,7 @@ export interface GradientCamGraph {
 export function appendGradientCamGraph(model: OnnxModel, options: GradientCamGraphOptions): GradientCamGraph {
   const method = createCamMethod(options.method);
   if (CAM_METHODS[options.method].backprop !== true || method.graphGradientMap === undefined) {
-    throw new CamError('E_CAM', `${options.method} has no backprop form in the graph`);
+    throw new CamError(`${options.method} has no backprop form in the graph`);
   }
   const f = new GraphFragment(model, GRAD_PREFIX);
   const backward = writeBackward(f, model, options);

@@ -49,7 +49,7 @@ export function resolveLayerName(model: OnnxModel, spec: string): string {
   const last = nodes[nodes.length - 1];
   const output = last?.outputs.find((o) => o !== '');
   if (output === undefined) {
-    throw new UsageError('E_USAGE', `no tensor and no node name starts with '${spec}'`, {
+    throw new UsageError(`no tensor and no node name starts with '${spec}'`, {
       file: model.path,
       hint: '`cam-localize inspect MODEL --layers` lists the candidate layers',
     });
@@ -79,7 +79,6 @@ export function layerGrid(
     const skip = request.skipTokens ?? count - height * width;
     if (skip < 0 || skip + height * width !== count) {
       throw new UsageError(
-        'E_USAGE',
         `layer '${name}' has ${count} tokens: ${skip} skipped + a ${height}x${width} grid do not add up`,
         {
           file,
@@ -97,7 +96,6 @@ export function layerGrid(
     };
   }
   throw new UsageError(
-    'E_USAGE',
     `layer '${name}' has shape [${dims.join(',')}]: a gradient CAM needs [N,C,H,W], [N,H,W,C] or tokens [N,T,C]`,
     { file, hint: '`cam-localize inspect MODEL --layers` lists the candidate layers' },
   );

@@ -201,8 +201,7 @@ interface Detection {
 /** Detects the CAM head of a model (or builds it from explicit overrides). */
 export async function detectCamHead(model: OnnxModel, overrides: HeadOverrides = {}): Promise<CamHead> {
   const file = model.path;
-  const err = (message: string, hint = OVERRIDE_HINT) =>
-    new HeadNotFoundError('E_HEAD_NOT_FOUND', message, { file, hint });
+  const err = (message: string, hint = OVERRIDE_HINT) => new HeadNotFoundError(message, { file, hint });
   const shapes = inferShapes(model);
   const at: Detection = { model, shapes, probe: overrides.probeShapes !== false, err };
   checkOverrideNames(at, overrides);

@@ -72,13 +72,12 @@ export async function detectTokenHead(
 ): Promise<CamHead> {
   const file = model.path;
   const fail = (message: string, hint?: string) =>
-    new HeadNotFoundError('E_HEAD_NOT_FOUND', message, {
+    new HeadNotFoundError(message, {
       file,
       hint: hint ?? TOKEN_HINT,
     });
   if (overrides.classifierWeights !== undefined || overrides.classifierBias !== undefined) {
     throw new UsageError(
-      'E_USAGE',
       'token features have no classifier over a pooled feature map: `classifierWeights`/`classifierBias` do not apply with `tokenGrid`/`skipTokens`',
       { file },
     );
@@ -89,7 +88,6 @@ export async function detectTokenHead(
   const headless = context.reasons.join('; ');
   if (tokensName === undefined && context.reasons.length === 0) {
     throw new UsageError(
-      'E_USAGE',
       'token options (tokenGrid / skipTokens) given, but the model has no class-token head and no token tensor was named',
       {
         file,
@@ -196,7 +194,7 @@ async function tokenLayout(
   const { tokenGrid, skipTokens } = overrides;
   // A layout the caller gave that does not fit is a usage error; one found in the graph, a model error.
   const given = (message: string) =>
-    new UsageError('E_USAGE', message, {
+    new UsageError(message, {
       file: model.path,
       hint: 'give `tokenGrid: HxW` and `skipTokens: K` with H*W + K = T (`cam-localize inspect` shows T)',
     });
@@ -272,10 +270,7 @@ export function tokensToGrid(
 ): Float32Array {
   const size = layout.gridHeight * layout.gridWidth;
   if (tokens.length !== layout.count * channels) {
-    throw new UsageError(
-      'E_USAGE',
-      `token features hold ${tokens.length} values, expected ${layout.count}x${channels}`,
-    );
+    throw new UsageError(`token features hold ${tokens.length} values, expected ${layout.count}x${channels}`);
   }
   for (let p = 0; p < size; p++) {
     const row = (layout.skip + p) * channels;
@@ -311,17 +306,13 @@ export function assertMethodFitsHead(
     needs === undefined
       ? `so the closed form '${method}' is built on does not exist`
       : `so '${method}' needs real gradients, and the model was loaded without its backward graph`;
-  throw new UsageError(
-    'E_USAGE',
-    `the CAM method '${method}' does not apply to this model: ${what}, ${reason}`,
-    {
-      file,
-      hint:
-        needs === undefined
-          ? `use \`method: ${usable.join(', ')}\`${gradients ? '' : `, or a gradient method by backprop: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].backprop === true).join(', ')}`}`
-          : 'load the model with a layer to differentiate (`backprop`; the CLI does this for gradient methods)',
-    },
-  );
+  throw new UsageError(`the CAM method '${method}' does not apply to this model: ${what}, ${reason}`, {
+    file,
+    hint:
+      needs === undefined
+        ? `use \`method: ${usable.join(', ')}\`${gradients ? '' : `, or a gradient method by backprop: ${CAM_METHOD_NAMES.filter((m) => CAM_METHODS[m].backprop === true).join(', ')}`}`
+        : 'load the model with a layer to differentiate (`backprop`; the CLI does this for gradient methods)',
+  });
 }
 
 /** "token features [197,192] -> grid 14x14, skip 1 (from the patch embedding)", for inspect. */

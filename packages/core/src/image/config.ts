@@ -68,7 +68,7 @@ function fail(where: Where, key: string, message: string): never {
   const options = where.file === undefined ? {} : { file: where.file };
   const text =
     where.label === undefined ? `preprocessing '${name}': ${message}` : `${where.label(key)}: ${message}`;
-  if (where.kind === 'usage') throw new UsageError('E_PREPROCESS', text, options);
+  if (where.kind === 'usage') throw new UsageError(text, options);
   throw new DataError('E_PREPROCESS', text, options);
 }
 
@@ -380,10 +380,7 @@ export function resolvePreprocess(options: ResolvePreprocessOptions = {}): Prepr
   let base: PreprocessConfig = PRESETS.imagenet;
   if (typeof options.preset === 'string') {
     if (!isPresetName(options.preset)) {
-      throw new UsageError(
-        'E_PREPROCESS',
-        `unknown preset '${options.preset}' (known: ${PRESET_NAMES.join(', ')})`,
-      );
+      throw new UsageError(`unknown preset '${options.preset}' (known: ${PRESET_NAMES.join(', ')})`);
     }
     base = PRESETS[options.preset];
   } else if (options.preset !== undefined) {

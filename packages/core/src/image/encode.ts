@@ -34,14 +34,11 @@ async function encodeRaw(
   options: EncodeOptions,
 ): Promise<Buffer> {
   if (data.length !== width * height * channels) {
-    throw new UsageError(
-      'E_USAGE',
-      `image data has ${data.length} bytes, expected ${width}x${height}x${channels}`,
-    );
+    throw new UsageError(`image data has ${data.length} bytes, expected ${width}x${height}x${channels}`);
   }
   const quality = options.quality ?? 90;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw new UsageError('E_USAGE', `quality must be an integer 1..100, got ${quality}`);
+    throw new UsageError(`quality must be an integer 1..100, got ${quality}`);
   }
   const sharp = await getSharp();
   let pipeline = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
@@ -58,7 +55,7 @@ async function encodeRaw(
     case 'webp':
       return pipeline.webp({ quality }).toBuffer();
     default:
-      throw new UsageError('E_USAGE', `unknown image format ${String(format)}: use png, jpeg or webp`);
+      throw new UsageError(`unknown image format ${String(format)}: use png, jpeg or webp`);
   }
 }
 
@@ -68,7 +65,7 @@ export function formatFromPath(path: string): ImageFormat {
   if (ext === '.png') return 'png';
   if (ext === '.jpg' || ext === '.jpeg') return 'jpeg';
   if (ext === '.webp') return 'webp';
-  throw new UsageError('E_USAGE', `cannot tell the image format from the extension '${ext}'`, {
+  throw new UsageError(`cannot tell the image format from the extension '${ext}'`, {
     file: path,
     hint: 'use .png, .jpg, .jpeg or .webp',
   });
@@ -99,10 +96,7 @@ export async function encodeGrayPng(
 ): Promise<Buffer> {
   const n = img.width * img.height;
   if (img.data.length !== n) {
-    throw new UsageError(
-      'E_USAGE',
-      `mask data has ${img.data.length} values, expected ${img.width}x${img.height}`,
-    );
+    throw new UsageError(`mask data has ${img.data.length} values, expected ${img.width}x${img.height}`);
   }
   const bytes = new Uint8Array(n);
   const src = img.data;

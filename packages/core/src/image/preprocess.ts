@@ -75,7 +75,6 @@ export function preprocessGeometry(
   const [inputWidth, inputHeight] = config.crop ?? [resizeWidth, resizeHeight];
   if (input !== undefined && (input.inputWidth !== inputWidth || input.inputHeight !== inputHeight)) {
     throw new UsageError(
-      'E_PREPROCESS',
       `preprocessing gives ${inputWidth}x${inputHeight} inputs but the model takes ` +
         `${input.inputWidth}x${input.inputHeight}`,
       { hint: 'set crop (or an exact resize) to the model input size' },

@@ -113,14 +113,10 @@ export function fitToModelInput(
   const [w, h] = input;
   const where = options.file === undefined ? {} : { file: options.file };
   const refuse = (gives: string): never => {
-    throw new UsageError(
-      'E_PREPROCESS',
-      `preprocessing gives ${gives} inputs but the model takes ${w}x${h}`,
-      {
-        ...where,
-        hint: `give \`crop: ${formatSize(input)}\` (with a \`resize\` to match), or the \`preset\` the model was trained with (cam-localize inspect --probe <photos> compares them)`,
-      },
-    );
+    throw new UsageError(`preprocessing gives ${gives} inputs but the model takes ${w}x${h}`, {
+      ...where,
+      hint: `give \`crop: ${formatSize(input)}\` (with a \`resize\` to match), or the \`preset\` the model was trained with (cam-localize inspect --probe <photos> compares them)`,
+    });
   };
   if (config.crop === null) {
     if (config.resize.mode === 'shorter') refuse('variable-size (shorter-side resize, no crop)');

@@ -152,7 +152,7 @@ async function load(
 ): Promise<RgbImage | RgbaPixels> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(maxPixels > 0)) {
-    throw new UsageError('E_USAGE', `maxPixels must be a positive number, got ${maxPixels}`);
+    throw new UsageError(`maxPixels must be a positive number, got ${maxPixels}`);
   }
   const name = options.file ?? (typeof source === 'string' ? source : '<buffer>');
   let bytes: Uint8Array;

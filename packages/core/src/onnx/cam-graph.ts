@@ -71,24 +71,21 @@ export interface CamGraph {
 export function appendCamGraph(onnx: OnnxModel, head: CamHead, options: CamGraphOptions): CamGraph {
   const support = deviceCamSupport(options.method, head, onnx.opset);
   if (!support.ok) {
-    throw new CamError('E_CAM', `cannot compute ${options.method} in the graph: ${support.reason}`, {
+    throw new CamError(`cannot compute ${options.method} in the graph: ${support.reason}`, {
       file: onnx.path,
       hint: 'compute the CAM on the JS path',
     });
   }
   const maxRank = options.maxRank ?? Math.min(5, head.numClasses);
   if (!Number.isInteger(maxRank) || maxRank < 1 || maxRank > head.numClasses) {
-    throw new CamError('E_CAM', `maxRank ${maxRank} is outside 1..${head.numClasses}`);
+    throw new CamError(`maxRank ${maxRank} is outside 1..${head.numClasses}`);
   }
   const resize = options.resize;
   if (resize !== undefined && !(isPositiveInteger(resize.width) && isPositiveInteger(resize.height))) {
-    throw new CamError(
-      'E_CAM',
-      `resize target must be positive integers, got ${resize.width}x${resize.height}`,
-    );
+    throw new CamError(`resize target must be positive integers, got ${resize.width}x${resize.height}`);
   }
   if (resize === undefined && (options.resizedNormalization ?? 'none') !== 'none') {
-    throw new CamError('E_CAM', 'resizedNormalization needs a resize', {
+    throw new CamError('resizedNormalization needs a resize', {
       hint: 'give resize, or normalise on the grid with normalization',
     });
   }
@@ -98,7 +95,7 @@ export function appendCamGraph(onnx: OnnxModel, head: CamHead, options: CamGraph
       onnx.initializer(name) !== undefined ||
       onnx.graph.inputs.some((i) => i.name === name)
     ) {
-      throw new CamError('E_CAM', `the model already has a tensor named '${name}'`, { file: onnx.path });
+      throw new CamError(`the model already has a tensor named '${name}'`, { file: onnx.path });
     }
   }
   const h = head.featureShape[2] as number;
@@ -154,12 +151,11 @@ export function camTargetsTensor(
   const out = new BigInt64Array(rows.length * count);
   rows.forEach((row, n) => {
     if (row.length !== count) {
-      throw new CamError('E_CAM', `cam targets: image ${n} has ${row.length} targets, image 0 has ${count}`);
+      throw new CamError(`cam targets: image ${n} has ${row.length} targets, image 0 has ${count}`);
     }
     row.forEach((t, i) => {
       if (!Number.isInteger(t) || t >= numClasses || t < -maxRank) {
         throw new CamError(
-          'E_CAM',
           `cam target ${t} of image ${n} is neither a class in 0..${numClasses - 1} nor a rank in -1..-${maxRank}`,
         );
       }
@@ -231,7 +227,7 @@ function channelWeights(
     channelSums: () => f.unsqueeze(f.reduce('ReduceSum', head.featureTensor, [2, 3], false), [1]), // [N,1,K]
   };
   const form = createCamMethod(method);
-  if (form.graphWeights === undefined) throw new CamError('E_CAM', `${method} has no graph form`);
+  if (form.graphWeights === undefined) throw new CamError(`${method} has no graph form`);
   return form.graphWeights(builder);
 }
 

@@ -17,7 +17,7 @@ export const DEFAULT_MAX_BATCH_PIXELS = 32 * 1024 * 1024;
 
 function checkLimit(value: number | undefined, name: string): void {
   if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
-    throw new UsageError('E_USAGE', `${name} must be a positive integer, got ${value}`);
+    throw new UsageError(`${name} must be a positive integer, got ${value}`);
   }
 }
 
@@ -60,7 +60,6 @@ export function checkBatchPixels(
   if (batch * area > maxBatchPixels) {
     const fits = Math.max(1, Math.floor(maxBatchPixels / area));
     throw new UsageError(
-      'E_USAGE',
       `a batch of ${batch} inputs of ${width}x${height} is ${batch * area} pixels, more than the limit of ${maxBatchPixels} (batch x input pixels)`,
       {
         file,

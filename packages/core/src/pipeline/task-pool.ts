@@ -75,7 +75,7 @@ export function defaultPoolSize(): number {
 /** Checks a worker count given by a user (`--workers`). */
 export function checkWorkerCount(value: number, name = 'workers'): number {
   if (!Number.isInteger(value) || value < 0) {
-    throw new UsageError('E_USAGE', `${name} must be a whole number >= 0, got ${value}`);
+    throw new UsageError(`${name} must be a whole number >= 0, got ${value}`);
   }
   return value;
 }
@@ -160,11 +160,10 @@ export class TaskPool<Req, Res> {
 
   /** Runs one task on the least busy worker. `transfer` buffers are moved, not copied. */
   run(request: Req, transfer: readonly ArrayBuffer[] = []): Promise<Res> {
-    if (this.closed)
-      return Promise.reject(new UsageError('E_USAGE', `${this.options.label}: pool is closed`));
+    if (this.closed) return Promise.reject(new UsageError(`${this.options.label}: pool is closed`));
     if (this.size === 0) {
       return Promise.reject(
-        new DeviceError('E_DEVICE', `${this.options.label}: no worker thread is left (each one failed)`, {
+        new DeviceError(`${this.options.label}: no worker thread is left (each one failed)`, {
           hint: 'run with `workers: 0` to do this work on the main thread',
         }),
       );
@@ -201,7 +200,7 @@ export class TaskPool<Req, Res> {
     const worker = startModuleWorker(this.options.callerUrl, this.options.module, {
       workerData: this.options.workerData,
       missing: (path) =>
-        new DeviceError('E_DEVICE', `${this.options.label}: worker module ${path} is missing`, {
+        new DeviceError(`${this.options.label}: worker module ${path} is missing`, {
           hint: 'rebuild the packages (pnpm build), or run with `workers: 0`',
         }),
     });
@@ -230,7 +229,7 @@ export class TaskPool<Req, Res> {
       const die = (why: string) => {
         if (!slot.alive) return;
         slot.alive = false;
-        const error = new DeviceError('E_DEVICE', `${this.options.label}: a worker thread ${why}`, {
+        const error = new DeviceError(`${this.options.label}: a worker thread ${why}`, {
           hint: 'run with `workers: 0` to do this work on the main thread',
         });
         for (const p of slot.pending.values()) p.reject(error);
@@ -273,6 +272,6 @@ export class TaskPool<Req, Res> {
 
 function checkPoolSize(options: { size: number; label: string }): void {
   if (!Number.isInteger(options.size) || options.size < 1) {
-    throw new UsageError('E_USAGE', `${options.label}: pool size must be >= 1, got ${options.size}`);
+    throw new UsageError(`${options.label}: pool size must be >= 1, got ${options.size}`);
   }
 }

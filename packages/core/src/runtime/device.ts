@@ -25,19 +25,19 @@ export function parseDevice(value: string): Device {
 export function deviceSpec(value: string): DeviceSpec {
   const m = PATTERN.exec(String(value).trim());
   if (m === null) {
-    throw new UsageError('E_USAGE', `unknown device '${value}'`, {
+    throw new UsageError(`unknown device '${value}'`, {
       hint: `use one of ${DEVICES.join(', ')}, or cuda:N for the CUDA device with id N`,
     });
   }
   const kind = m[1] as DeviceSpec['kind'];
   if (m[2] === undefined) return { kind, deviceId: null };
   if (kind === 'webgpu') {
-    throw new UsageError('E_USAGE', `device '${value}': onnxruntime-node cannot choose a WebGPU adapter`, {
+    throw new UsageError(`device '${value}': onnxruntime-node cannot choose a WebGPU adapter`, {
       hint: 'use `device: webgpu` (the default adapter); to pick a GPU, use `device: cuda:N`',
     });
   }
   if (kind !== 'cuda') {
-    throw new UsageError('E_USAGE', `device '${value}': only cuda takes a device id`, {
+    throw new UsageError(`device '${value}': only cuda takes a device id`, {
       hint: `use \`device: ${kind}\``,
     });
   }
@@ -50,7 +50,7 @@ export function formatDevice(spec: DeviceSpec): Device {
 
 export function parseSessionThread(value: string): SessionThread {
   if ((SESSION_THREADS as readonly string[]).includes(value)) return value as SessionThread;
-  throw new UsageError('E_USAGE', `unknown session thread '${value}'`, {
+  throw new UsageError(`unknown session thread '${value}'`, {
     hint: `use one of ${SESSION_THREADS.join(', ')}`,
   });
 }

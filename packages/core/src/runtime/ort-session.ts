@@ -92,15 +92,11 @@ export async function openOrtSession(
       session = await makeOrtSession(ort, model, kind, device.deviceId, options);
       choice = { requested, provider: kind, reason: `${requested} as requested` };
     } catch (cause) {
-      throw new DeviceError(
-        'E_DEVICE',
-        `device '${requested}' failed to start a session: ${describeCause(cause)}`,
-        {
-          cause,
-          ...where,
-          hint: deviceFailureAdvice(kind),
-        },
-      );
+      throw new DeviceError(`device '${requested}' failed to start a session: ${describeCause(cause)}`, {
+        cause,
+        ...where,
+        hint: deviceFailureAdvice(kind),
+      });
     }
   } else {
     // The reason is one short line on stderr; the long diagnosis is `detail` (and `doctor`'s).
@@ -184,7 +180,7 @@ export class OrtModelSession implements ModelSession {
     batch: number,
     options?: readonly number[] | RunOptions,
   ): Promise<Record<string, OutputTensor>> {
-    if (this.released) throw new UsageError('E_USAGE', 'the session was released');
+    if (this.released) throw new UsageError('the session was released');
     const { dims, extra } = runOptions(options);
     const full = checkInputDims(this.inputName, this.inputShape, input, batch, dims);
     checkExtraInputs(this.extraInputNames, extra, batch);

@@ -28,7 +28,7 @@ export async function loadOrt(): Promise<OrtModule> {
     return await ortModule;
   } catch (cause) {
     ortModule = undefined;
-    throw new DeviceError('E_DEVICE', 'onnxruntime-node cannot be loaded', {
+    throw new DeviceError('onnxruntime-node cannot be loaded', {
       cause,
       hint: 'reinstall dependencies (pnpm install); onnxruntime-node ships prebuilt binaries for linux, macOS and Windows',
     });

@@ -54,19 +54,14 @@ export function providerMissingError(
   const where = file === undefined ? {} : { file };
   if (provider === 'cuda') {
     return new DeviceError(
-      'E_DEVICE',
       `device 'cuda' requested but the CUDA execution provider is not installed (${entry.detail})`,
       { hint: CUDA_INSTALL_HINT, ...where },
     );
   }
-  return new DeviceError(
-    'E_DEVICE',
-    "device 'webgpu' requested but this onnxruntime-node build has no WebGPU provider",
-    {
-      hint: 'use `device: cpu`',
-      ...where,
-    },
-  );
+  return new DeviceError("device 'webgpu' requested but this onnxruntime-node build has no WebGPU provider", {
+    hint: 'use `device: cpu`',
+    ...where,
+  });
 }
 
 /**

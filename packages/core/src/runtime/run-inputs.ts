@@ -24,13 +24,12 @@ export function checkInputDims(
   dims?: readonly number[],
 ): number[] {
   if (!Number.isInteger(batch) || batch <= 0) {
-    throw new UsageError('E_USAGE', `batch must be a positive integer, got ${batch}`);
+    throw new UsageError(`batch must be a positive integer, got ${batch}`);
   }
   if (dims !== undefined) {
     const n = dims.reduce((a, b) => a * b, 1);
     if (dims[0] !== batch || n !== input.length) {
       throw new UsageError(
-        'E_USAGE',
         `input dims [${dims.join(',')}] do not fit batch ${batch} and ${input.length} values`,
       );
     }
@@ -39,14 +38,12 @@ export function checkInputDims(
   const rest = inputShape.slice(1);
   if (rest.some((d) => typeof d !== 'number')) {
     throw new UsageError(
-      'E_USAGE',
       `the model input '${inputName}' has dynamic dims [${inputShape.join(',')}]: pass the input dims to run()`,
     );
   }
   const per = (rest as number[]).reduce((a, b) => a * b, 1);
   if (per * batch !== input.length) {
     throw new UsageError(
-      'E_USAGE',
       `input has ${input.length} values; batch ${batch} of [${rest.join(',')}] needs ${per * batch}`,
     );
   }
@@ -65,15 +62,11 @@ export function checkExtraInputs(
   const given = Object.keys(extra ?? {});
   const missing = expected.filter((n) => !given.includes(n));
   if (missing.length > 0) {
-    throw new UsageError(
-      'E_USAGE',
-      `the model also takes input(s) ${missing.join(', ')}: pass them in extra`,
-    );
+    throw new UsageError(`the model also takes input(s) ${missing.join(', ')}: pass them in extra`);
   }
   const unknown = given.filter((n) => !expected.includes(n));
   if (unknown.length > 0) {
     throw new UsageError(
-      'E_USAGE',
       `extra input(s) ${unknown.join(', ')} are not inputs of the model (its other inputs: ${expected.join(', ') || 'none'})`,
     );
   }
@@ -82,13 +75,11 @@ export function checkExtraInputs(
     const n = t.dims.reduce((a, b) => a * b, 1);
     if (!t.dims.every((d) => Number.isInteger(d) && d >= 0) || n !== t.data.length) {
       throw new UsageError(
-        'E_USAGE',
         `extra input '${name}': dims [${t.dims.join(',')}] do not fit its ${t.data.length} values`,
       );
     }
     if (t.dims.length === 0 || t.dims[0] !== batch) {
       throw new UsageError(
-        'E_USAGE',
         `extra input '${name}' has dims [${t.dims.join(',')}]; its first dim must be the batch (${batch})`,
       );
     }

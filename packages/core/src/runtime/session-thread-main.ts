@@ -54,7 +54,7 @@ function startWorker(init: WorkerInit, transferList: ArrayBuffer[]): Worker {
     transferList,
     stackSizeMb: SESSION_THREAD_STACK_MB,
     missing: (path) =>
-      new DeviceError('E_DEVICE', `the session worker ${path} is missing`, {
+      new DeviceError(`the session worker ${path} is missing`, {
         hint: "rebuild @cam-localize/core (pnpm build), or create the session with thread: 'main'",
       }),
   });
@@ -94,7 +94,7 @@ export async function openWorkerSession(
       const onError = (e: unknown) => {
         cleanup();
         reject(
-          new DeviceError('E_DEVICE', `the onnxruntime worker thread failed to start: ${describe(e)}`, {
+          new DeviceError(`the onnxruntime worker thread failed to start: ${describe(e)}`, {
             cause: e,
             ...where,
             hint: "create the session with thread: 'main' to run onnxruntime on the calling thread",
@@ -244,7 +244,7 @@ class WorkerModelSession implements ModelSession {
     batch: number,
     options?: readonly number[] | RunOptions,
   ): Promise<Record<string, OutputTensor>> {
-    if (this.releasing !== undefined) throw new UsageError('E_USAGE', 'the session was released');
+    if (this.releasing !== undefined) throw new UsageError('the session was released');
     if (this.failure !== undefined) {
       throw new ModelError('E_SESSION', `the session cannot run: ${this.failure.message}`, {
         ...this.where(),

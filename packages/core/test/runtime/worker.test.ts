@@ -136,7 +136,7 @@ describe('worker sessions', () => {
   });
 
   it('serialises typed errors with code, message, hint, file and line', () => {
-    const original = new DeviceError('E_DEVICE', 'no such device', {
+    const original = new DeviceError('no such device', {
       hint: 'use --device cpu',
       file: 'm.onnx',
       line: 3,

@@ -62,7 +62,7 @@ export async function scoreOnThreads(
 ): Promise<void> {
   const { batchSize, set, tally } = scoring;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UsageError('E_USAGE', `batchSize must be a positive integer, got ${batchSize}`);
+    throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
   }
   const pool = await startScorePool(threads, { cams: scoring.init });
   try {

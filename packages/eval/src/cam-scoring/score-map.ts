@@ -25,7 +25,7 @@ export async function loadMetricTable(module: MetricTableModule | undefined): Pr
   if (module === undefined) return METRICS;
   const table = ((await import(module.url)) as Record<string, unknown>)[module.name];
   if (!Array.isArray(table)) {
-    throw new UsageError('E_USAGE', `${module.url} exports no table of metrics named '${module.name}'`);
+    throw new UsageError(`${module.url} exports no table of metrics named '${module.name}'`);
   }
   return table as MetricTable;
 }

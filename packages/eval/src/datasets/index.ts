@@ -91,7 +91,7 @@ export function detectDatasetFormat(
 export async function readDataset(root: string, options: ReadDatasetOptions = {}): Promise<Dataset> {
   const format = options.format ?? detectDatasetFormat(root, options);
   if (!Object.hasOwn(DATASET_READERS, format)) {
-    throw new UsageError('E_USAGE', `unknown dataset format ${JSON.stringify(format)}`, {
+    throw new UsageError(`unknown dataset format ${JSON.stringify(format)}`, {
       hint: `one of ${DATASET_FORMATS.join(', ')}`,
     });
   }

@@ -75,16 +75,13 @@ for (let q = 0; q < 256; q++) LEVEL_VALUE[q] = q === 255 ? 1 : Math.fround((q + 
 export function wsolQuantizedMap(values: ArrayLike<number>, width: number, height: number): ScoreMap {
   const n = width * height;
   if (values.length !== n) {
-    throw new UsageError(
-      'E_USAGE',
-      `score map has ${values.length} values, expected ${width}x${height}=${n}`,
-    );
+    throw new UsageError(`score map has ${values.length} values, expected ${width}x${height}=${n}`);
   }
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     if (!(v >= 0 && v <= 1)) {
-      throw new UsageError('E_USAGE', `score map value ${v} at pixel ${i} is outside [0, 1]`, {
+      throw new UsageError(`score map value ${v} at pixel ${i} is outside [0, 1]`, {
         hint: 'normalise the map first (normalizeMinMaxWsol)',
       });
     }
@@ -113,7 +110,7 @@ export function quantizeWsol64(values: ArrayLike<number>): Uint8Array {
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
     if (!(v >= 0 && v <= 1)) {
-      throw new UsageError('E_USAGE', `score map value ${v} at pixel ${i} is outside [0, 1]`, {
+      throw new UsageError(`score map value ${v} at pixel ${i} is outside [0, 1]`, {
         hint: 'normalise the map first (normalizeMinMaxWsol)',
       });
     }
@@ -125,17 +122,17 @@ export function quantizeWsol64(values: ArrayLike<number>): Uint8Array {
 function toGrid(thresholds: ArrayLike<number> | undefined): Float64Array {
   const grid =
     thresholds === undefined ? Float64Array.from(thresholdGrid(0.001)) : Float64Array.from(thresholds);
-  if (grid.length === 0) throw new UsageError('E_USAGE', 'the CAM-threshold grid is empty');
+  if (grid.length === 0) throw new UsageError('the CAM-threshold grid is empty');
   for (let i = 0; i < grid.length; i++) {
     const t = grid[i]!;
-    if (!Number.isFinite(t)) throw new UsageError('E_USAGE', `CAM threshold ${i} is not a finite number`);
+    if (!Number.isFinite(t)) throw new UsageError(`CAM threshold ${i} is not a finite number`);
   }
   return grid;
 }
 
 function checkGtBoxes(gtBoxes: readonly Box[]): void {
   if (gtBoxes.length === 0) {
-    throw new UsageError('E_USAGE', 'an image without ground-truth boxes cannot be scored for box accuracy');
+    throw new UsageError('an image without ground-truth boxes cannot be scored for box accuracy');
   }
 }
 
@@ -170,10 +167,10 @@ export class BoxAccuracyEvaluator {
   constructor(options: BoxAccuracyOptions) {
     this.thresholds = toGrid(options.thresholds);
     const levels = options.iouThresholds ?? [30, 50, 70];
-    if (levels.length === 0) throw new UsageError('E_USAGE', 'no IoU thresholds given');
+    if (levels.length === 0) throw new UsageError('no IoU thresholds given');
     for (const d of levels) {
       if (!Number.isFinite(d) || d < 0 || d > 100) {
-        throw new UsageError('E_USAGE', `IoU threshold ${d} must be a percentage in [0, 100]`);
+        throw new UsageError(`IoU threshold ${d} must be a percentage in [0, 100]`);
       }
     }
     this.iouThresholds = Object.freeze([...levels]);
@@ -231,7 +228,6 @@ export class BoxAccuracyEvaluator {
     checkGtBoxes(gtBoxes);
     if (values.length !== width * height) {
       throw new UsageError(
-        'E_USAGE',
         `score map has ${values.length} values, expected ${width}x${height}=${width * height}`,
       );
     }
@@ -262,7 +258,6 @@ export class BoxAccuracyEvaluator {
   accumulateScores(scores: ArrayLike<number>): void {
     if (scores.length !== this.thresholds.length) {
       throw new UsageError(
-        'E_USAGE',
         `expected ${this.thresholds.length} scores (one per threshold), got ${scores.length}`,
       );
     }
@@ -292,7 +287,7 @@ export class BoxAccuracyEvaluator {
       other.multiContour !== this.multiContour ||
       other.thresholds.some((t, i) => t !== this.thresholds[i])
     ) {
-      throw new UsageError('E_USAGE', 'cannot merge box-accuracy evaluators with different settings');
+      throw new UsageError('cannot merge box-accuracy evaluators with different settings');
     }
     for (let i = 0; i < this.correct.length; i++) this.correct[i]! += other.correct[i]!;
     this.count += other.count;
@@ -313,7 +308,7 @@ export class BoxAccuracyEvaluator {
   /** An evaluator holding `state` (validated: sizes, integer counts). */
   static fromState(state: BoxAccuracyState): BoxAccuracyEvaluator {
     if (state === null || typeof state !== 'object' || state.kind !== 'box-accuracy') {
-      throw new UsageError('E_USAGE', 'not a box-accuracy evaluator state');
+      throw new UsageError('not a box-accuracy evaluator state');
     }
     const evaluator = new BoxAccuracyEvaluator({
       thresholds: state.thresholds,
@@ -323,20 +318,16 @@ export class BoxAccuracyEvaluator {
     const correct = state.correct;
     if (!(correct instanceof Float64Array) || correct.length !== evaluator.correct.length) {
       throw new UsageError(
-        'E_USAGE',
         `box-accuracy state has ${correct?.length} counters, expected ${evaluator.correct.length}`,
       );
     }
     if (!isCount(state.count)) {
-      throw new UsageError('E_USAGE', `box-accuracy state count ${state.count} is not a count`);
+      throw new UsageError(`box-accuracy state count ${state.count} is not a count`);
     }
     for (let i = 0; i < correct.length; i++) {
       const v = correct[i]!;
       if (!isCount(v) || v > state.count) {
-        throw new UsageError(
-          'E_USAGE',
-          `box-accuracy state counter ${i} (${v}) is not a count <= ${state.count}`,
-        );
+        throw new UsageError(`box-accuracy state counter ${i} (${v}) is not a count <= ${state.count}`);
       }
     }
     evaluator.correct.set(correct);

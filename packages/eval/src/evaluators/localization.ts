@@ -113,10 +113,10 @@ export class LocalizationAccuracyEvaluator {
     this.k = options.k ?? 5;
     this.iou = options.iou ?? 'inclusive';
     if (!(this.iouThreshold >= 0 && this.iouThreshold <= 1)) {
-      throw new UsageError('E_USAGE', `IoU threshold ${this.iouThreshold} must be a fraction in [0, 1]`);
+      throw new UsageError(`IoU threshold ${this.iouThreshold} must be a fraction in [0, 1]`);
     }
     if (!Number.isInteger(this.k) || this.k < 1)
-      throw new UsageError('E_USAGE', `k must be a positive integer, got ${this.k}`);
+      throw new UsageError(`k must be a positive integer, got ${this.k}`);
   }
 
   /** Add one image. Returns what was decided for it (handy for per-image logs). */
@@ -129,10 +129,7 @@ export class LocalizationAccuracyEvaluator {
   /** What would be decided for one image, without adding it. */
   decide(record: LocalizationRecord): LocalizationDecisions & { iou: number } {
     if (record.gtBoxes.length === 0) {
-      throw new UsageError(
-        'E_USAGE',
-        'an image without ground-truth boxes cannot be scored for localization',
-      );
+      throw new UsageError('an image without ground-truth boxes cannot be scored for localization');
     }
     const convention = record.iou ?? this.iou;
     const iou = maxIou(record.boxes, record.gtBoxes, convention);
@@ -218,13 +215,13 @@ export class LocalizationAccuracyEvaluator {
   /** Adds another evaluator's counters (same IoU level and k), e.g. of another shard. */
   mergeState(state: LocalizationState): void {
     if (state?.kind !== 'localization' || state.iouThreshold !== this.iouThreshold || state.k !== this.k) {
-      throw new UsageError('E_USAGE', 'cannot merge localization evaluators with different settings');
+      throw new UsageError('cannot merge localization evaluators with different settings');
     }
     const add = (into: LocalizationCounts, from: LocalizationCounts) => {
       for (const key of Object.keys(into) as (keyof LocalizationCounts)[]) {
         const n = from[key];
         if (!Number.isInteger(n) || n < 0) {
-          throw new UsageError('E_USAGE', `localization state ${key} (${n}) is not a count`);
+          throw new UsageError(`localization state ${key} (${n}) is not a count`);
         }
         into[key] += n;
       }

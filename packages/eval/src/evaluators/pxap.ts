@@ -55,13 +55,12 @@ export function wsolGroundTruthMask(
 ): Uint8Array {
   const out = new Uint8Array(size);
   for (const m of instanceMasks) {
-    if (m.length !== size)
-      throw new UsageError('E_USAGE', `instance mask has ${m.length} pixels, expected ${size}`);
+    if (m.length !== size) throw new UsageError(`instance mask has ${m.length} pixels, expected ${size}`);
     for (let i = 0; i < size; i++) if (m[i]! > 0.5) out[i] = MASK_FOREGROUND;
   }
   if (ignoreMask !== undefined) {
     if (ignoreMask.length !== size)
-      throw new UsageError('E_USAGE', `ignore mask has ${ignoreMask.length} pixels, expected ${size}`);
+      throw new UsageError(`ignore mask has ${ignoreMask.length} pixels, expected ${size}`);
     for (let i = 0; i < size; i++)
       if (ignoreMask[i]! > 0.5 && out[i] !== MASK_FOREGROUND) out[i] = MASK_IGNORE;
   }
@@ -93,10 +92,10 @@ export class PxapEvaluator {
         ? Float64Array.from(thresholdGrid(0.001))
         : Float64Array.from(options.thresholds);
     const t = this.thresholds;
-    if (t.length === 0) throw new UsageError('E_USAGE', 'the CAM-threshold grid is empty');
+    if (t.length === 0) throw new UsageError('the CAM-threshold grid is empty');
     for (let i = 0; i < t.length; i++) {
       if (!Number.isFinite(t[i]!) || (i > 0 && !(t[i]! > t[i - 1]!)) || t[i]! >= 1) {
-        throw new UsageError('E_USAGE', 'PxAP thresholds must be finite, strictly increasing and below 1');
+        throw new UsageError('PxAP thresholds must be finite, strictly increasing and below 1');
       }
     }
     this.edges = new Float64Array(t.length + 3);
@@ -137,7 +136,6 @@ export class PxapEvaluator {
     const n = map.width * map.height;
     if (map.data.length !== n || mask.length !== n) {
       throw new UsageError(
-        'E_USAGE',
         `score map (${map.width}x${map.height}, ${map.data.length} values) and mask (${mask.length} pixels) differ in size`,
       );
     }
@@ -157,7 +155,7 @@ export class PxapEvaluator {
       other.thresholds.length !== this.thresholds.length ||
       other.thresholds.some((t, i) => t !== this.thresholds[i])
     ) {
-      throw new UsageError('E_USAGE', 'cannot merge PxAP evaluators with different thresholds');
+      throw new UsageError('cannot merge PxAP evaluators with different thresholds');
     }
     for (let i = 0; i < this.trueHist.length; i++) {
       this.trueHist[i]! += other.trueHist[i]!;
@@ -180,7 +178,7 @@ export class PxapEvaluator {
   /** An evaluator holding `state` (validated: sizes, integer counts). */
   static fromState(state: PxapState): PxapEvaluator {
     if (state === null || typeof state !== 'object' || state.kind !== 'pxap') {
-      throw new UsageError('E_USAGE', 'not a PxAP evaluator state');
+      throw new UsageError('not a PxAP evaluator state');
     }
     const evaluator = new PxapEvaluator({ thresholds: state.thresholds });
     const n = evaluator.trueHist.length;
@@ -189,16 +187,16 @@ export class PxapEvaluator {
       ['falseHist', state.falseHist],
     ] as const) {
       if (!(hist instanceof Float64Array) || hist.length !== n) {
-        throw new UsageError('E_USAGE', `PxAP state ${name} has ${hist?.length} bins, expected ${n}`);
+        throw new UsageError(`PxAP state ${name} has ${hist?.length} bins, expected ${n}`);
       }
       for (let i = 0; i < n; i++) {
         if (!Number.isInteger(hist[i]!) || hist[i]! < 0) {
-          throw new UsageError('E_USAGE', `PxAP state ${name}[${i}] (${hist[i]}) is not a count`);
+          throw new UsageError(`PxAP state ${name}[${i}] (${hist[i]}) is not a count`);
         }
       }
     }
     if (!Number.isInteger(state.count) || state.count < 0) {
-      throw new UsageError('E_USAGE', `PxAP state count ${state.count} is not a count`);
+      throw new UsageError(`PxAP state count ${state.count} is not a count`);
     }
     evaluator.trueHist.set(state.trueHist);
     evaluator.falseHist.set(state.falseHist);

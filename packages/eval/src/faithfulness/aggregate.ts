@@ -68,7 +68,6 @@ class CurveMean {
     this.sums ??= new Float64Array(curve.length);
     if (curve.length !== this.sums.length) {
       throw new CamError(
-        'E_CAM',
         `${this.name} curves of ${this.sums.length} and ${curve.length} points cannot be averaged`,
       );
     }
@@ -90,7 +89,6 @@ class CurveMean {
     this.sums ??= new Float64Array(state.sums.length);
     if (state.sums.length !== this.sums.length) {
       throw new CamError(
-        'E_CAM',
         `${this.name} curves of ${this.sums.length} and ${state.sums.length} points cannot be averaged`,
       );
     }
@@ -148,7 +146,7 @@ export class FaithfulnessAccumulator {
 
   /** Adds another accumulator's sums (the means then cover both sets of images). */
   mergeState(state: FaithfulnessState): void {
-    if (state?.kind !== 'faithfulness') throw new CamError('E_CAM', 'not a faithfulness state');
+    if (state?.kind !== 'faithfulness') throw new CamError('not a faithfulness state');
     this.drops.images += state.drops.images;
     this.drops.drop += state.drops.drop;
     this.drops.increase += state.drops.increase;

@@ -72,7 +72,7 @@ function deletionBaseline(input: Float32Array, plane: number, baseline: Deletion
 /** A step count: a positive integer. */
 export function checkSteps(steps: number): number {
   if (!Number.isInteger(steps) || steps < 1) {
-    throw new CamError('E_CAM', `the number of steps must be a positive integer, got ${steps}`);
+    throw new CamError(`the number of steps must be a positive integer, got ${steps}`);
   }
   return steps;
 }

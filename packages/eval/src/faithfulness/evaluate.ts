@@ -34,7 +34,6 @@ export async function evaluateFaithfulness(
   const plane = 3 * image.width * image.height;
   if (image.input.length !== plane) {
     throw new CamError(
-      'E_CAM',
       `the input holds ${image.input.length} values, expected 3x${image.height}x${image.width}`,
     );
   }
@@ -68,7 +67,7 @@ export async function evaluateFaithfulness(
     const share = (performance.now() - started) / chunk.length;
     const classes = scores.length / chunk.length;
     if (!Number.isInteger(classes) || classes <= image.classIndex) {
-      throw new CamError('E_CAM', `the forward pass gave ${scores.length} scores for ${chunk.length} inputs`);
+      throw new CamError(`the forward pass gave ${scores.length} scores for ${chunk.length} inputs`);
     }
     for (const [b, [m, i]] of chunk.entries()) {
       const row = scores.subarray(b * classes, (b + 1) * classes);

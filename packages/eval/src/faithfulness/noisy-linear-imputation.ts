@@ -35,7 +35,7 @@ export function noisyLinearImpute(
   const { unknowns, variable } = level;
   const n = unknowns.length;
   if (n === 0) return out;
-  if (n === plane) throw new CamError('E_CAM', 'noisy linear imputation needs at least one kept pixel');
+  if (n === plane) throw new CamError('noisy linear imputation needs at least one kept pixel');
   const rhs = new Float64Array(n);
   for (let c = 0; c < 3; c++) {
     const channel = input.subarray(c * plane, (c + 1) * plane);

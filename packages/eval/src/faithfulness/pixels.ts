@@ -12,7 +12,7 @@ import { CamError, minMaxInPlace, resampleScoreMap, type ScoreMap } from '@cam-l
 export function mapAtInputSize(map: ScoreMap, width: number, height: number): Float32Array {
   for (let i = 0; i < map.data.length; i++) {
     if (!Number.isFinite(map.data[i]!)) {
-      throw new CamError('E_CAM', `the explanation map holds a non-finite value at index ${i}`);
+      throw new CamError(`the explanation map holds a non-finite value at index ${i}`);
     }
   }
   const data =
@@ -40,7 +40,7 @@ export function pixelsAtStep(step: number, steps: number, total: number): number
  */
 export function classProbability(scores: Float32Array, classIndex: number, probabilities = false): number {
   if (!(classIndex >= 0 && classIndex < scores.length)) {
-    throw new CamError('E_CAM', `class ${classIndex} is outside the model's ${scores.length} scores`);
+    throw new CamError(`class ${classIndex} is outside the model's ${scores.length} scores`);
   }
   if (probabilities) return scores[classIndex]!;
   let max = Number.NEGATIVE_INFINITY;
@@ -56,7 +56,7 @@ export function classProbability(scores: Float32Array, classIndex: number, proba
  */
 export function trapezoidAuc(curve: ArrayLike<number>): number {
   const steps = curve.length - 1;
-  if (steps < 1) throw new CamError('E_CAM', 'a curve needs at least two points for its area');
+  if (steps < 1) throw new CamError('a curve needs at least two points for its area');
   let sum = 0;
   for (let i = 0; i < curve.length; i++) sum += curve[i]!;
   return (sum - curve[0]! / 2 - curve[steps]! / 2) / steps;

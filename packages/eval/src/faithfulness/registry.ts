@@ -57,12 +57,11 @@ export function parseFaithfulnessList(list: string): FaithfulnessMetricName[] {
   for (const name of names) {
     if (!(name in FAITHFULNESS_METRICS)) {
       throw new UsageError(
-        'E_USAGE',
         `unknown faithfulness metric '${name}' (known: ${FAITHFULNESS_METRIC_NAMES.join(', ')})`,
       );
     }
   }
-  if (names.length === 0) throw new UsageError('E_USAGE', 'the faithfulness list names no metric');
+  if (names.length === 0) throw new UsageError('the faithfulness list names no metric');
   return FAITHFULNESS_METRIC_NAMES.filter((n) => names.includes(n));
 }
 

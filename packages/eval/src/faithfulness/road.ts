@@ -54,9 +54,9 @@ export class Road implements FaithfulnessMetric<RoadResult> {
     this.noise = options.noise ?? 0.01;
     this.seed = options.seed ?? 0;
     for (const p of this.percentages) {
-      if (!(p > 0 && p < 100)) throw new CamError('E_CAM', `ROAD percentages lie in (0, 100), got ${p}`);
+      if (!(p > 0 && p < 100)) throw new CamError(`ROAD percentages lie in (0, 100), got ${p}`);
     }
-    if (!(this.noise >= 0)) throw new CamError('E_CAM', `ROAD noise must be >= 0, got ${this.noise}`);
+    if (!(this.noise >= 0)) throw new CamError(`ROAD noise must be >= 0, got ${this.noise}`);
   }
 
   plan(image: FaithfulnessImage): PerturbationPlan<RoadResult> {

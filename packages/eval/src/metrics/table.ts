@@ -108,7 +108,7 @@ export class MetricSet {
     for (const row of this.rows) {
       const state = states[row.name];
       if (state === undefined || state === null) {
-        throw new UsageError('E_USAGE', `${where} holds no ${row.name} state`);
+        throw new UsageError(`${where} holds no ${row.name} state`);
       }
       this.evaluators.get(row)!.mergeState(state);
     }

@@ -70,7 +70,7 @@ function evaluatorFor(options: ScoreMapsParallelOptions): BoxAccuracyEvaluator {
 function batchSizeOf(options: ScoreMapsParallelOptions): number {
   const batchSize = options.batchSize ?? 16;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new UsageError('E_USAGE', `batchSize must be a positive integer, got ${batchSize}`);
+    throw new UsageError(`batchSize must be a positive integer, got ${batchSize}`);
   }
   return batchSize;
 }
@@ -185,7 +185,7 @@ export class BoxAccuracyPool {
   }
 
   private async started(): Promise<ScorePool | undefined> {
-    if (this.closed) throw new UsageError('E_USAGE', 'this BoxAccuracyPool is closed');
+    if (this.closed) throw new UsageError('this BoxAccuracyPool is closed');
     if (this.workers === 0) return undefined;
     if (this.pool === undefined) {
       const starting = startScorePool(this.workers, initFor(evaluatorFor(this.options)));

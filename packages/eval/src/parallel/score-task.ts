@@ -82,10 +82,10 @@ export async function createScoreTask(
   const table = init.cams === undefined ? undefined : await loadMetricTable(init.cams.module);
   return async (request) => {
     if (request.kind === 'files') {
-      if (init.cams === undefined || table === undefined) throw new UsageError('E_USAGE', 'no table set up');
+      if (init.cams === undefined || table === undefined) throw new UsageError('no table set up');
       return { result: await scoreFiles(init.cams, table, request.files), transfer: [] };
     }
-    if (init.options === undefined) throw new UsageError('E_USAGE', 'no box-accuracy settings set up');
+    if (init.options === undefined) throw new UsageError('no box-accuracy settings set up');
     const evaluator = scoreEvaluator(init.options);
     scoreMaps(evaluator, request.maps, request.first);
     const state = evaluator.state();

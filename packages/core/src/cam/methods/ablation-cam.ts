@@ -70,7 +70,7 @@ export class AblationCam extends CamMethod {
     this.form = options.form ?? 'auto';
     this.compat = options.compat ?? 'paper';
     if (!(this.maxChannels >= 1))
-      throw new CamError('E_CAM', `Ablation-CAM maxChannels must be >= 1, got ${this.maxChannels}`);
+      throw new CamError(`Ablation-CAM maxChannels must be >= 1, got ${this.maxChannels}`);
   }
 
   protected channelWeights(context: CamContext, classIndex: number): Float32Array | Promise<Float32Array> {
@@ -82,11 +82,9 @@ export class AblationCam extends CamMethod {
   private async measuredWeights(context: CamContext, classIndex: number): Promise<Float32Array> {
     const { input, ablate, channels, head } = context;
     if (input === undefined || ablate === undefined) {
-      throw new CamError(
-        'E_CAM',
-        'Ablation-CAM by forward passes needs the input tensor and an ablation session',
-        { hint: 'compute it through CamModel.cam, which holds the model' },
-      );
+      throw new CamError('Ablation-CAM by forward passes needs the input tensor and an ablation session', {
+        hint: 'compute it through CamModel.cam, which holds the model',
+      });
     }
     // Compared by value, and measured on a copy: a caller may refill one buffer with the next image.
     if (this.last === undefined || !sameValues(this.last.input, input)) {
@@ -130,7 +128,6 @@ function assertZeroMinimum(features: Float32Array): void {
   for (let i = 0; i < features.length; i++) if (features[i]! < lo) lo = features[i]!;
   if (lo === 0) return;
   throw new CamError(
-    'E_CAM',
     `\`compat: pytorch-grad-cam\`: the layer's minimum is ${lo}, not 0, so pytorch-grad-cam ablates with min - 1e7, which is not reproduced`,
     { hint: 'use `compat: paper` (zero ablation), or a layer after a ReLU' },
   );
@@ -158,7 +155,7 @@ function logit(context: CamContext, classIndex: number, drops: Float64Array): nu
   const { bias } = context.head;
   if (bias !== undefined) return drops.reduce((sum, drop) => sum + drop, bias?.[classIndex] ?? 0);
   if (context.probabilities === true) {
-    throw new CamError('E_CAM', 'Ablation-CAM needs the class logit: the model ends in a Softmax', {
+    throw new CamError('Ablation-CAM needs the class logit: the model ends in a Softmax', {
       hint: 'give the head with its bias (CamHead from detectCamHead), or use another method',
     });
   }

@@ -28,7 +28,7 @@ export class IsCam extends ScoreCam {
     super(options);
     this.samples = options.samples ?? 10;
     if (!Number.isInteger(this.samples) || this.samples < 1)
-      throw new CamError('E_CAM', `IS-CAM needs samples >= 1, got ${this.samples}`);
+      throw new CamError(`IS-CAM needs samples >= 1, got ${this.samples}`);
   }
 
   protected override sampler(): (mask: Float32Array, sample: number) => Float32Array {

@@ -53,7 +53,7 @@ export class ScoreCam extends CamMethod {
     this.maxChannels = options.maxChannels ?? (this.compat === 'paper' ? 128 : Number.POSITIVE_INFINITY);
     this.batchSize = Math.max(1, Math.floor(options.batchSize ?? 32));
     if (!(this.maxChannels >= 1))
-      throw new CamError('E_CAM', `Score-CAM maxChannels must be >= 1, got ${this.maxChannels}`);
+      throw new CamError(`Score-CAM maxChannels must be >= 1, got ${this.maxChannels}`);
   }
 
   /**
@@ -72,12 +72,11 @@ export class ScoreCam extends CamMethod {
       inputHeight === undefined ||
       forward === undefined
     ) {
-      throw new CamError('E_CAM', 'Score-CAM needs the input tensor, its size and a forward function');
+      throw new CamError('Score-CAM needs the input tensor, its size and a forward function');
     }
     const plane = inputWidth * inputHeight;
     if (input.length !== 3 * plane) {
       throw new CamError(
-        'E_CAM',
         `Score-CAM input holds ${input.length} values, expected 3x${inputHeight}x${inputWidth}`,
       );
     }

@@ -58,7 +58,6 @@ export class SmoothGradCamPlusPlus extends CamMethod {
     this.seed = options.seed ?? 0;
     if (!Number.isInteger(this.samples) || this.samples < 1 || !(this.sigma >= 0))
       throw new CamError(
-        'E_CAM',
         `SmoothGrad-CAM++ needs samples >= 1 and sigma >= 0, got ${this.samples}, ${this.sigma}`,
       );
   }
@@ -88,7 +87,6 @@ export class SmoothGradCamPlusPlus extends CamMethod {
     const { input, forwardFeatures, features } = context;
     if (input === undefined || forwardFeatures === undefined) {
       throw new CamError(
-        'E_CAM',
         "SmoothGrad-CAM++ under `compat: torch-cam` needs the input tensor and the model's features of a noisy pass",
         { hint: 'compute it through CamModel.cam, which holds the session' },
       );
@@ -100,10 +98,7 @@ export class SmoothGradCamPlusPlus extends CamMethod {
     }
     const out = await forwardFeatures(noisy, 1);
     if (out.length !== features.length) {
-      throw new CamError(
-        'E_CAM',
-        `the noisy pass gave ${out.length} feature values, the image ${features.length}`,
-      );
+      throw new CamError(`the noisy pass gave ${out.length} feature values, the image ${features.length}`);
     }
     return out;
   }

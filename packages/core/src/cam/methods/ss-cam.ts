@@ -37,10 +37,7 @@ export class SsCam extends ScoreCam {
     this.sigma = options.sigma ?? 2;
     this.seed = options.seed ?? 0;
     if (!Number.isInteger(this.samples) || this.samples < 1 || !(this.sigma >= 0))
-      throw new CamError(
-        'E_CAM',
-        `SS-CAM needs samples >= 1 and sigma >= 0, got ${this.samples}, ${this.sigma}`,
-      );
+      throw new CamError(`SS-CAM needs samples >= 1 and sigma >= 0, got ${this.samples}, ${this.sigma}`);
   }
 
   protected override sampler(): (mask: Float32Array, sample: number) => Float32Array {

@@ -62,7 +62,7 @@ class ElfFile {
   }
 
   error(what: string): DeviceError {
-    return new DeviceError('E_DEVICE', `cannot read the shared library: ${what}`, { file: this.path });
+    return new DeviceError(`cannot read the shared library: ${what}`, { file: this.path });
   }
 
   bytes(offset: number, length: number): Uint8Array {
@@ -167,7 +167,7 @@ function withElf<T>(path: string, read: (elf: ElfFile) => T): T {
   try {
     fd = openSync(path, 'r');
   } catch (cause) {
-    throw new DeviceError('E_DEVICE', `cannot open the shared library: ${(cause as Error).message}`, {
+    throw new DeviceError(`cannot open the shared library: ${(cause as Error).message}`, {
       file: path,
       cause,
     });
