@@ -1,17 +1,21 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '@cam-localize/core';
 import { describe, expect, it } from 'vitest';
+import { describeWithTestBed } from '../../../../test-support/testbed.js';
 import {
   assertSameRun,
   fingerprintDifferences,
   parseRunConfig,
+  RUN_CONFIG_FIELDS,
   type RunConfig,
   type RunFingerprint,
   readRunConfig,
   sha256File,
 } from '../../src/pipeline/run-config.js';
+import { runCli } from '../cli-process.js';
+import { FAST_MODEL_FLAGS, ilsvrcSubset } from '../fixtures.js';
 import { sampleRunConfig } from '../run-config-sample.js';
 
 const fingerprint = (overrides: Partial<RunFingerprint> = {}): RunFingerprint => ({
@@ -92,5 +96,21 @@ describe('run configuration', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cam-hash-')), 'x');
     writeFileSync(file, 'abc');
     expect(await sha256File(file)).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});
+
+describeWithTestBed('config.json defined once', () => {
+  it('a real run writes exactly the fields of RUN_CONFIG_FIELDS, in its order, each passing its check', async () => {
+    const dataset = ilsvrcSubset(1);
+    const out = join(mkdtempSync(join(tmpdir(), 'cam-config-')), 'run');
+    const result = await runCli(['run', dataset, ...FAST_MODEL_FLAGS, '--out', out, '--no-report']);
+    expect(result.code, result.stderr).toBe(0);
+    const written = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const fields = Object.keys(RUN_CONFIG_FIELDS);
+    expect(Object.keys(written)).toEqual(fields.filter((key) => Object.hasOwn(written, key)));
+    for (const [key, field] of Object.entries(RUN_CONFIG_FIELDS)) {
+      if (!('optional' in field)) expect(Object.hasOwn(written, key), key).toBe(true);
+      if (Object.hasOwn(written, key)) expect(field.check(written[key]), key).toBe(true);
+    }
   });
 });
