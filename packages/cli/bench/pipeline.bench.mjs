@@ -16,7 +16,8 @@
  *     the threads decoding at once.
  *  4. `--resize-engine vips` against the Pillow-exact default: speed (the sample photos, and larger
  *     JPEGs, where libvips shrinks on load), and the CAMs' correlation.
- * Needs the test bed and a built CLI. Every figure is measured in this one run.
+ * Needs the test bed and a built CLI. Every figure is measured in this one run. PIPELINE_SEED_PEER=0
+ * skips the PyTorch peer (minutes at batch 1 on 2 loaded cores).
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -342,6 +343,8 @@ async function largePhotoCosts() {
 }
 
 function seedPeer(dir, count) {
+  // PIPELINE_SEED_PEER=0 leaves the peer out (at batch 1 on 2 loaded cores it takes minutes).
+  if (process.env.PIPELINE_SEED_PEER === '0') return undefined;
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
   const probe = spawnSync(python, ['-c', 'import torch, torchvision, cv2'], { encoding: 'utf8' });
   if (probe.status !== 0) return undefined;
@@ -531,7 +534,10 @@ async function measure() {
           name: 'seed PyTorch recipe',
           value: Number.NaN,
           unit: 'img/s',
-          note: 'python3-torch absent: skipped',
+          note:
+            process.env.PIPELINE_SEED_PEER === '0'
+              ? 'PIPELINE_SEED_PEER=0: skipped'
+              : 'python3-torch absent: skipped',
         });
       else
         rows.push({

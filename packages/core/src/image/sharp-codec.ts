@@ -9,6 +9,7 @@
  * WHITE (as a browser shows a transparent PNG on a white page). Only the first frame of animated
  * or multi-page files is read.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { ImageError, UsageError } from '../errors.js';
 import {
   assertRegularFileSync,
@@ -16,7 +17,7 @@ import {
   readRegularFile,
   readRegularFileSync,
 } from '../files/regular-file.js';
-import { decodePlainJpegRgba } from './jpeg-wasm.js';
+import { decodePlainJpegRgba, plainJpegHeader } from './jpeg-wasm.js';
 import { rgbImageOf } from './rgba.js';
 import { looksLikeSvg, svgDensity } from './svg-sniff.js';
 import type { RgbaPixels, RgbImage } from './types.js';
@@ -26,11 +27,23 @@ type SharpModule = typeof import('sharp');
 export type SharpFactory = SharpModule['default'];
 
 let sharpPromise: Promise<SharpFactory> | undefined;
+/** Set by {@link setUpDecoderForPool}: the settings sharp gets when it is loaded. */
+let poolSettings = false;
+
+/** One libvips thread per operation and no operation cache (see {@link setUpDecoderForPool}). */
+function applyPoolSettings(sharp: SharpFactory): void {
+  sharp.concurrency(1);
+  sharp.cache(false);
+}
 
 /** sharp, loaded on first use (a typed error where it cannot be loaded). */
 export async function getSharp(): Promise<SharpFactory> {
   sharpPromise ??= import('sharp').then(
-    (m) => (m as unknown as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory),
+    (m) => {
+      const sharp = (m as unknown as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory);
+      if (poolSettings) applyPoolSettings(sharp);
+      return sharp;
+    },
     (error: unknown) => {
       sharpPromise = undefined;
       throw new ImageError('E_IMAGE_READ', `cannot load the image library sharp: ${String(error)}`, {
@@ -47,12 +60,13 @@ export async function getSharp(): Promise<SharpFactory> {
  * thread per image operation, since the workers are the parallelism and libvips threads on top
  * would only oversubscribe the cores; and no operation cache, since a pipeline sees each image once
  * and the cache only costs (its lookups and trims under one lock: 5-8% of a decode's CPU, measured
- * on 2 cores with 8 decodes in flight).
+ * on 2 cores with 8 decodes in flight). sharp itself is not loaded here: a worker that only meets
+ * plain JPEGs (decoded in WebAssembly) never loads it, and one that does gets these settings when
+ * it loads (each pipeline thread's start-up was 0.1-0.2 s of CPU shorter, `pnpm bench startup`).
  */
 export async function setUpDecoderForPool(): Promise<void> {
-  const sharp = await getSharp();
-  sharp.concurrency(1);
-  sharp.cache(false);
+  poolSettings = true;
+  if (sharpPromise !== undefined) applyPoolSettings(await sharpPromise);
 }
 
 /** The size of an image as it is shown: EXIF orientations 5 to 8 swap width and height. */
@@ -166,15 +180,19 @@ async function load(
     bytes = source;
   }
   if (bytes.length === 0) throw emptyFile(name);
-  const sharp = await getSharp();
   const input = Buffer.isBuffer(bytes)
     ? bytes
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const density = looksLikeSvg(bytes) ? await svgRenderDensity(sharp, input, name, options) : undefined;
-  if (options.resize === undefined && density === undefined) {
-    // A plain JPEG, decoded in WebAssembly on this thread (same pixels; jpeg-wasm.ts says why).
-    const plain = options.decoder === 'sharp' ? undefined : await decodePlainJpegRgba(input, maxPixels);
+  const svg = looksLikeSvg(bytes);
+  if (options.resize === undefined && !svg && options.decoder !== 'sharp') {
+    // A plain JPEG, decoded in WebAssembly on this thread (same pixels; jpeg-wasm.ts says why),
+    // without loading sharp.
+    const plain = await decodePlainJpegRgba(input, maxPixels);
     if (plain !== undefined) return rgba ? { ...plain, file: name } : rgbImageOf({ ...plain, file: name });
+  }
+  const sharp = await getSharp();
+  const density = svg ? await svgRenderDensity(sharp, input, name, options) : undefined;
+  if (options.resize === undefined && density === undefined) {
     // The common case in one libvips call, the pixel limit enforced by the decoder. (Reading the
     // bytes here is faster than letting libvips read the file.) A failure is diagnosed again
     // below, with the header read first, for the precise typed error.
@@ -344,14 +362,16 @@ export interface ImageSize {
  * (E_IMAGE_READ) naming the file when it cannot be read or its header gives no size.
  */
 export async function readImageSize(file: string): Promise<ImageSize> {
-  const sharp = await getSharp();
-  let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
   try {
     // libvips would open a FIFO and wait for a writer: only regular files go to it.
     assertRegularFileSync(file);
   } catch (error) {
     throw unreadable(file, error);
   }
+  const plain = plainJpegSize(file);
+  if (plain !== undefined) return plain;
+  const sharp = await getSharp();
+  let meta: Awaited<ReturnType<ReturnType<SharpFactory>['metadata']>>;
   try {
     meta = await sharp(file, { limitInputPixels: false }).metadata();
   } catch (error) {
@@ -362,6 +382,34 @@ export async function readImageSize(file: string): Promise<ImageSize> {
   }
   const swap = meta.orientation !== undefined && meta.orientation >= 5;
   return swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+}
+
+/** Bytes read for a JPEG's header: its markers up to the scan fit in them unless EXIF is large. */
+const HEADER_BYTES = 65_536;
+
+/**
+ * The size of a plain JPEG (see jpeg-wasm.ts: upright, no orientation to apply) from the markers in
+ * its first bytes, without loading sharp; undefined for anything else, which libvips reads: a file
+ * that does not end with the end-of-image marker (cut short) included. A JPEG whose tables are
+ * corrupt while its markers and its end are intact is sized here where libvips would refuse its
+ * header; `run` decodes it and names it. `eval` checks 1000 stored sizes this way without sharp.
+ */
+function plainJpegSize(file: string): ImageSize | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const end = new Uint8Array(2);
+    if (size < 4 || readSync(fd, end, 0, 2, size - 2) !== 2 || end[0] !== 0xff || end[1] !== 0xd9)
+      return undefined;
+    const bytes = new Uint8Array(Math.min(HEADER_BYTES, size));
+    const header = plainJpegHeader(bytes.subarray(0, readSync(fd, bytes, 0, bytes.length, 0)));
+    return header === undefined ? undefined : { width: header.width, height: header.height };
+  } catch {
+    return undefined; // libvips reads it and names the error
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function decodeError(name: string, error: unknown): ImageError {

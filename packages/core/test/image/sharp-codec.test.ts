@@ -300,6 +300,39 @@ describe('readImageSize', () => {
     expect(await readImageSize(file)).toEqual({ width: 3000, height: 2000 });
     await expectImageError(loadImage(file), 'E_IMAGE_READ', file);
   });
+  it("gives sharp's header size for JPEGs read from their markers and for those left to libvips", async () => {
+    const cases: [string, Buffer][] = [];
+    const base = sharp({
+      create: { width: 37, height: 23, channels: 3, background: { r: 200, g: 9, b: 60 } },
+    });
+    cases.push(['baseline', await base.clone().jpeg().toBuffer()]);
+    cases.push(['progressive', await base.clone().jpeg({ progressive: true }).toBuffer()]);
+    cases.push(['grey', await base.clone().greyscale().jpeg().toBuffer()]);
+    cases.push(['icc', await base.clone().withMetadata({ icc: 'p3' }).jpeg().toBuffer()]);
+    cases.push(['exif-1', await orientedJpeg(1)]);
+    cases.push(['exif-6', await orientedJpeg(6)]);
+    // Cut short (no end-of-image marker) and with bytes after it: left to libvips.
+    const whole = await base.clone().jpeg().toBuffer();
+    cases.push(['cut', whole.subarray(0, whole.length - 20)]);
+    cases.push(['no-eoi', whole.subarray(0, whole.length - 2)]);
+    cases.push(['trailing', Buffer.concat([whole, Buffer.from('abc')])]);
+    for (const [name, bytes] of cases) {
+      const file = join(dir, `size-case-${name}.jpg`);
+      writeFileSync(file, bytes);
+      const meta = await sharp(file)
+        .metadata()
+        .catch(() => undefined);
+      if (meta === undefined) {
+        await expectImageError(readImageSize(file), 'E_IMAGE_READ', file);
+        continue;
+      }
+      const swap = (meta.orientation ?? 1) >= 5;
+      const expected = swap
+        ? { width: meta.height, height: meta.width }
+        : { width: meta.width, height: meta.height };
+      expect(await readImageSize(file), name).toEqual(expected);
+    }
+  });
   it('names the file it cannot read', async () => {
     const file = join(dir, 'size-missing.jpg');
     await expectImageError(readImageSize(file), 'E_IMAGE_READ', file);
