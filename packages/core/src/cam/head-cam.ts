@@ -75,13 +75,14 @@ export class HeadCam {
     return method.compute(context, classIndex, request.normalization ?? 'relu-minmax');
   }
 
+  /** The method of a request: made and checked once per name and options, then looked up (per image). */
   private method(request: CamRequest): CamMethod {
     if (typeof request.method === 'object') return request.method;
     const { method: requested, normalization: _, ...options } = request;
-    const name = parseCamMethodName(requested ?? 'cam');
-    const key = `${name}:${JSON.stringify(options)}`;
+    const key = `${requested ?? 'cam'}:${JSON.stringify(options)}`;
     let method = this.methods.get(key);
     if (method === undefined) {
+      const name = parseCamMethodName(requested ?? 'cam');
       method = createCamMethod(name, options);
       if (
         this.forward === undefined &&
