@@ -12,8 +12,6 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Bad arguments or inputs: nothing the command could have run on. */
 export const EXIT_USAGE = 2;
-/** Ctrl-C: the shell's 128 + SIGINT. */
-export const EXIT_INTERRUPTED = 130;
 
 /** Error codes that mean the user's arguments or input files are wrong, not the run. */
 const INPUT_ERROR_CODES: ReadonlySet<CamLocalizeErrorCode> = new Set<CamLocalizeErrorCode>([

@@ -70,16 +70,17 @@ abstract class OneCodeError extends CamLocalizeError {
   }
 }
 
-/** The ONNX file cannot be read or parsed, refers to data it must not, or its session fails. */
-export class ModelError extends CamLocalizeError {
-  constructor(
-    code: 'E_MODEL_READ' | 'E_MODEL_FORMAT' | 'E_SESSION',
-    message: string,
-    options: CamLocalizeErrorOptions = {},
-  ) {
+/** A class of several kinds: its code, typed to those kinds. */
+abstract class KindedError<Code extends CamLocalizeErrorCode> extends CamLocalizeError {
+  declare readonly code: Code;
+
+  constructor(code: Code, message: string, options: CamLocalizeErrorOptions = {}) {
     super(code, message, options);
   }
 }
+
+/** The ONNX file cannot be read or parsed, refers to data it must not, or its session fails. */
+export class ModelError extends KindedError<'E_MODEL_READ' | 'E_MODEL_FORMAT' | 'E_SESSION'> {}
 /** The model has no head that CAM can apply to (or the named tensors do not exist). */
 export class HeadNotFoundError extends OneCodeError {
   static override readonly CODE: CamLocalizeErrorCode = 'E_HEAD_NOT_FOUND';
@@ -89,29 +90,15 @@ export class DeviceError extends OneCodeError {
   static override readonly CODE: CamLocalizeErrorCode = 'E_DEVICE';
 }
 /** An image cannot be decoded, is too large, or cannot be preprocessed. */
-export class ImageError extends CamLocalizeError {
-  constructor(
-    code: 'E_IMAGE_READ' | 'E_IMAGE_TOO_LARGE' | 'E_PREPROCESS',
-    message: string,
-    options: CamLocalizeErrorOptions = {},
-  ) {
-    super(code, message, options);
-  }
-}
+export class ImageError extends KindedError<'E_IMAGE_READ' | 'E_IMAGE_TOO_LARGE' | 'E_PREPROCESS'> {}
 /** A CAM method was asked for something it cannot compute (bad target, shapes that do not fit). */
 export class CamError extends OneCodeError {
   static override readonly CODE: CamLocalizeErrorCode = 'E_CAM';
 }
 /** A labels / annotation / dataset / .npy file is malformed. */
-export class DataError extends CamLocalizeError {
-  constructor(
-    code: 'E_LABELS' | 'E_ANNOTATION' | 'E_DATASET' | 'E_NPY' | 'E_PREPROCESS',
-    message: string,
-    options: CamLocalizeErrorOptions = {},
-  ) {
-    super(code, message, options);
-  }
-}
+export class DataError extends KindedError<
+  'E_LABELS' | 'E_ANNOTATION' | 'E_DATASET' | 'E_NPY' | 'E_PREPROCESS'
+> {}
 /**
  * Several problems found in one pass over a dataset's annotations (each a CamLocalizeError naming
  * its file and line), reported together so that one run shows every fix to make. `problems` holds

@@ -3,23 +3,10 @@
  * types is still two modules that cannot be read one without the other) and no reach into another
  * package's src. Read from the files, so it holds for modules no test imports.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const packages = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PACKAGES = ['core', 'localize', 'eval', 'cli'];
-
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory()
-      ? sources(join(dir, e.name))
-      : /\.c?ts$/.test(e.name) && !e.name.endsWith('.d.ts')
-        ? [join(dir, e.name)]
-        : [],
-  );
-}
+import { PACKAGES, PACKAGES_DIR as packages, sources } from './package-sources.js';
 
 /** Relative imports and re-exports of a file, resolved to .ts paths. */
 function importsOf(file: string): string[] {

@@ -4,7 +4,9 @@
  * needed cut-off it snapshots the regions that do not reach the outside (the holes).
  *
  * `backgroundPass` (about 110 lines) stays one function, an algorithm kernel: the mirror of the
- * foreground loop in wsol-sweep.ts, on the same shared state.
+ * foreground loop in wsol-sweep.ts, one loop over every pixel of every level whose union-find,
+ * cell states and snapshot buffers each step reads and writes; split into calls, that state would
+ * travel as arguments on the sweep's hottest path, and the two loops would no longer read side by side.
  */
 import { BG_AREA } from './neighbourhood-tables.js';
 import type { Scratch } from './wsol-scratch.js';
